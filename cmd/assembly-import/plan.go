@@ -1,0 +1,179 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assembly-import/assembly-import/planner"
+)
+
+type planOptions struct {
+	source sourceOptions
+	limits planner.Limits
+	report string
+}
+
+func planCommand(e *env) *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan --csv DIR [--report FILE.json]",
+		Short: "Validate a source and project the migration, sending nothing",
+		Long: `plan reads the whole source, checks every ticket, reply and attachment the way
+run would, and prints what would be sent, every problem found, and how long
+the migration will take at the API's limits. Nothing goes over the network.
+
+Exit status: 0 when nothing blocks, 2 when some items have errors (they would
+not be sent), 1 when the source cannot be read.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, e, o) },
+	}
+	o.source.flags(cmd)
+	limitFlags(cmd, &o.limits)
+	cmd.Flags().StringVar(&o.report, "report", "", "also write the report to FILE.json")
+	return cmd
+}
+
+func limitFlags(cmd *cobra.Command, l *planner.Limits) {
+	cmd.Flags().IntVar(&l.EventsPerSec, "events-per-sec", 30, "the API's limit on ticket events per second")
+	cmd.Flags().IntVar(&l.RepliesPerMin, "replies-per-min", 60, "the API's limit on replies per minute")
+}
+
+func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
+	if o.report != "" && strings.ToLower(filepath.Ext(o.report)) != ".json" {
+		return exitf(exitUsage, "--report %s: the report is written as .json", o.report)
+	}
+	plan, err := o.source.build(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer plan.Close()
+	writePlanSummary(e.stdout, o.source.describe(), plan, o.limits)
+	if o.report != "" {
+		if err := writeJSONFile(o.report, planReport(plan, o.limits)); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nReport written to %s\n", o.report)
+	}
+	if plan.Stats.Errors > 0 {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%d items have errors and would not be sent", plan.Stats.Invalid)}
+	}
+	return nil
+}
+
+// planReportJSON is the stable shape of plan --report FILE.json.
+type planReportJSON struct {
+	Summary  planSummaryJSON   `json:"summary"`
+	Problems []planner.Problem `json:"problems"`
+}
+
+type planSummaryJSON struct {
+	planner.Stats
+	planner.Projection
+	Fingerprint string `json:"fingerprint"`
+}
+
+func planReport(plan *planner.Plan, l planner.Limits) planReportJSON {
+	problems := plan.Problems
+	if problems == nil {
+		problems = []planner.Problem{}
+	}
+	return planReportJSON{
+		Summary: planSummaryJSON{
+			Stats:       plan.Stats,
+			Projection:  planner.Project(plan.Stats.TicketJobs, plan.Stats.ReplyJobs, l),
+			Fingerprint: plan.Fingerprint,
+		},
+		Problems: problems,
+	}
+}
+
+// writeJSONFile writes v, indented, to a file only its owner can read.
+func writeJSONFile(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// examplesPerKind is how many problems of one kind the summary shows.
+const examplesPerKind = 5
+
+func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.Limits) {
+	s := plan.Stats
+	fmt.Fprintf(w, "Source: %s\n", source)
+	fmt.Fprintf(w, "Read: %d tickets, %d replies", s.Tickets, s.Replies)
+	if s.InternalSkipped > 0 {
+		fmt.Fprintf(w, " (%d internal notes skipped; --internal-notes include sends them)", s.InternalSkipped)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "To send: %d tickets, %d replies", s.TicketJobs, s.ReplyJobs)
+	if s.InternalIncluded > 0 {
+		fmt.Fprintf(w, " (%d of them internal notes)", s.InternalIncluded)
+	}
+	fmt.Fprintf(w, ", %d attachments (%s), %d distinct people\n", s.Attachments, bytesString(s.AttachmentBytes), s.Users)
+	fmt.Fprintf(w, "Problems: %d errors (those items are not sent), %d warnings\n", s.Errors, s.Warnings)
+	writeProblemGroups(w, plan.Problems)
+	p := planner.Project(s.TicketJobs, s.ReplyJobs, l)
+	fmt.Fprintf(w, "Projection at %s:\n", l)
+	fmt.Fprintf(w, "  events  %s\n  replies %s\n  total   about %s (the lanes run side by side; replies dominate)\n",
+		planner.Duration(p.EventsSeconds), planner.Duration(p.RepliesSeconds), planner.Duration(p.TotalSeconds))
+	fmt.Fprintf(w, "Plan fingerprint: %s\n", plan.Fingerprint)
+}
+
+// writeProblemGroups lists problems by severity and kind, a few of each.
+func writeProblemGroups(w io.Writer, problems []planner.Problem) {
+	type group struct {
+		sev  planner.Severity
+		kind string
+	}
+	var order []group
+	byGroup := make(map[group][]planner.Problem)
+	for _, p := range problems {
+		g := group{p.Severity, p.Kind}
+		if _, ok := byGroup[g]; !ok {
+			order = append(order, g)
+		}
+		byGroup[g] = append(byGroup[g], p)
+	}
+	for _, sev := range []planner.Severity{planner.SeverityError, planner.SeverityWarning} {
+		for _, g := range order {
+			if g.sev != sev {
+				continue
+			}
+			ps := byGroup[g]
+			fmt.Fprintf(w, "  %s %s: %d\n", g.sev, g.kind, len(ps))
+			for _, p := range ps[:min(len(ps), examplesPerKind)] {
+				field := ""
+				if p.Field != "" {
+					field = " [" + p.Field + "]"
+				}
+				fmt.Fprintf(w, "    %s %s%s: %s\n", p.Origin, p.Item, field, p.Message)
+			}
+			if len(ps) > examplesPerKind {
+				fmt.Fprintf(w, "    … and %d more (--report FILE.json lists all)\n", len(ps)-examplesPerKind)
+			}
+		}
+	}
+}
+
+func bytesString(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

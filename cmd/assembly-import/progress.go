@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cheggaaa/pb/v3"
+	"golang.org/x/term"
+
+	"github.com/assembly-import/assembly-import/uploader"
+)
+
+// startProgress shows the run's progress until the returned function is
+// called: a bar per lane with rate and ETA on a terminal, a log line every
+// interval otherwise (a bar written to a file piles up without newlines).
+func startProgress(e *env, p *uploader.Progress, every time.Duration) (stop func()) {
+	lanes := []struct {
+		name string
+		l    *uploader.LaneProgress
+	}{{"tickets", &p.Events}, {"replies", &p.Replies}}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	f, isFile := e.stderr.(*os.File)
+	if isFile && term.IsTerminal(int(f.Fd())) {
+		bars := make([]*pb.ProgressBar, len(lanes))
+		for i, l := range lanes {
+			bars[i] = pb.Full.New(0).Set("prefix", fmt.Sprintf("%-8s", l.name)).SetWriter(e.stderr)
+		}
+		pool, err := pb.StartPool(bars...)
+		if err == nil {
+			update := func() {
+				for i, l := range lanes {
+					total, d, r, fl := l.l.Counts()
+					bars[i].SetTotal(total).SetCurrent(d + r + fl)
+				}
+			}
+			wg.Go(func() {
+				t := time.NewTicker(200 * time.Millisecond)
+				defer t.Stop()
+				for {
+					update()
+					select {
+					case <-t.C:
+					case <-done:
+						update()
+						pool.Stop()
+						return
+					}
+				}
+			})
+			return func() { close(done); wg.Wait() }
+		}
+	}
+	wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		start := time.Now()
+		for {
+			select {
+			case <-t.C:
+			case <-done:
+				return
+			}
+			for _, l := range lanes {
+				total, d, r, fl := l.l.Counts()
+				e.log.Info("progress", "lane", l.name, "done", d, "rejected", r, "failed", fl, "total", total,
+					"elapsed", time.Since(start).Round(time.Second))
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}

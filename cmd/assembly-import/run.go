@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/uploader"
+)
+
+type runOptions struct {
+	source        sourceOptions
+	limits        planner.Limits
+	apiURL        string
+	checkpoint    string
+	apiKeyFile    string
+	eventWorkers  int
+	replyWorkers  int
+	progressEvery time.Duration
+	grace         time.Duration
+	dryRun        bool
+}
+
+func runCommand(e *env) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run --csv DIR --api-url URL --checkpoint FILE",
+		Short: "Send the source to Assembly within its rate limits; run again to resume",
+		Long: `run plans the source as plan does, then sends every valid ticket (POST
+/interactions) and each ticket's replies in order (POST /interactions/reply),
+keeping to the API's limits. Every request is written to the checkpoint file
+before it leaves; run the same command again after a crash or Ctrl-C and it
+carries on where it stopped. Items with errors in the source are not sent.
+
+The API key is read from $ASSEMBLY_API_KEY or --api-key-file, never a flag.
+
+Exit status: 0 when everything valid was delivered, 3 when some items were
+rejected or failed, 4 when stopped (Ctrl-C, or the key was refused) and
+resumable, 1 for usage or configuration errors.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.dryRun {
+				return runPlan(cmd, e, planOptions{source: o.source, limits: o.limits})
+			}
+			return runRun(cmd.Context(), e, o)
+		},
+	}
+	o.source.flags(cmd)
+	limitFlags(cmd, &o.limits)
+	f := cmd.Flags()
+	f.StringVar(&o.apiURL, "api-url", "", "the API's base URL (https://api.wavelength.cx for Assembly)")
+	f.StringVar(&o.checkpoint, "checkpoint", "", "the checkpoint file: created on the first run, resumed from after")
+	f.StringVar(&o.apiKeyFile, "api-key-file", "", "read the API key from this file instead of $"+keyEnv)
+	f.IntVar(&o.eventWorkers, "event-workers", 16, "ticket requests in flight at most")
+	f.IntVar(&o.replyWorkers, "reply-workers", 8, "tickets whose replies are sent at once (each ticket's replies go one at a time)")
+	f.DurationVar(&o.progressEvery, "progress-every", 30*time.Second, "how often to log progress when stderr is not a terminal")
+	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish after Ctrl-C")
+	f.BoolVar(&o.dryRun, "dry-run", false, "only plan, as the plan command does")
+	return cmd
+}
+
+func runRun(ctx context.Context, e *env, o runOptions) error {
+	if o.apiURL == "" || o.checkpoint == "" {
+		return exitf(exitUsage, "run needs --api-url and --checkpoint")
+	}
+	if err := checkAPIURL(o.apiURL); err != nil {
+		return err
+	}
+	key, err := apiKey(o.apiKeyFile)
+	if err != nil {
+		return err
+	}
+	client, err := uploader.NewClient(o.apiURL, key, nil)
+	if err != nil {
+		return exitf(exitUsage, "%w", err)
+	}
+	plan, err := o.source.build(ctx)
+	if err != nil {
+		return err
+	}
+	defer plan.Close()
+	s := plan.Stats
+	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
+	fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
+		s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
+	if s.Invalid > 0 {
+		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
+	}
+
+	journal, err := checkpoint.Open(o.checkpoint,
+		checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: jobGroups(plan)},
+		checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin})
+	var mismatch *checkpoint.MismatchError
+	switch {
+	case errors.As(err, &mismatch), errors.Is(err, checkpoint.ErrLocked):
+		return exitf(exitUsage, "%w", err)
+	case err != nil:
+		return exitf(exitUsage, "%w", err)
+	}
+	defer journal.Close()
+	if before := journal.Snapshot(); len(before.Jobs) > 0 {
+		fmt.Fprintf(e.stdout, "Resuming from %s.\n", o.checkpoint)
+	}
+
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	context.AfterFunc(ctx, func() {
+		stopSignals() // a second Ctrl-C ends the process at once; the journal keeps that safe
+		e.log.Warn("stopping: no new requests; those in flight get a few seconds (Ctrl-C again to quit now)")
+	})
+
+	progress := &uploader.Progress{}
+	stopProgress := startProgress(e, progress, o.progressEvery)
+	start := time.Now()
+	res, runErr := uploader.Run(ctx, plan, uploader.Options{
+		Client:        client,
+		Journal:       journal,
+		EventsPerSec:  o.limits.EventsPerSec,
+		RepliesPerMin: o.limits.RepliesPerMin,
+		EventWorkers:  o.eventWorkers,
+		ReplyWorkers:  o.replyWorkers,
+		Grace:         o.grace,
+		Progress:      progress,
+		Logger:        e.log,
+	})
+	stopProgress()
+	if err := journal.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	snap := journal.Snapshot()
+	writeRunReport(e.stdout, res, time.Since(start))
+	writeStatus(e.stdout, snap)
+
+	resume := "assembly-import " + shellJoin(e.args)
+	switch {
+	case errors.Is(runErr, uploader.ErrUnauthorized):
+		return exitf(exitStopped, "%w; put a valid key in $%s (or --api-key-file) and resume with:\n  %s", runErr, keyEnv, resume)
+	case ctx.Err() != nil:
+		return exitf(exitStopped, "interrupted; the checkpoint is saved. Resume with:\n  %s", resume)
+	case runErr != nil:
+		return exitf(exitUsage, "%w; nothing was sent without being recorded. Resume, once fixed, with:\n  %s", runErr, resume)
+	}
+	if !allDone(snap) {
+		return exitf(exitNotAll, "some items were not delivered (listed above); failed ones are retried by running the same command again")
+	}
+	return nil
+}
+
+// jobGroups counts the plan's jobs under the checkpoint's group names.
+func jobGroups(plan *planner.Plan) map[string]int {
+	tickets, replies := plan.Jobs()
+	return map[string]int{"ticket": tickets, "reply": replies}
+}
+
+func allDone(snap *checkpoint.Snapshot) bool {
+	for g := range snap.Header.Jobs {
+		if c := snap.Count(g); c.Done != c.Total {
+			return false
+		}
+	}
+	return true
+}
+
+// checkAPIURL allows plain http only to this machine: the key must not
+// cross a network in the clear.
+func checkAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return exitf(exitUsage, "--api-url %q is not a URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+		return exitf(exitUsage, "--api-url %s: plain http is allowed only to this machine (localhost); use https", raw)
+	}
+	return exitf(exitUsage, "--api-url %q must be an https URL", raw)
+}
+
+// apiKey reads the key from a file or the environment.
+func apiKey(file string) (string, error) {
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", exitf(exitUsage, "--api-key-file: %w", err)
+		}
+		if key := strings.TrimSpace(string(data)); key != "" {
+			return key, nil
+		}
+		return "", exitf(exitUsage, "--api-key-file %s is empty", file)
+	}
+	if key := strings.TrimSpace(os.Getenv(keyEnv)); key != "" {
+		return key, nil
+	}
+	return "", exitf(exitUsage, "no API key: set $%s or use --api-key-file FILE", keyEnv)
+}
+
+// shellJoin quotes args for a command line to copy.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@", r))
+		}) < 0 {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}

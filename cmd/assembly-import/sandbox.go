@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assembly-import/assembly-import/uploader/sandbox"
+)
+
+func sandboxCommand(e *env) *cobra.Command {
+	var (
+		listen, store string
+		opts          sandbox.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "sandbox --listen ADDR --key KEY",
+		Short: "Serve a strict fake of the Assembly API, for trying migrations",
+		Long: `sandbox serves POST /interactions and POST /interactions/reply the way the
+Assembly API documents them, strictly: the key, the multipart fields, file
+limits, ticket deduplication, replies only to existing tickets, and both rate
+limits counted at arrival over a sliding window (429 with Retry-After). It
+prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Key == "" {
+				return exitf(exitUsage, "sandbox needs --key KEY: the API key it accepts")
+			}
+			srv := sandbox.New(opts)
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return exitf(exitUsage, "listen on %s: %w", listen, err)
+			}
+			fmt.Fprintf(e.stdout, "listening on http://%s\n", ln.Addr())
+			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				hs.Shutdown(shut)
+			}()
+			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			fmt.Fprint(e.stdout, srv.Stats().Summary())
+			if store != "" {
+				data, err := json.MarshalIndent(srv.Tickets(), "", "  ")
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(store, data, 0o600); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "store written to %s\n", store)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
+	f.StringVar(&opts.Key, "key", "", "the API key to accept")
+	f.IntVar(&opts.EventsPerSec, "events-per-sec", 30, "events allowed per second")
+	f.IntVar(&opts.RepliesPerMin, "replies-per-min", 60, "replies allowed per minute")
+	f.BoolVar(&opts.ReplyDedup, "reply-dedup", false, "refuse replies whose source_specific_id the ticket has (Assembly does so only for Slack)")
+	f.IntVar(&opts.DuplicateTicket, "duplicate-ticket", 409, "answer to a second create of a ticket: 409, 200 or 400")
+	f.BoolVar(&opts.NoRetryAfter, "no-retry-after", false, "send 429s without a Retry-After header")
+	f.Float64Var(&opts.Fail503, "fail-503", 0, "probability of answering 503 to a request")
+	f.StringVar(&store, "store", "", "write what was stored, as JSON, to this file on exit")
+	return cmd
+}

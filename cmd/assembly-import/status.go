@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/uploader"
+)
+
+func statusCommand(e *env) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "status --checkpoint FILE",
+		Short: "Show where a migration stands, from its checkpoint",
+		Long: `status reads a checkpoint (also while a run is using it) and prints, per lane,
+how many jobs are done, rejected, failed, uncertain and pending, and how long
+the rest will take at the last run's limits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if path == "" {
+				return exitf(exitUsage, "status needs --checkpoint FILE")
+			}
+			snap, err := checkpoint.Read(path)
+			if err != nil {
+				return exitf(exitUsage, "%w", err)
+			}
+			fmt.Fprintf(e.stdout, "Checkpoint %s (source %s)\n", path, snap.Header.Source)
+			writeStatus(e.stdout, snap)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&path, "checkpoint", "", "the checkpoint file of a run")
+	return cmd
+}
+
+// groupLanes names the checkpoint's job groups as the lanes they go through.
+var groupLanes = []struct{ group, lane string }{{"ticket", "tickets (events)"}, {"reply", "replies"}}
+
+// listMax is how many items of one kind a status lists by key.
+const listMax = 20
+
+// writeStatus prints what a checkpoint holds: counts per lane, the items
+// not delivered and the uncertain ones, and the projected time left.
+func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
+	pending := map[string]int{}
+	for _, gl := range groupLanes {
+		c := snap.Count(gl.group)
+		pending[gl.group] = c.Pending - c.Failed - c.Uncertain
+		fmt.Fprintf(w, "  %-17s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
+			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, pending[gl.group])
+	}
+	keys := make([]string, 0, len(snap.Jobs))
+	for k := range snap.Jobs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	list := func(title string, match func(checkpoint.Job) bool, detail func(checkpoint.Job) string) {
+		var lines []string
+		for _, k := range keys {
+			if j := snap.Jobs[k]; match(j) {
+				lines = append(lines, fmt.Sprintf("    %s%s", k, detail(j)))
+			}
+		}
+		if len(lines) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "  %s: %d\n", title, len(lines))
+		for _, l := range lines[:min(len(lines), listMax)] {
+			fmt.Fprintln(w, l)
+		}
+		if len(lines) > listMax {
+			fmt.Fprintf(w, "    … and %d more\n", len(lines)-listMax)
+		}
+	}
+	reason := func(j checkpoint.Job) string { return ": " + j.Reason }
+	none := func(checkpoint.Job) string { return "" }
+	list("Rejected by the server (not retried)", func(j checkpoint.Job) bool { return j.State == checkpoint.Rejected }, reason)
+	list("Failed (retried by the next run)", func(j checkpoint.Job) bool { return j.State == checkpoint.Failed }, reason)
+	list("Uncertain: sent, answer lost; resent by the next run", func(j checkpoint.Job) bool { return j.State == checkpoint.Sending }, none)
+	list("Delivered after an uncertain send: replies may appear twice in Assembly",
+		func(j checkpoint.Job) bool { return j.State == checkpoint.Done && j.Uncertain }, none)
+	left := 0
+	for _, gl := range groupLanes {
+		c := snap.Count(gl.group)
+		left += c.Pending
+	}
+	if left > 0 && snap.Run.EventsPerSec > 0 {
+		t, r := snap.Count("ticket"), snap.Count("reply")
+		p := planner.Project(t.Pending, r.Pending, planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin})
+		fmt.Fprintf(w, "  Time left: about %s at %d events/s and %d replies/min\n",
+			planner.Duration(p.TotalSeconds), snap.Run.EventsPerSec, snap.Run.RepliesPerMin)
+	}
+}
+
+// writeRunReport prints what one run did.
+func writeRunReport(w io.Writer, res *uploader.Result, took time.Duration) {
+	verb := "finished"
+	if res.Stopped {
+		verb = "stopped"
+	}
+	fmt.Fprintf(w, "\nRun %s after %s.\n", verb, took.Round(time.Second))
+	for _, l := range []struct {
+		name string
+		r    uploader.LaneResult
+	}{{"tickets", res.Events}, {"replies", res.Replies}} {
+		fmt.Fprintf(w, "  %-8s delivered now %d, settled before %d, rejected %d, failed %d", l.name, l.r.Delivered, l.r.Previous, l.r.Rejected, l.r.Failed)
+		if l.r.Blocked > 0 {
+			fmt.Fprintf(w, ", held back %d (their ticket or an earlier reply was not delivered)", l.r.Blocked)
+		}
+		if l.r.Throttled > 0 {
+			fmt.Fprintf(w, "; %d rate-limit answers (429), the lane ended at %d per window", l.r.Throttled, l.r.EffectiveLimit)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(w, "  %s %s (%s): %s\n", p.State, p.Key, p.Origin, p.Reason)
+	}
+	fmt.Fprintln(w, "Checkpoint:")
+}

@@ -1,0 +1,330 @@
+package planner_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+// records is a Source over records in memory.
+type records struct {
+	recs []readers.Record
+	i    int
+}
+
+func (r *records) Next(ctx context.Context) (readers.Record, error) {
+	if r.i == len(r.recs) {
+		return readers.Record{}, io.EOF
+	}
+	r.i++
+	return r.recs[r.i-1], nil
+}
+
+func (r *records) Close() error { return nil }
+
+var (
+	now  = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	day  = func(d int) time.Time { return time.Date(2024, 1, d, 12, 0, 0, 0, time.UTC) }
+	anna = readers.User{Email: "anna@example.com", Name: "Anna", SourceID: "u1"}
+)
+
+func ticket(key string, created time.Time) readers.Record {
+	return readers.Record{Ticket: &readers.Ticket{Origin: "tickets.csv:" + key, Key: key, Title: "Title " + key,
+		Created: created, Requester: anna, Body: "Body " + key}}
+}
+
+func reply(key, ticketKey string, created time.Time) readers.Record {
+	return readers.Record{Reply: &readers.Reply{Origin: "replies.csv:" + key, Key: key, TicketKey: ticketKey,
+		Created: created, Author: anna, Body: "Reply " + key}}
+}
+
+func build(t *testing.T, opts planner.Options, recs ...readers.Record) *planner.Plan {
+	t.Helper()
+	opts.Now = func() time.Time { return now }
+	opts.SpillDir = t.TempDir()
+	plan, err := planner.Build(context.Background(), &records{recs: recs}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { plan.Close() })
+	return plan
+}
+
+// order lists a plan's job keys in sending order.
+func order(p *planner.Plan) string {
+	var keys []string
+	for _, t := range p.Tickets {
+		keys = append(keys, t.Key)
+		for _, r := range t.Replies {
+			keys = append(keys, r.Key)
+		}
+	}
+	return strings.Join(keys, " ")
+}
+
+func TestOrder(t *testing.T) {
+	plan := build(t, planner.Options{},
+		reply("r3", "B", day(5)),
+		ticket("B", day(2)),
+		reply("r2", "A", day(4)),
+		reply("r1b", "A", day(3)),
+		reply("r1a", "A", day(3)), // same time as r1b: ties go by id
+		ticket("A", day(2)),       // same time as B: ties go by id
+		ticket("C", day(1)),
+	)
+	want := "ticket/C ticket/A reply/r1a reply/r1b reply/r2 ticket/B reply/r3"
+	if got := order(plan); got != want {
+		t.Errorf("order = %s\nwant    %s", got, want)
+	}
+	if plan.Stats.TicketJobs != 3 || plan.Stats.ReplyJobs != 4 || len(plan.Problems) != 0 {
+		t.Errorf("stats %+v, problems %v", plan.Stats, plan.Problems)
+	}
+}
+
+func TestDeterminism(t *testing.T) {
+	recs := func() []readers.Record {
+		var out []readers.Record
+		for i := range 50 {
+			out = append(out, ticket(fmt.Sprint("t", i%7, i), day(1+i%5)))
+			out = append(out, reply(fmt.Sprint("r", i), fmt.Sprint("t", i%7, i), day(10+i%3)))
+		}
+		return out
+	}
+	a, b := build(t, planner.Options{}, recs()...), build(t, planner.Options{}, recs()...)
+	if order(a) != order(b) || a.Fingerprint != b.Fingerprint {
+		t.Fatalf("the same input planned twice differs:\n%s\n%s", order(a), order(b))
+	}
+	// The fingerprint is the content, not where it was read from.
+	moved := recs()
+	for _, r := range moved {
+		if r.Ticket != nil {
+			r.Ticket.Origin = "tickets!A1"
+		} else {
+			r.Reply.Origin = "replies!A1"
+		}
+	}
+	if c := build(t, planner.Options{}, moved...); c.Fingerprint != a.Fingerprint {
+		t.Errorf("fingerprint changed with origins only")
+	}
+	changed := recs()
+	changed[1].Reply.Body = "edited"
+	if c := build(t, planner.Options{}, changed...); c.Fingerprint == a.Fingerprint {
+		t.Errorf("fingerprint did not change with a reply's body")
+	}
+	if c := build(t, planner.Options{IDPrefix: "zd-"}, recs()...); c.Fingerprint == a.Fingerprint {
+		t.Errorf("fingerprint did not change with the id prefix")
+	}
+}
+
+func TestPayloads(t *testing.T) {
+	tk := ticket("T1", day(1))
+	tk.Ticket.Status, tk.Ticket.Tags, tk.Ticket.Company = "open", []string{"vip", "billing"}, "acme"
+	tk.Ticket.Extra = map[string]string{"Priority": "high"}
+	rp := reply("R1", "T1", day(2))
+	plan := build(t, planner.Options{IDPrefix: "zd-"}, tk, rp)
+	ev, err := plan.Event(plan.Tickets[0].Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.SSID != "zd-T1" || ev.Title != "Title T1" || ev.Body != "Body T1" || ev.Company != "acme" || !ev.Created.Equal(day(1)) ||
+		ev.Properties["status"] != "open" || ev.Properties["tags"] != "vip, billing" || ev.Properties["Priority"] != "high" {
+		t.Errorf("event = %+v", ev)
+	}
+	r, err := plan.Reply(plan.Tickets[0].Replies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SSID != "zd-R1" || r.TicketSSID != "zd-T1" || r.Body != "Reply R1" || r.Author != anna || r.Origin != "replies.csv:R1" {
+		t.Errorf("reply = %+v", r)
+	}
+}
+
+func TestInternalNotes(t *testing.T) {
+	note := reply("n1", "T1", day(2))
+	note.Reply.Internal = true
+	skip := build(t, planner.Options{}, ticket("T1", day(1)), note, reply("r1", "T1", day(3)))
+	if skip.Stats.InternalSkipped != 1 || skip.Stats.ReplyJobs != 1 {
+		t.Errorf("skip: stats %+v", skip.Stats)
+	}
+	note = reply("n1", "T1", day(2))
+	note.Reply.Internal = true
+	incl := build(t, planner.Options{InternalNotes: planner.InternalInclude}, ticket("T1", day(1)), note)
+	r, err := incl.Reply(incl.Tickets[0].Replies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if incl.Stats.InternalIncluded != 1 || !strings.HasPrefix(r.Body, "[Internal note]\n") {
+		t.Errorf("include: stats %+v, body %q", incl.Stats, r.Body)
+	}
+}
+
+func TestValidation(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	for _, f := range []string{filepath.Join(root, "ok.pdf"), filepath.Join(outside, "secret.txt")} {
+		if err := os.WriteFile(f, []byte("%PDF"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(root, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, size := range map[string]int64{"max.bin": planner.MaxReplyFileSize, "over.bin": planner.MaxReplyFileSize + 1} {
+		f, err := os.Create(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(size); err != nil { // sparse: no 32 MB written
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	with := func(r readers.Record, edit func(*readers.Reply)) readers.Record { edit(r.Reply); return r }
+	withT := func(r readers.Record, edit func(*readers.Ticket)) readers.Record { edit(r.Ticket); return r }
+	attach := func(refs string) func(*readers.Reply) {
+		return func(r *readers.Reply) { r.Attachments = readers.SplitAttachments(refs, ";", root) }
+	}
+	base := ticket("T", day(1))
+	tests := []struct {
+		name   string
+		recs   []readers.Record
+		sev    planner.Severity
+		kind   string
+		origin string
+		field  string
+		words  string
+	}{
+		{"reader problem", []readers.Record{withT(ticket("X", day(1)), func(t *readers.Ticket) {
+			t.Problems = []readers.FieldProblem{{Field: "created_at", Message: `"soon" is not a timestamp`}}
+		})}, planner.SeverityError, planner.ProblemBadValue, "tickets.csv:X", "created_at", "soon"},
+		{"unreadable row", []readers.Record{{Reply: &readers.Reply{Origin: "replies.csv:9",
+			Problems: []readers.FieldProblem{{Message: "unreadable CSV row: bare quote"}}}}},
+			planner.SeverityError, planner.ProblemUnreadable, "replies.csv:9", "", "bare quote"},
+		{"ticket without id", []readers.Record{withT(ticket("X", day(1)), func(t *readers.Ticket) { t.Key = "" })},
+			planner.SeverityError, planner.ProblemMissing, "tickets.csv:X", "ticket_id", "no id"},
+		{"duplicate ticket", []readers.Record{base, withT(ticket("T", day(1)), func(t *readers.Ticket) { t.Origin = "tickets.csv:9" })},
+			planner.SeverityError, planner.ProblemDuplicate, "tickets.csv:9", "ticket_id", "first seen at tickets.csv:T"},
+		{"empty title", []readers.Record{withT(ticket("X", day(1)), func(t *readers.Ticket) { t.Title = " " })},
+			planner.SeverityError, planner.ProblemMissing, "tickets.csv:X", "title", "title is empty"},
+		{"empty ticket body", []readers.Record{withT(ticket("X", day(1)), func(t *readers.Ticket) { t.Body = "" })},
+			planner.SeverityError, planner.ProblemEmptyBody, "tickets.csv:X", "body", "first message is empty"},
+		{"missing time", []readers.Record{withT(ticket("X", time.Time{}), func(*readers.Ticket) {})},
+			planner.SeverityError, planner.ProblemMissing, "tickets.csv:X", "created_at", "empty"},
+		{"future time", []readers.Record{ticket("X", now.Add(time.Hour))},
+			planner.SeverityError, planner.ProblemFuture, "tickets.csv:X", "created_at", "in the future"},
+		{"requester without identity", []readers.Record{withT(ticket("X", day(1)), func(t *readers.Ticket) { t.Requester = readers.User{Name: "Nobody"} })},
+			planner.SeverityError, planner.ProblemIdentity, "tickets.csv:X", "requester_email", "neither an email nor an id"},
+		{"bad email", []readers.Record{withT(ticket("X", day(1)), func(t *readers.Ticket) { t.Requester.Email = "anna at example" })},
+			planner.SeverityError, planner.ProblemBadValue, "tickets.csv:X", "requester_email", "not an email address"},
+		{"author without email", []readers.Record{base, with(reply("R", "T", day(2)), func(r *readers.Reply) { r.Author.Email = "" })},
+			planner.SeverityError, planner.ProblemIdentity, "replies.csv:R", "author_email", "author has no email"},
+		{"orphan reply", []readers.Record{base, reply("R", "nope", day(2))},
+			planner.SeverityError, planner.ProblemOrphan, "replies.csv:R", "ticket_id", "there is no ticket nope"},
+		{"reply of a bad ticket", []readers.Record{withT(ticket("X", day(1)), func(t *readers.Ticket) { t.Title = "" }), reply("R", "X", day(2))},
+			planner.SeverityError, planner.ProblemTicketBlocked, "replies.csv:R", "ticket_id", "ticket X has errors"},
+		{"duplicate reply", []readers.Record{base, reply("R", "T", day(2)), with(reply("R", "T", day(3)), func(r *readers.Reply) { r.Origin = "replies.csv:9" })},
+			planner.SeverityError, planner.ProblemDuplicate, "replies.csv:9", "reply_id", "first seen at replies.csv:R"},
+		{"reply without ticket id", []readers.Record{base, reply("R", "", day(2))},
+			planner.SeverityError, planner.ProblemMissing, "replies.csv:R", "ticket_id", "names no ticket"},
+		{"empty reply", []readers.Record{base, with(reply("R", "T", day(2)), func(r *readers.Reply) { r.Body = "\n" })},
+			planner.SeverityError, planner.ProblemEmptyBody, "replies.csv:R", "body", "message is empty"},
+		{"reply older than ticket", []readers.Record{base, reply("R", "T", day(1).Add(-time.Hour))},
+			planner.SeverityWarning, planner.ProblemBeforeTicket, "replies.csv:R", "created_at", "older than its ticket"},
+		{"missing file", []readers.Record{base, with(reply("R", "T", day(2)), attach("gone.png"))},
+			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", `"gone.png" does not exist`},
+		{"file over 32 MB", []readers.Record{base, with(reply("R", "T", day(2)), attach("over.bin"))},
+			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "at most 32 MB"},
+		{"path with ..", []readers.Record{base, with(reply("R", "T", day(2)), attach("../secret.txt"))},
+			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "leads outside"},
+		{"absolute path", []readers.Record{base, with(reply("R", "T", day(2)), attach(filepath.Join(outside, "secret.txt")))},
+			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "absolute path"},
+		{"symlink outside", []readers.Record{base, with(reply("R", "T", day(2)), attach("link.txt"))},
+			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "outside the attachment folder"},
+		{"folder", []readers.Record{base, with(reply("R", "T", day(2)), attach("dir"))},
+			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "not a regular file"},
+		{"bad URL", []readers.Record{base, with(reply("R", "T", day(2)), func(r *readers.Reply) {
+			r.Attachments = []readers.Attachment{{Ref: "https://", URL: "https://"}}
+		})}, planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "not a valid http(s) URL"},
+		{"link to a non-image", []readers.Record{base, with(reply("R", "T", day(2)), attach("https://files.example.com/a.pdf"))},
+			planner.SeverityWarning, planner.ProblemAttachmentLink, "replies.csv:R", "attachments", "link is added to the message text"},
+		{"only attachments", []readers.Record{base, with(reply("R", "T", day(2)), func(r *readers.Reply) {
+			r.Body = ""
+			attach("ok.pdf")(r)
+		})}, planner.SeverityWarning, planner.ProblemEmptyBody, "replies.csv:R", "body", "file names as its text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := build(t, planner.Options{}, tt.recs...)
+			want := 1
+			if tt.kind == planner.ProblemTicketBlocked {
+				want = 2 // the ticket's own problem, then its reply's
+			}
+			if len(plan.Problems) != want {
+				t.Fatalf("problems = %v, want %d", plan.Problems, want)
+			}
+			p := plan.Problems[want-1]
+			if p.Severity != tt.sev || p.Kind != tt.kind || p.Origin != tt.origin || p.Field != tt.field || !strings.Contains(p.Message, tt.words) {
+				t.Errorf("problem = %+v\nwant %s %s at %s [%s] saying %q", p, tt.sev, tt.kind, tt.origin, tt.field, tt.words)
+			}
+			blocked := tt.sev == planner.SeverityError
+			if sent := plan.Stats.TicketJobs + plan.Stats.ReplyJobs; blocked && sent != len(tt.recs)-1 && tt.kind != planner.ProblemTicketBlocked {
+				t.Errorf("%d jobs planned for %d records: an error must keep exactly its item out", sent, len(tt.recs))
+			}
+		})
+	}
+}
+
+func TestAttachmentsResolved(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "sub", "shot.png"), []byte("png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(root, "max.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(planner.MaxReplyFileSize) // exactly 32 MB is allowed
+	f.Close()
+	r := reply("R", "T", day(2))
+	r.Reply.Attachments = readers.SplitAttachments(`sub/shot.png;sub\shot.png;max.bin;https://cdn.example.com/x.JPG?s=1`, ";", root)
+	plan := build(t, planner.Options{}, ticket("T", day(1)), r)
+	if len(plan.Problems) != 0 {
+		t.Fatalf("problems: %v", plan.Problems)
+	}
+	got, err := plan.Reply(plan.Tickets[0].Replies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Files) != 3 || got.Files[0].Name != "shot.png" || got.Files[0].ContentType != "image/png" ||
+		got.Files[0].Path != filepath.Join(root, "sub", "shot.png") || got.Files[2].Size != planner.MaxReplyFileSize {
+		t.Errorf("files = %+v", got.Files)
+	}
+	if len(got.ImageURLs) != 1 || plan.Stats.Attachments != 4 {
+		t.Errorf("image URLs %v, stats %+v", got.ImageURLs, plan.Stats)
+	}
+}
+
+func TestProject(t *testing.T) {
+	// The design's arithmetic: 100,000 tickets and 400,000 replies.
+	p := planner.Project(100_000, 400_000, planner.Limits{EventsPerSec: 30, RepliesPerMin: 60})
+	if p.EventsSeconds < 3333 || p.EventsSeconds > 3334 || p.RepliesSeconds != 400_000 {
+		t.Errorf("Project = %+v", p)
+	}
+	if got := planner.Duration(p.TotalSeconds); got != "4d 15h" {
+		t.Errorf("Duration(%v) = %q, want 4d 15h", p.TotalSeconds, got)
+	}
+}

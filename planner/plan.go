@@ -1,0 +1,238 @@
+// Package planner turns a stream of helpdesk records into a validated,
+// deterministic plan of API jobs: each ticket's event before its replies,
+// a ticket's replies in chronological order. Nothing here touches the network.
+package planner
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"time"
+
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+// Source yields records one at a time and io.EOF after the last.
+type Source interface {
+	Next(ctx context.Context) (readers.Record, error)
+	Close() error
+}
+
+// Kind says which API lane a job goes through.
+type Kind uint8
+
+// The job kinds: a ticket is an event, everything after its first message a reply.
+const (
+	KindTicket Kind = iota + 1
+	KindReply
+)
+
+// Lane names, as used in reports and logs.
+func (k Kind) String() string {
+	if k == KindTicket {
+		return "events"
+	}
+	return "replies"
+}
+
+// Job is one request to send. It is small on purpose — the payload waits in
+// the plan's spill file until the job is sent — so a plan of millions of
+// replies fits in little memory.
+type Job struct {
+	Kind Kind
+	// Key is the job's stable identity in the checkpoint: "ticket/<id>" or
+	// "reply/<id>", from the source's own ids.
+	Key string
+	// Hash identifies the job's content, whatever the source format.
+	Hash uint64
+	at   int64
+	n    int32
+}
+
+// Ticket is a ticket's event job and its reply jobs, in sending order.
+type Ticket struct {
+	Job
+	Replies []Job
+}
+
+// Plan is the ordered set of jobs for a migration plus every problem found.
+// Tickets are ordered by creation time, then id. Close it to remove its spill file.
+type Plan struct {
+	Tickets     []Ticket
+	Problems    []Problem
+	Stats       Stats
+	Fingerprint string
+	spill       *os.File
+}
+
+// Stats counts what the source holds and what the plan sends.
+type Stats struct {
+	Tickets          int   `json:"tickets"`           // ticket records read
+	Replies          int   `json:"replies"`           // reply records read
+	TicketJobs       int   `json:"ticket_jobs"`       // tickets to send
+	ReplyJobs        int   `json:"reply_jobs"`        // replies to send
+	InternalSkipped  int   `json:"internal_skipped"`  // internal notes left out
+	InternalIncluded int   `json:"internal_included"` // internal notes sent as replies
+	Attachments      int   `json:"attachments"`       // attachments to send
+	AttachmentBytes  int64 `json:"attachment_bytes"`  // their size, where known
+	Users            int   `json:"users"`             // distinct requesters and authors
+	Invalid          int   `json:"invalid"`           // items not sent because of errors
+	Errors           int   `json:"errors"`
+	Warnings         int   `json:"warnings"`
+}
+
+// InternalNotes says what to do with agents-only notes.
+type InternalNotes string
+
+// Nothing documents whether a reply notifies the customer, so internal notes
+// stay out unless the admin asks for them.
+const (
+	InternalSkip    InternalNotes = "skip"
+	InternalInclude InternalNotes = "include"
+)
+
+// Options configures Build.
+type Options struct {
+	// IDPrefix is prepended to ticket and reply ids to form source_specific_ids.
+	IDPrefix      string
+	InternalNotes InternalNotes
+	// Now is the present, for rejecting timestamps in the future; nil is time.Now.
+	Now func() time.Time
+	// SpillDir holds the plan's payload file; empty is the system temp dir.
+	SpillDir string
+}
+
+// Event is the payload of a ticket job: POST /interactions.
+type Event struct {
+	Origin     string            `json:"origin"`
+	SSID       string            `json:"ssid"`
+	Title      string            `json:"title"`
+	Body       string            `json:"body"`
+	Created    time.Time         `json:"created"`
+	Requester  readers.User      `json:"requester"`
+	Company    string            `json:"company,omitempty"`
+	Properties map[string]string `json:"properties,omitempty"`
+}
+
+// Reply is the payload of a reply job: POST /interactions/reply.
+type Reply struct {
+	Origin     string       `json:"origin"`
+	SSID       string       `json:"ssid"`
+	TicketSSID string       `json:"ticket_ssid"`
+	Body       string       `json:"body"`
+	Created    time.Time    `json:"created"`
+	Author     readers.User `json:"author"`
+	Files      []File       `json:"files,omitempty"`
+	ImageURLs  []string     `json:"image_urls,omitempty"`
+}
+
+// File is a resolved local attachment.
+type File struct {
+	Ref         string `json:"ref"`  // as the source wrote it
+	Path        string `json:"path"` // absolute, checked to lie inside its root
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+// Event loads the payload of a ticket job. It is safe for concurrent use.
+func (p *Plan) Event(j Job) (Event, error) {
+	var e Event
+	return e, p.load(j, &e)
+}
+
+// Reply loads the payload of a reply job. It is safe for concurrent use.
+func (p *Plan) Reply(j Job) (Reply, error) {
+	var r Reply
+	return r, p.load(j, &r)
+}
+
+func (p *Plan) load(j Job, v any) error {
+	buf := make([]byte, j.n)
+	if _, err := p.spill.ReadAt(buf, j.at); err != nil {
+		return fmt.Errorf("read payload of %s: %w", j.Key, err)
+	}
+	return json.Unmarshal(buf, v)
+}
+
+// Close removes the plan's spill file.
+func (p *Plan) Close() error {
+	if p.spill == nil {
+		return nil
+	}
+	return errors.Join(p.spill.Close(), os.Remove(p.spill.Name()))
+}
+
+// Jobs returns the number of jobs per lane.
+func (p *Plan) Jobs() (tickets, replies int) {
+	return p.Stats.TicketJobs, p.Stats.ReplyJobs
+}
+
+// spillWriter appends payloads to the spill file and remembers where each went.
+type spillWriter struct {
+	f   *os.File
+	w   *bufio.Writer
+	off int64
+}
+
+func (s *spillWriter) put(v any) (at int64, n int32, hash uint64, err error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if _, err := s.w.Write(b); err != nil {
+		return 0, 0, 0, fmt.Errorf("write plan spill file: %w", err)
+	}
+	at = s.off
+	s.off += int64(len(b))
+	return at, int32(len(b)), contentHash(v), nil
+}
+
+// contentHash identifies a payload by what it sends, not where it came
+// from: the same ticket read from CSV or XLSX, from any folder, hashes alike.
+func contentHash(v any) uint64 {
+	switch p := v.(type) {
+	case Event:
+		p.Origin = ""
+		v = p
+	case Reply:
+		p.Origin = ""
+		files := make([]File, len(p.Files))
+		for i, f := range p.Files {
+			f.Path = ""
+			files[i] = f
+		}
+		p.Files = files
+		v = p
+	}
+	b, _ := json.Marshal(v) // marshalled once already by put
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
+}
+
+// fingerprint binds a checkpoint to a plan: the jobs, in order, and their content.
+func fingerprint(tickets []Ticket) string {
+	h := sha256.New()
+	var buf [8]byte
+	add := func(j Job) {
+		io.WriteString(h, j.Key)
+		binary.BigEndian.PutUint64(buf[:], j.Hash)
+		h.Write(buf[:])
+	}
+	for _, t := range tickets {
+		add(t.Job)
+		for _, r := range t.Replies {
+			add(r)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,218 @@
+package readers_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/readers/readertest"
+)
+
+// writeExport writes tickets.csv and replies.csv into a new folder.
+func writeExport(t *testing.T, tickets, replies string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range map[string]string{readers.TicketsFile: tickets, readers.RepliesFile: replies} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func readAll(t *testing.T, src *readers.CSV) []readers.Record {
+	t.Helper()
+	var out []readers.Record
+	for {
+		rec, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rec)
+	}
+}
+
+const (
+	ticketsHeader = "ticket_id,title,created_at,requester_email,requester_name,requester_id,company_id,status,tags,body\n"
+	repliesHeader = "reply_id,ticket_id,created_at,author_email,author_name,author_id,internal,body,attachments\n"
+)
+
+func TestCSVConformance(t *testing.T) {
+	dir := writeExport(t,
+		ticketsHeader+"1,Hello,2024-01-01T10:00:00Z,a@x.io,A,,,open,,Hi\n2,Other,2024-01-02 10:00:00,b@x.io,B,,,,,Yo\n",
+		repliesHeader+"r1,1,2024-01-01T11:00:00Z,c@x.io,C,,,Reply,\n")
+	open := func(t *testing.T) planner.Source {
+		src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	readertest.Run(t, open, append(readertest.Keys(true, "1", "2"), readertest.Keys(false, "r1")...))
+}
+
+func TestCSVRealWorld(t *testing.T) {
+	// A BOM, CRLF line ends, headers in another order with stray spaces and
+	// capitals, a quoted multi-line body, non-ASCII text, an extra column.
+	tickets := "\ufeff Title ,TICKET_ID,created_at,requester_email,body,Priority\r\n" +
+		"\"Umlaute: ÄÖÜ\",T1,2024-03-01 09:30:00,anna@example.de,\"Zeile eins\r\nZeile zwei, mit Komma\r\n\"\"zitiert\"\"\",high\r\n" +
+		"ログイン,T2,1709285400,yuki@example.jp,本文,\r\n"
+	replies := repliesHeader +
+		"r1,T1,2024-03-01T10:00:00+01:00,p@example.com,P,,true,\"multi\nline\nreply\",a.png; https://x.example/b.jpg\n" +
+		"r2,T2,2024-03-02T10:00:00Z,p@example.com,P,,no,ok,\n"
+	dir := writeExport(t, tickets, replies)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Location: berlin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	recs := readAll(t, src)
+	if len(recs) != 4 {
+		t.Fatalf("got %d records, want 4", len(recs))
+	}
+	t1, t2, r1, r2 := recs[0].Ticket, recs[1].Ticket, recs[2].Reply, recs[3].Reply
+	if t1.Key != "T1" || t1.Title != "Umlaute: ÄÖÜ" || t1.Origin != "tickets.csv:2" {
+		t.Errorf("ticket 1 = %q %q %q", t1.Key, t1.Title, t1.Origin)
+	}
+	if want := "Zeile eins\nZeile zwei, mit Komma\n\"zitiert\""; t1.Body != want {
+		t.Errorf("multi-line body = %q, want %q", t1.Body, want)
+	}
+	if want := time.Date(2024, 3, 1, 8, 30, 0, 0, time.UTC); !t1.Created.Equal(want) {
+		t.Errorf("zone-less timestamp in Europe/Berlin = %v, want %v", t1.Created, want)
+	}
+	if t1.Extra["Priority"] != "high" || len(t1.Extra) != 1 {
+		t.Errorf("extra columns = %v, want Priority=high", t1.Extra)
+	}
+	if t2.Origin != "tickets.csv:5" { // after a body spanning three lines
+		t.Errorf("origin after a multi-line row = %q, want tickets.csv:5", t2.Origin)
+	}
+	if !t2.Created.Equal(time.Unix(1709285400, 0)) || t2.Title != "ログイン" {
+		t.Errorf("ticket 2 = %q %v", t2.Title, t2.Created)
+	}
+	if !r1.Internal || r1.Body != "multi\nline\nreply" || r1.Origin != "replies.csv:2" {
+		t.Errorf("reply 1 = internal %v, body %q, origin %q", r1.Internal, r1.Body, r1.Origin)
+	}
+	if len(r1.Attachments) != 2 || r1.Attachments[0].Path != "a.png" || r1.Attachments[0].Root != dir ||
+		r1.Attachments[1].URL != "https://x.example/b.jpg" || r1.Attachments[1].Name != "b.jpg" {
+		t.Errorf("attachments = %+v", r1.Attachments)
+	}
+	if r2.Origin != "replies.csv:5" || r2.Internal {
+		t.Errorf("reply 2 origin %q internal %v", r2.Origin, r2.Internal)
+	}
+}
+
+func TestCSVBadRowsAreReportedWithTheirLine(t *testing.T) {
+	tickets := ticketsHeader +
+		"1,ok,2024-01-01T00:00:00Z,a@x.io,,,,,,body\n" +
+		"2,short row\n" +
+		"3,bad time,yesterday,a@x.io,,,,,,body\n" +
+		"4,ok again,2024-01-01T00:00:00Z,a@x.io,,,,,,body\n"
+	replies := repliesHeader + "r1,1,2024-01-01T00:00:00Z,a@x.io,,,maybe,x,\n"
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: writeExport(t, tickets, replies)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	recs := readAll(t, src)
+	if len(recs) != 5 {
+		t.Fatalf("got %d records, want 5 (bad rows are records with problems, never skipped)", len(recs))
+	}
+	tests := []struct {
+		rec          readers.Record
+		origin       string
+		field, words string
+	}{
+		{recs[1], "tickets.csv:3", "", "header's 10 fields"},
+		{recs[2], "tickets.csv:4", "created_at", `"yesterday" is not a timestamp`},
+		{recs[4], "replies.csv:2", "internal", `"maybe" is not a yes/no value`},
+	}
+	for _, tt := range tests {
+		var ps []readers.FieldProblem
+		if tt.rec.Ticket != nil {
+			ps = tt.rec.Ticket.Problems
+		} else {
+			ps = tt.rec.Reply.Problems
+		}
+		if tt.rec.Origin() != tt.origin || len(ps) != 1 || ps[0].Field != tt.field || !strings.Contains(ps[0].Message, tt.words) {
+			t.Errorf("%s: problems %+v, want field %q saying %q", tt.rec.Origin(), ps, tt.field, tt.words)
+		}
+	}
+	if recs[3].Ticket.Key != "4" || len(recs[3].Ticket.Problems) != 0 {
+		t.Errorf("the row after bad ones = %+v, want ticket 4 without problems", recs[3].Ticket)
+	}
+}
+
+func TestCSVHeaderErrors(t *testing.T) {
+	tests := []struct {
+		name, tickets, replies, want string
+	}{
+		{"missing column", "ticket_id,created_at,requester_email,body\n", repliesHeader,
+			"tickets.csv line 1: missing column title (the header has: ticket_id, created_at, requester_email, body)"},
+		{"no identity", ticketsHeader, "reply_id,ticket_id,created_at,author_name,body\n",
+			"replies.csv line 1: missing column author_email or author_id"},
+		{"duplicate column", "ticket_id,title,Title,created_at,requester_email,body\n", repliesHeader,
+			`tickets.csv line 1: column "Title" appears twice`},
+		{"empty file", "", repliesHeader, "tickets.csv: the file is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readers.OpenCSV(readers.CSVOptions{Dir: writeExport(t, tt.tickets, tt.replies)})
+			var ie *readers.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("OpenCSV() = %v, want an InputError containing %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("missing file", func(t *testing.T) {
+		_, err := readers.OpenCSV(readers.CSVOptions{Dir: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), "tickets.csv") {
+			t.Fatalf("OpenCSV(empty dir) = %v, want an error naming tickets.csv", err)
+		}
+	})
+}
+
+func TestParseTime(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in   string
+		loc  *time.Location
+		want time.Time
+		bad  bool
+	}{
+		{in: "2024-06-10T18:34:00Z", want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
+		{in: "2024-06-10T20:34:00.5+02:00", want: time.Date(2024, 6, 10, 18, 34, 0, 5e8, time.UTC)},
+		{in: "2024-06-10 18:34:00", want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
+		{in: "2024-06-10 14:34:00", loc: ny, want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
+		{in: " 1718044440 ", want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
+		{in: "10/06/2024", bad: true},
+		{in: "1718044440000", bad: true}, // milliseconds, not seconds
+		{in: "", bad: true},
+	}
+	for _, tt := range tests {
+		loc := tt.loc
+		if loc == nil {
+			loc = time.UTC
+		}
+		got, err := readers.ParseTime(tt.in, loc)
+		if tt.bad != (err != nil) || !got.Equal(tt.want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v (error: %v)", tt.in, got, err, tt.want, tt.bad)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+// Package readers streams a helpdesk's history — tickets, replies and their
+// attachments — out of an export, one record at a time, in one shape whatever
+// the source format.
+package readers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// User is a person as the old helpdesk knew them.
+type User struct {
+	Email      string `json:"email,omitempty"`
+	Name       string `json:"name,omitempty"`
+	SourceID   string `json:"source_id,omitempty"`   // the person's id in the old helpdesk
+	AssemblyID string `json:"assembly_id,omitempty"` // the Assembly user id, when the admin knows it
+}
+
+// Attachment is a file attached to a message, as the source names it. The
+// planner resolves and checks it; readers only say where the bytes are.
+type Attachment struct {
+	// Ref is the attachment exactly as written in the source, for messages.
+	Ref string `json:"ref"`
+	// Name is the file name to upload under.
+	Name string `json:"name"`
+	// Path is a local path relative to Root (exactly one of Path and URL is set).
+	Path string `json:"path,omitempty"`
+	// Root is the folder Path is relative to and may not escape.
+	Root string `json:"root,omitempty"`
+	// URL is an http(s) address of the file.
+	URL string `json:"url,omitempty"`
+}
+
+// FieldProblem is something wrong with one field of one record, found while
+// reading it. The planner reports it as an error of the record.
+type FieldProblem struct {
+	Field   string
+	Message string
+}
+
+// Ticket is one conversation of the old helpdesk and its first message.
+type Ticket struct {
+	// Origin says where the record came from, e.g. "tickets.csv:12".
+	Origin    string
+	Key       string
+	Title     string
+	Created   time.Time // zero when missing or unparseable (see Problems)
+	Requester User
+	Company   string
+	Status    string
+	Tags      []string
+	Body      string
+	// Extra holds the source's other columns, kept as additional properties.
+	Extra    map[string]string
+	Problems []FieldProblem
+}
+
+// Reply is one message added to a ticket after its first.
+type Reply struct {
+	Origin      string
+	Key         string
+	TicketKey   string
+	Created     time.Time // zero when missing or unparseable (see Problems)
+	Author      User
+	Internal    bool // an agents-only note
+	Body        string
+	Attachments []Attachment
+	Problems    []FieldProblem
+}
+
+// Record is one item of a source: exactly one of Ticket and Reply is set.
+type Record struct {
+	Ticket *Ticket
+	Reply  *Reply
+}
+
+// Origin returns where the record came from.
+func (r Record) Origin() string {
+	if r.Ticket != nil {
+		return r.Ticket.Origin
+	}
+	return r.Reply.Origin
+}
+
+// ParseTime reads a timestamp in one of the layouts exports use: RFC 3339,
+// "YYYY-MM-DD HH:MM:SS" (in loc), or Unix seconds. The result is in UTC.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, fmt.Errorf("empty timestamp")
+	}
+	if isDigits(s) {
+		var secs int64
+		if _, err := fmt.Sscan(s, &secs); err != nil || len(s) > 11 {
+			return time.Time{}, fmt.Errorf("%q is not a Unix time in seconds", s)
+		}
+		return time.Unix(secs, 0).UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{time.DateTime, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a timestamp (want RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds)", s)
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// ParseBool reads a yes/no cell: true/false, yes/no, 1/0, y/n; empty is false.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "0", "false", "no", "n", "f":
+		return false, nil
+	case "1", "true", "yes", "y", "t":
+		return true, nil
+	}
+	return false, fmt.Errorf("%q is not a yes/no value", s)
+}
+
+// SplitAttachments splits a list cell ("a.png; https://x/y.pdf") into
+// attachments relative to root.
+func SplitAttachments(cell, sep, root string) []Attachment {
+	var out []Attachment
+	for _, ref := range strings.Split(cell, sep) {
+		ref = strings.TrimSpace(ref)
+		if ref == "" {
+			continue
+		}
+		a := Attachment{Ref: ref}
+		if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
+			a.URL = ref
+			a.Name = ref[strings.LastIndex(ref, "/")+1:]
+			if i := strings.IndexAny(a.Name, "?#"); i >= 0 {
+				a.Name = a.Name[:i]
+			}
+		} else {
+			a.Path = ref
+			a.Root = root
+			a.Name = ref[strings.LastIndexAny(ref, `/\`)+1:]
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// SplitTags splits a tag cell on commas and semicolons.
+func SplitTags(cell string) []string {
+	var out []string
+	for _, t := range strings.FieldsFunc(cell, func(r rune) bool { return r == ',' || r == ';' }) {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}

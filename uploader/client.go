@@ -1,0 +1,302 @@
+// Package uploader sends planned events and replies to Assembly without
+// exceeding its rate limits, recording every step in the checkpoint.
+package uploader
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+// The API's paths.
+const (
+	EventsPath  = "/interactions"
+	RepliesPath = "/interactions/reply"
+)
+
+// APIError is an answer of the API other than success.
+type APIError struct {
+	Status  int
+	Message string // the server's "error" text, or the start of its body
+	// RetryAfter is the server's Retry-After, zero when it sent none.
+	RetryAfter time.Duration
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
+}
+
+// TransportError is a request that got no answer. Sent says whether the
+// request may have reached the server (a dial error never did).
+type TransportError struct {
+	Err  error
+	Sent bool
+}
+
+func (e *TransportError) Error() string { return e.Err.Error() }
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Client talks to one Assembly API with one key. It is safe for concurrent use.
+type Client struct {
+	base *url.URL
+	key  string
+	http *http.Client
+}
+
+// NewClient returns a client for the API at baseURL. The key is sent as
+// the Authorization header and nowhere else.
+func NewClient(baseURL, key string, hc *http.Client) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("API URL %q is not an http(s) URL", baseURL)
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 5 * time.Minute}
+	}
+	return &Client{base: u, key: key, http: hc}, nil
+}
+
+// CreateTicket sends a ticket's event and returns the ticket's display number.
+func (c *Client) CreateTicket(ctx context.Context, ev planner.Event) (string, error) {
+	var body multipartBody
+	body.field("query", ev.Body)
+	body.field("title", ev.Title)
+	body.field("source_specific_id", ev.SSID)
+	body.json("user", user(ev.Requester))
+	if ev.Company != "" {
+		body.field("company_source_specific_id", ev.Company)
+	}
+	if !ev.Created.IsZero() {
+		body.field("original_timestamp", ev.Created.UTC().Format(time.RFC3339))
+	}
+	if len(ev.Properties) > 0 {
+		body.json("additional_properties", ev.Properties)
+	}
+	var out struct {
+		Number string `json:"created_ticket_number"`
+	}
+	err := c.post(ctx, EventsPath, &body, &out)
+	return out.Number, err
+}
+
+// Reply adds a message to the ticket whose source_specific_id is
+// r.TicketSSID and returns its history id. Files are streamed from disk.
+func (c *Client) Reply(ctx context.Context, r planner.Reply) (string, error) {
+	var body multipartBody
+	body.field("content", r.Body)
+	body.field("source_specific_id", r.SSID)
+	if !r.Created.IsZero() {
+		body.field("original_timestamp", r.Created.UTC().Format(time.RFC3339))
+	}
+	body.json("user", user(r.Author))
+	if len(r.ImageURLs) > 0 {
+		body.field("files_image_url", strings.Join(r.ImageURLs, ","))
+	}
+	for _, f := range r.Files {
+		body.file("files", f)
+	}
+	var out struct {
+		ID string `json:"created_history_id"`
+	}
+	err := c.post(ctx, RepliesPath+"?source_specific_id="+url.QueryEscape(r.TicketSSID), &body, &out)
+	return out.ID, err
+}
+
+// apiUser is the user object both endpoints take as a JSON string.
+type apiUser struct {
+	ID               string `json:"id,omitempty"`
+	Email            string `json:"email,omitempty"`
+	Name             string `json:"name,omitempty"`
+	SourceSpecificID string `json:"source_specific_id,omitempty"`
+}
+
+func user(u readers.User) apiUser {
+	return apiUser{ID: u.AssemblyID, Email: u.Email, Name: u.Name, SourceSpecificID: u.SourceID}
+}
+
+func (c *Client) post(ctx context.Context, path string, body *multipartBody, out any) error {
+	rd, length, contentType, err := body.open()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.String()+path, rd)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = length
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", c.key)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var op *net.OpError
+		sent := !(errors.As(err, &op) && op.Op == "dial")
+		return &TransportError{Err: fmt.Errorf("POST %s: %w", path, unwrapURL(err)), Sent: sent}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return &TransportError{Err: fmt.Errorf("POST %s: read response: %w", path, err), Sent: true}
+	}
+	if resp.StatusCode/100 != 2 {
+		return &APIError{Status: resp.StatusCode, Message: errorText(data), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &APIError{Status: resp.StatusCode, Message: fmt.Sprintf("unreadable success response %q", truncate(string(data)))}
+	}
+	return nil
+}
+
+// unwrapURL drops url.Error's "Post "http://…":" prefix, which repeats the path.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func errorText(data []byte) string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(data, &e) == nil && e.Error != "" {
+		return e.Error
+	}
+	return truncate(strings.TrimSpace(string(data)))
+}
+
+func truncate(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, time.Until(t))
+	}
+	return 0
+}
+
+// multipartBody is a multipart/form-data body whose files are read from
+// disk as the request is sent: its framing is built up front, so its length
+// is known (no chunked upload) and memory does not grow with file sizes.
+type multipartBody struct {
+	buf   bytes.Buffer
+	mw    *multipart.Writer
+	parts []any // []byte framing or planner.File, in order
+	err   error
+}
+
+func (b *multipartBody) writer() *multipart.Writer {
+	if b.mw == nil {
+		b.mw = multipart.NewWriter(&b.buf)
+	}
+	return b.mw
+}
+
+func (b *multipartBody) field(name, value string) {
+	if err := b.writer().WriteField(name, value); err != nil && b.err == nil {
+		b.err = err
+	}
+}
+
+func (b *multipartBody) json(name string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		b.err = err
+		return
+	}
+	b.field(name, string(data))
+}
+
+func (b *multipartBody) file(name string, f planner.File) {
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", multipart.FileContentDisposition(name, f.Name))
+	h.Set("Content-Type", f.ContentType)
+	if _, err := b.writer().CreatePart(h); err != nil {
+		b.err = err
+		return
+	}
+	b.parts = append(b.parts, bytes.Clone(b.buf.Bytes()), f)
+	b.buf.Reset()
+}
+
+// open finishes the body and opens its files; a body is opened once, for
+// one attempt. The caller closes the reader.
+func (b *multipartBody) open() (io.ReadCloser, int64, string, error) {
+	if b.err != nil {
+		return nil, 0, "", b.err
+	}
+	mw := b.writer()
+	if err := mw.Close(); err != nil {
+		return nil, 0, "", err
+	}
+	parts := append(b.parts, b.buf.Bytes())
+	body := &fileBody{}
+	var readers []io.Reader
+	for _, p := range parts {
+		switch p := p.(type) {
+		case []byte:
+			readers = append(readers, bytes.NewReader(p))
+			body.length += int64(len(p))
+		case planner.File:
+			f, err := os.Open(p.Path)
+			if err != nil {
+				body.Close()
+				return nil, 0, "", fmt.Errorf("attachment %s: %w", p.Ref, err)
+			}
+			body.files = append(body.files, f)
+			st, err := f.Stat()
+			if err != nil {
+				body.Close()
+				return nil, 0, "", fmt.Errorf("attachment %s: %w", p.Ref, err)
+			}
+			// Exactly the announced length: a file that grew since it was stat'ed
+			// must not overrun Content-Length.
+			readers = append(readers, io.LimitReader(f, st.Size()))
+			body.length += st.Size()
+		}
+	}
+	body.Reader = io.MultiReader(readers...)
+	return body, body.length, mw.FormDataContentType(), nil
+}
+
+type fileBody struct {
+	io.Reader
+	files  []*os.File
+	length int64
+}
+
+func (b *fileBody) Close() error {
+	var errs []error
+	for _, f := range b.files {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
+}

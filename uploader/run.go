@@ -1,0 +1,450 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
+)
+
+// ErrUnauthorized stops a run: the server refused the API key, and nothing
+// after that can succeed.
+var ErrUnauthorized = errors.New("the API key was refused (HTTP 401): it is invalid or expired")
+
+// Options configures Run. Zero values take the defaults in brackets.
+type Options struct {
+	Client  *Client
+	Journal *checkpoint.Journal
+	// The API's limits [30 events per second, 60 replies per minute].
+	EventsPerSec  int
+	RepliesPerMin int
+	// Requests in flight per lane [16 events, 8 replies].
+	EventWorkers int
+	ReplyWorkers int
+	// MaxAttempts bounds the tries of a request that meets server errors or
+	// network failures [6]; 429s do not count.
+	MaxAttempts int
+	// Backoff is the wait before the first retry, doubled each time [1s].
+	Backoff time.Duration
+	// NotFoundRetries is how often a reply answered 404 (its ticket not
+	// found) is tried again before it fails [3].
+	NotFoundRetries int
+	// Grace is how long requests in flight may finish after ctx is
+	// cancelled before they are abandoned [5s].
+	Grace    time.Duration
+	Progress *Progress
+	Logger   *slog.Logger
+}
+
+func (o *Options) defaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.EventsPerSec, 30)
+	def(&o.RepliesPerMin, 60)
+	def(&o.EventWorkers, 16)
+	def(&o.ReplyWorkers, 8)
+	def(&o.MaxAttempts, 6)
+	def(&o.NotFoundRetries, 3)
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
+	if o.Grace <= 0 {
+		o.Grace = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Result is what one run did.
+type Result struct {
+	Events, Replies LaneResult
+	// Problems lists the jobs rejected or failed in this run.
+	Problems []JobProblem
+	// Stopped is set when the run ended before its work did (cancelled,
+	// 401, a failing checkpoint).
+	Stopped bool
+}
+
+// LaneResult counts one lane's outcomes in one run.
+type LaneResult struct {
+	Delivered int // acknowledged in this run (including "already there")
+	Previous  int // done or rejected in an earlier run, skipped
+	Rejected  int
+	Failed    int
+	Blocked   int // replies not sent because their ticket was rejected or failed
+	Throttled int // 429s received
+	// EffectiveLimit is the limit the lane kept to at the end (lower than
+	// the configured one after 429s).
+	EffectiveLimit int
+}
+
+// JobProblem is a job the server rejected or that could not be delivered.
+type JobProblem struct {
+	Key    string
+	Origin string
+	State  checkpoint.State
+	Reason string
+}
+
+// lane is one rate-limited stream of requests.
+type lane struct {
+	name   string
+	pacer  *Pacer
+	result LaneResult
+	prog   *LaneProgress
+}
+
+type runner struct {
+	opts    Options
+	plan    *planner.Plan
+	journal *checkpoint.Journal
+	reqCtx  context.Context // outlives the run's ctx by the grace period
+	events  *lane
+	replies *lane
+	acked   *queue // tickets whose replies may go
+
+	mu       sync.Mutex // guards the lanes' results and problems
+	problems []JobProblem
+}
+
+// Run sends every job of plan that the journal does not record as done or
+// rejected, and records each step in it. Tickets go through the events lane,
+// replies through the replies lane, each ticket's replies in order once the
+// ticket is acknowledged. It returns when all jobs are settled, when ctx is
+// cancelled (requests in flight get Options.Grace to finish; the error is
+// ctx's), or on a 401 (ErrUnauthorized) or a checkpoint write failure.
+// Rejected and failed jobs are outcomes in the Result, not errors.
+func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error) {
+	opts.defaults()
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	stopAfter := context.AfterFunc(ctx, func() { time.AfterFunc(opts.Grace, cancelReqs) })
+	defer stopAfter()
+
+	r := &runner{
+		opts:    opts,
+		plan:    plan,
+		journal: opts.Journal,
+		reqCtx:  reqCtx,
+		events:  &lane{name: "events", pacer: NewPacer(opts.EventsPerSec, time.Second), prog: opts.Progress.lane(planner.KindTicket)},
+		replies: &lane{name: "replies", pacer: NewPacer(opts.RepliesPerMin, time.Minute), prog: opts.Progress.lane(planner.KindReply)},
+		acked:   newQueue(),
+	}
+	tickets, replies := plan.Jobs()
+	r.events.prog.setTotal(tickets)
+	r.replies.prog.setTotal(replies)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer r.acked.close()
+		return r.sendTickets(gctx)
+	})
+	g.Go(func() error { return r.sendReplies(gctx) })
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	res := &Result{Events: r.events.result, Replies: r.replies.result, Problems: r.problems, Stopped: err != nil}
+	res.Events.EffectiveLimit = r.events.pacer.Effective()
+	res.Replies.EffectiveLimit = r.replies.pacer.Effective()
+	return res, err
+}
+
+func (r *runner) sendTickets(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.EventWorkers)
+	for i := range r.plan.Tickets {
+		t := &r.plan.Tickets[i]
+		if job, ok := r.journal.Job(t.Key); ok && (job.State == checkpoint.Done || job.State == checkpoint.Rejected) {
+			r.count(r.events, func(l *LaneResult) { l.Previous++ })
+			r.events.prog.add(job.State)
+			r.ticketSettled(i, job.State)
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			ev, err := r.plan.Event(t.Job)
+			if err != nil {
+				return err
+			}
+			state, err := r.deliver(ctx, r.events, t.Key, ev.Origin, false, func(ctx context.Context) (string, error) {
+				return r.opts.Client.CreateTicket(ctx, ev)
+			})
+			if state != "" {
+				r.ticketSettled(i, state)
+			}
+			return err
+		})
+	}
+	return g.Wait()
+}
+
+// ticketSettled lets the replies of an acknowledged ticket go, and counts
+// those of a ticket that will not be there.
+func (r *runner) ticketSettled(i int, state checkpoint.State) {
+	if state == checkpoint.Done {
+		r.acked.push(i)
+		return
+	}
+	n := 0
+	for _, rep := range r.plan.Tickets[i].Replies {
+		if job, _ := r.journal.Job(rep.Key); job.State != checkpoint.Done && job.State != checkpoint.Rejected {
+			n++
+		}
+	}
+	r.count(r.replies, func(l *LaneResult) { l.Blocked += n })
+}
+
+func (r *runner) sendReplies(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.ReplyWorkers)
+	for {
+		i, ok := r.acked.pop(ctx)
+		if !ok {
+			break
+		}
+		g.Go(func() error { return r.sendThread(ctx, r.plan.Tickets[i].Replies) })
+	}
+	return g.Wait()
+}
+
+// sendThread sends one ticket's replies, one at a time, in order. A reply
+// that fails holds back the rest, so that a later run still sends them in
+// order; a rejected one is left out.
+func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
+	for k, job := range replies {
+		if j, ok := r.journal.Job(job.Key); ok && (j.State == checkpoint.Done || j.State == checkpoint.Rejected) {
+			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
+			r.replies.prog.add(j.State)
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		rep, err := r.plan.Reply(job)
+		if err != nil {
+			return err
+		}
+		state, err := r.deliver(ctx, r.replies, job.Key, rep.Origin, true, func(ctx context.Context) (string, error) {
+			return r.opts.Client.Reply(ctx, rep)
+		})
+		if err != nil || state == "" {
+			return err
+		}
+		if state == checkpoint.Failed {
+			r.count(r.replies, func(l *LaneResult) { l.Blocked += len(replies) - k - 1 })
+			return nil
+		}
+	}
+	return nil
+}
+
+// deliver sends one job until it is settled and returns its final state:
+// Done, Rejected or Failed, or "" when the run stopped first. The error is
+// for what ends the whole run: a 401 or a checkpoint that cannot be written.
+// reply says the job is a reply, which the server does not deduplicate: an
+// attempt whose outcome was lost is then recorded as uncertain.
+func (r *runner) deliver(ctx context.Context, l *lane, key, origin string, reply bool, send func(context.Context) (string, error)) (checkpoint.State, error) {
+	transient, notFound := 0, 0
+	for {
+		pm, err := l.pacer.Wait(ctx)
+		if err != nil {
+			return "", nil
+		}
+		if err := r.journal.Sending(key); err != nil {
+			pm.Done(false)
+			return "", err
+		}
+		id, err := send(r.reqCtx)
+		var apiErr *APIError
+		var netErr *TransportError
+		pm.Done(err == nil || errors.As(err, &apiErr))
+		var retry string // why the job will be tried again
+		switch {
+		case err == nil:
+			return r.settle(l, key, origin, checkpoint.Done, id)
+		case apiErr != nil && apiErr.Status == 401:
+			return "", errors.Join(ErrUnauthorized, r.journal.Retry(key, apiErr.Error()))
+		case apiErr != nil && (apiErr.Status == 409 || !reply && alreadyExists(apiErr)):
+			return r.settle(l, key, origin, checkpoint.Done, "")
+		case apiErr != nil && apiErr.Status == 429:
+			l.pacer.Throttle(apiErr.RetryAfter)
+			r.count(l, func(lr *LaneResult) { lr.Throttled++ })
+			r.opts.Logger.Warn("rate limited by the server; slowing down", "lane", l.name,
+				"retry_after", apiErr.RetryAfter, "effective_limit", l.pacer.Effective())
+			if err := r.journal.Retry(key, apiErr.Error()); err != nil {
+				return "", err
+			}
+			continue // not an attempt: the pacer decides when
+		case apiErr != nil && apiErr.Status == 404 && reply:
+			notFound++
+			if notFound > r.opts.NotFoundRetries {
+				return r.settle(l, key, origin, checkpoint.Failed, apiErr.Error())
+			}
+			retry = apiErr.Error()
+		case apiErr != nil && apiErr.Status >= 500:
+			transient++
+			retry = apiErr.Error()
+		case apiErr != nil:
+			return r.settle(l, key, origin, checkpoint.Rejected, apiErr.Error())
+		case errors.As(err, &netErr):
+			if netErr.Sent && r.reqCtx.Err() != nil {
+				return "", nil // abandoned in flight at stop: "sending" says uncertain
+			}
+			transient++
+			retry = netErr.Error()
+			if netErr.Sent && reply {
+				if err := r.journal.Uncertain(key); err != nil {
+					return "", err
+				}
+				r.opts.Logger.Warn("connection lost after a reply was sent; resending it may double it",
+					"key", key, "origin", origin, "err", netErr)
+			}
+		default: // the request could not be built: an attachment vanished since planning
+			return r.settle(l, key, origin, checkpoint.Failed, err.Error())
+		}
+		if transient >= r.opts.MaxAttempts {
+			return r.settle(l, key, origin, checkpoint.Failed, fmt.Sprintf("gave up after %d attempts: %s", transient, retry))
+		}
+		if err := r.journal.Retry(key, retry); err != nil {
+			return "", err
+		}
+		if !sleep(ctx, r.backoff(max(transient, notFound))) {
+			return "", nil
+		}
+	}
+}
+
+// alreadyExists recognises a second create of the same ticket. The API
+// does not document the answer (a 2xx, a 409, or an error saying it
+// exists), so this is the one place that reads an error's text.
+func alreadyExists(e *APIError) bool {
+	return strings.Contains(strings.ToLower(e.Message), "already exist")
+}
+
+// settle records a job's final state for this run.
+func (r *runner) settle(l *lane, key, origin string, state checkpoint.State, detail string) (checkpoint.State, error) {
+	var err error
+	switch state {
+	case checkpoint.Done:
+		err = r.journal.Done(key, detail)
+	case checkpoint.Rejected:
+		err = r.journal.Rejected(key, detail)
+	case checkpoint.Failed:
+		err = r.journal.Failed(key, detail)
+	}
+	if err != nil {
+		return "", err
+	}
+	l.prog.add(state)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch state {
+	case checkpoint.Done:
+		l.result.Delivered++
+		return state, nil
+	case checkpoint.Rejected:
+		l.result.Rejected++
+	case checkpoint.Failed:
+		l.result.Failed++
+	}
+	r.problems = append(r.problems, JobProblem{Key: key, Origin: origin, State: state, Reason: detail})
+	r.opts.Logger.Warn("not delivered", "key", key, "origin", origin, "state", state, "reason", detail)
+	return state, nil
+}
+
+func (r *runner) count(l *lane, f func(*LaneResult)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&l.result)
+}
+
+// backoff returns the wait before retry n: exponential, with full jitter so
+// that workers that failed together do not retry together.
+func (r *runner) backoff(n int) time.Duration {
+	d := r.opts.Backoff << min(n-1, 6)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits for d and reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// queue is an unbounded FIFO of ticket indexes: the events lane must never
+// wait for the much slower replies lane.
+type queue struct {
+	mu     sync.Mutex
+	items  []int
+	closed bool
+	signal chan struct{}
+}
+
+func newQueue() *queue { return &queue{signal: make(chan struct{}, 1)} }
+
+func (q *queue) push(i int) {
+	q.mu.Lock()
+	q.items = append(q.items, i)
+	q.mu.Unlock()
+	q.notify()
+}
+
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.notify()
+}
+
+func (q *queue) notify() {
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the next index, or false once the queue is closed and empty
+// or ctx is done.
+func (q *queue) pop(ctx context.Context) (int, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			i := q.items[0]
+			q.items = q.items[1:]
+			q.mu.Unlock()
+			return i, true
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			return 0, false
+		}
+		select {
+		case <-q.signal:
+		case <-ctx.Done():
+			return 0, false
+		}
+	}
+}

@@ -1,0 +1,618 @@
+// Package sandbox is a strict fake of the Assembly API, for tests and demos:
+// it enforces every rule of the contract the uploader is written against —
+// the key, the multipart fields, the file limits, ticket deduplication,
+// replies only to existing tickets, and both rate limits counted at arrival
+// over a sliding window — and keeps what it accepted for inspection.
+package sandbox
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Lane is one of the API's two rate-limited endpoints.
+type Lane string
+
+// The lanes.
+const (
+	Events  Lane = "events"
+	Replies Lane = "replies"
+)
+
+// File limits of the API.
+const (
+	MaxReplyFile = 32 << 20
+	MaxEventFile = 4 << 20
+)
+
+// Options configures a sandbox. Zero values are the real API's behaviour.
+type Options struct {
+	// Key is the API key the server accepts.
+	Key string
+	// Limits [30 events per second, 60 replies per minute].
+	EventsPerSec  int
+	RepliesPerMin int
+	// ReplyDedup rejects a reply whose source_specific_id the ticket holds
+	// already (409). Assembly does this only for Slack sources: off by default.
+	ReplyDedup bool
+	// DuplicateTicket is the status a second create of the same ticket gets:
+	// 409 [default], 200 (with the first number), or 400 with a message saying
+	// it exists. The vendor does not document which.
+	DuplicateTicket int
+	// NoRetryAfter leaves the Retry-After header off 429 answers.
+	NoRetryAfter bool
+	// Fail503 is the probability of answering 503 without acting.
+	Fail503 float64
+	// RevokeAfter makes the key invalid after this many requests (0: never).
+	RevokeAfter int
+	// Hook, when set, is asked about every authorised request that passed
+	// the rate limit; a non-nil Fault is what happens to it.
+	Hook func(Request) *Fault
+}
+
+// Request describes an incoming request to Hook.
+type Request struct {
+	Lane Lane
+	N    int    // 1 for the lane's first request
+	SSID string // the source_specific_id query parameter of a reply, else ""
+}
+
+// Fault is an injected failure.
+type Fault struct {
+	// Status and Message answer the request without acting on it.
+	Status     int
+	Message    string
+	RetryAfter time.Duration
+	// LostAck acts on the request, then drops the connection before answering.
+	LostAck bool
+}
+
+// Ticket is a ticket as the sandbox stores it.
+type Ticket struct {
+	Number     string         `json:"number"`
+	ID         string         `json:"id"`
+	SSID       string         `json:"source_specific_id"`
+	Title      string         `json:"title"`
+	Query      string         `json:"query"`
+	User       map[string]any `json:"user"`
+	Company    string         `json:"company,omitempty"`
+	Created    string         `json:"original_timestamp,omitempty"`
+	Properties map[string]any `json:"additional_properties,omitempty"`
+	Replies    []Reply        `json:"replies"`
+}
+
+// Reply is a reply as the sandbox stores it.
+type Reply struct {
+	HistoryID string         `json:"history_id"`
+	SSID      string         `json:"source_specific_id"`
+	Content   string         `json:"content"`
+	Created   string         `json:"original_timestamp,omitempty"`
+	User      map[string]any `json:"user"`
+	Files     []File         `json:"files,omitempty"`
+	ImageURLs []string       `json:"files_image_url,omitempty"`
+}
+
+// File is an uploaded file, kept as its digest.
+type File struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Stats counts what the sandbox saw.
+type Stats struct {
+	Events, Replies LaneStats
+	// DuplicateTickets counts creates of a ticket that existed.
+	DuplicateTickets int
+	// DuplicateReplies counts replies whose source_specific_id the ticket
+	// held already (accepted unless ReplyDedup).
+	DuplicateReplies int
+	// OrderViolations counts replies older than the ticket's previous reply.
+	OrderViolations int
+	Unauthorized    int
+}
+
+// LaneStats counts one lane's requests.
+type LaneStats struct {
+	Accepted    int // acted on
+	Rejected    int // answered 4xx other than 401 and 429
+	TooMany     int // answered 429
+	Injected    int // failed on purpose
+	MaxInWindow int // the most arrivals seen in one window
+	Limit       int
+}
+
+// Server is the fake API. It is an http.Handler and safe for concurrent use.
+type Server struct {
+	opts Options
+
+	mu       sync.Mutex
+	requests int
+	n        map[Lane]int
+	windows  map[Lane]*window
+	tickets  map[string]*Ticket // by source_specific_id
+	byID     map[string]*Ticket
+	order    []*Ticket
+	seq      uint64
+	stats    Stats
+}
+
+// New returns a sandbox with opts.
+func New(opts Options) *Server {
+	if opts.EventsPerSec <= 0 {
+		opts.EventsPerSec = 30
+	}
+	if opts.RepliesPerMin <= 0 {
+		opts.RepliesPerMin = 60
+	}
+	if opts.DuplicateTicket == 0 {
+		opts.DuplicateTicket = http.StatusConflict
+	}
+	return &Server{
+		opts: opts,
+		n:    make(map[Lane]int),
+		windows: map[Lane]*window{
+			Events:  {limit: opts.EventsPerSec, width: time.Second},
+			Replies: {limit: opts.RepliesPerMin, width: time.Minute},
+		},
+		tickets: make(map[string]*Ticket),
+		byID:    make(map[string]*Ticket),
+	}
+}
+
+// errBadRequest carries a 4xx answer out of the form checks.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func fail(status int, format string, args ...any) error {
+	return &apiError{status, fmt.Sprintf(format, args...)}
+}
+
+// ServeHTTP answers POST /interactions and POST /interactions/reply.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	arrival := time.Now() // the server counts requests when they arrive
+	var lane Lane
+	switch r.URL.Path {
+	case "/interactions":
+		lane = Events
+	case "/interactions/reply":
+		lane = Replies
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
+		return
+	}
+	fault, err := s.admit(lane, r, arrival)
+	if err != nil {
+		s.answerError(w, lane, err)
+		return
+	}
+	if fault != nil && !fault.LostAck {
+		if fault.RetryAfter > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(fault.RetryAfter.Seconds()))))
+		}
+		writeJSON(w, fault.Status, map[string]string{"error": fault.Message})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 512<<20)
+	var status int
+	var answer any
+	if lane == Events {
+		status, answer, err = s.createTicket(r)
+	} else {
+		status, answer, err = s.addReply(r)
+	}
+	if r.MultipartForm != nil {
+		r.MultipartForm.RemoveAll()
+	}
+	if err != nil {
+		s.answerError(w, lane, err)
+		return
+	}
+	if fault != nil && fault.LostAck {
+		dropConnection(w)
+		return
+	}
+	writeJSON(w, status, answer)
+}
+
+// admit checks the key and the rate limit, and asks for injected faults.
+func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	if r.Header.Get("Authorization") != s.opts.Key || s.opts.Key == "" ||
+		(s.opts.RevokeAfter > 0 && s.requests > s.opts.RevokeAfter) {
+		s.stats.Unauthorized++
+		return nil, fail(http.StatusUnauthorized, "invalid or expired API key")
+	}
+	win := s.windows[lane]
+	if ok, wait := win.admit(arrival); !ok {
+		s.lane(lane).TooMany++
+		e := &rateLimited{wait: wait}
+		if s.opts.NoRetryAfter {
+			e.wait = 0
+		}
+		return nil, e
+	}
+	s.lane(lane).MaxInWindow = max(s.lane(lane).MaxInWindow, win.max)
+	s.n[lane]++
+	if s.opts.Hook != nil {
+		if f := s.opts.Hook(Request{Lane: lane, N: s.n[lane], SSID: r.URL.Query().Get("source_specific_id")}); f != nil {
+			if !f.LostAck {
+				s.lane(lane).Injected++
+			}
+			return f, nil
+		}
+	}
+	if s.opts.Fail503 > 0 && rand.Float64() < s.opts.Fail503 {
+		s.lane(lane).Injected++
+		return &Fault{Status: http.StatusServiceUnavailable, Message: "service unavailable"}, nil
+	}
+	return nil, nil
+}
+
+type rateLimited struct{ wait time.Duration }
+
+func (e *rateLimited) Error() string { return "rate limit exceeded" }
+
+func (s *Server) answerError(w http.ResponseWriter, lane Lane, err error) {
+	var rl *rateLimited
+	if errors.As(err, &rl) {
+		if rl.wait > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(rl.wait.Seconds())))))
+		}
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": err.Error()})
+		return
+	}
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = &apiError{http.StatusBadRequest, err.Error()}
+	}
+	if ae.status != http.StatusUnauthorized {
+		s.mu.Lock()
+		s.lane(lane).Rejected++
+		s.mu.Unlock()
+	}
+	writeJSON(w, ae.status, map[string]string{"error": ae.msg})
+}
+
+func (s *Server) lane(l Lane) *LaneStats {
+	if l == Events {
+		return &s.stats.Events
+	}
+	return &s.stats.Replies
+}
+
+func (s *Server) createTicket(r *http.Request) (int, any, error) {
+	if err := parseForm(r); err != nil {
+		return 0, nil, err
+	}
+	f := r.MultipartForm.Value
+	t := &Ticket{
+		SSID:    first(f["source_specific_id"]),
+		Title:   first(f["title"]),
+		Query:   first(f["query"]),
+		Company: first(f["company_source_specific_id"]),
+		Created: first(f["original_timestamp"]),
+	}
+	if t.Query == "" {
+		return 0, nil, fail(400, "query is required")
+	}
+	if t.Title == "" {
+		return 0, nil, fail(400, "title is required")
+	}
+	user, err := jsonObject(f, "user")
+	if err != nil {
+		return 0, nil, err
+	}
+	if user == nil {
+		return 0, nil, fail(400, "user is required")
+	}
+	if !hasAny(user, "email", "source_specific_id", "id") {
+		return 0, nil, fail(400, "user needs one of email, source_specific_id or id")
+	}
+	t.User = user
+	if t.Properties, err = jsonObject(f, "additional_properties"); err != nil {
+		return 0, nil, err
+	}
+	if err := checkTimestamp(t.Created); err != nil {
+		return 0, nil, err
+	}
+	for _, fh := range r.MultipartForm.File["files"] {
+		ext := strings.ToLower(path.Ext(fh.Filename))
+		if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
+			return 0, nil, fail(400, "file %s could not be opened: only JPG and PNG images are accepted", fh.Filename)
+		}
+		if fh.Size > MaxEventFile {
+			return 0, nil, fail(400, "file %s is too large: images may be at most 4 MB", fh.Filename)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, ok := s.tickets[t.SSID]; ok && t.SSID != "" {
+		s.stats.DuplicateTickets++
+		switch s.opts.DuplicateTicket {
+		case http.StatusOK:
+			return http.StatusOK, map[string]string{"created_ticket_number": prev.Number}, nil
+		case http.StatusBadRequest:
+			return 0, nil, fail(400, "a ticket with source_specific_id %s already exists", t.SSID)
+		default:
+			return 0, nil, fail(http.StatusConflict, "source specific id already exists")
+		}
+	}
+	s.seq++
+	t.Number = fmt.Sprintf("ASM-%d", 100+len(s.order)+1)
+	t.ID = ulid(time.Now(), s.seq)
+	if t.SSID != "" {
+		s.tickets[t.SSID] = t
+	}
+	s.byID[t.ID] = t
+	s.order = append(s.order, t)
+	s.stats.Events.Accepted++
+	return http.StatusOK, map[string]string{"created_ticket_number": t.Number}, nil
+}
+
+func (s *Server) addReply(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	id, ssid := q.Get("id"), q.Get("source_specific_id")
+	if (id == "") == (ssid == "") {
+		return 0, nil, fail(400, "exactly one of id or source_specific_id must be provided")
+	}
+	if id != "" && !isULID(id) {
+		return 0, nil, fail(400, "invalid ULID format for id parameter")
+	}
+	if err := parseForm(r); err != nil {
+		return 0, nil, err
+	}
+	f := r.MultipartForm.Value
+	rep := Reply{
+		SSID:    first(f["source_specific_id"]),
+		Content: first(f["content"]),
+		Created: first(f["original_timestamp"]),
+	}
+	if rep.Content == "" {
+		return 0, nil, fail(400, "content is required")
+	}
+	user, err := jsonObject(f, "user")
+	if err != nil {
+		return 0, nil, err
+	}
+	if user == nil {
+		return 0, nil, fail(400, "user is required")
+	}
+	if !hasAny(user, "id", "email") {
+		return 0, nil, fail(400, "user.id or user.email is required")
+	}
+	rep.User = user
+	if err := checkTimestamp(rep.Created); err != nil {
+		return 0, nil, err
+	}
+	if urls := first(f["files_image_url"]); urls != "" {
+		rep.ImageURLs = strings.Split(urls, ",")
+	}
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Size > MaxReplyFile {
+			return 0, nil, fail(http.StatusRequestEntityTooLarge, "File size exceeds 32MB")
+		}
+		sum, err := digest(fh)
+		if err != nil {
+			return 0, nil, fail(400, "file %s could not be opened", fh.Filename)
+		}
+		rep.Files = append(rep.Files, File{Name: fh.Filename, Size: fh.Size, SHA256: sum})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tickets[ssid]
+	if id != "" {
+		t = s.byID[id]
+	}
+	if t == nil {
+		return 0, nil, fail(http.StatusNotFound, "ticket not found for identifier: %s%s", id, ssid)
+	}
+	if rep.SSID != "" {
+		for _, prev := range t.Replies {
+			if prev.SSID == rep.SSID {
+				s.stats.DuplicateReplies++
+				if s.opts.ReplyDedup {
+					return 0, nil, fail(http.StatusConflict, "source specific id already exists")
+				}
+				break
+			}
+		}
+	}
+	if n := len(t.Replies); n > 0 && rep.Created != "" && rep.Created < t.Replies[n-1].Created {
+		s.stats.OrderViolations++ // RFC 3339 UTC strings order as their times
+	}
+	s.seq++
+	rep.HistoryID = ulid(time.Now(), s.seq)
+	t.Replies = append(t.Replies, rep)
+	s.stats.Replies.Accepted++
+	return http.StatusOK, map[string]string{"created_history_id": rep.HistoryID}, nil
+}
+
+func parseForm(r *http.Request) error {
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(http.StatusRequestEntityTooLarge, "File size exceeds 32MB")
+		}
+		return fail(400, "the body must be multipart/form-data: %v", err)
+	}
+	return nil
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+// jsonObject reads a form field holding a JSON object; nil when absent.
+func jsonObject(f map[string][]string, name string) (map[string]any, error) {
+	v := first(f[name])
+	if v == "" {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return nil, fail(400, "%s must be a JSON object", name)
+	}
+	return m, nil
+}
+
+func hasAny(m map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if s, _ := m[k].(string); s != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func checkTimestamp(v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.RFC3339, v); err != nil {
+		return fail(400, "original_timestamp must be RFC 3339")
+	}
+	return nil
+}
+
+func digest(fh *multipart.FileHeader) (string, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// dropConnection closes the client's connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// Tickets returns a copy of the stored tickets in creation order.
+func (s *Server) Tickets() []Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Ticket, len(s.order))
+	for i, t := range s.order {
+		out[i] = *t
+		out[i].Replies = append([]Reply(nil), t.Replies...)
+	}
+	return out
+}
+
+// Stats returns the counts so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Events.Limit, st.Replies.Limit = s.opts.EventsPerSec, s.opts.RepliesPerMin
+	return st
+}
+
+// Summary describes the counts in a few lines, for the sandbox command.
+func (st Stats) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "accepted: %d tickets, %d replies\n", st.Events.Accepted, st.Replies.Accepted)
+	fmt.Fprintf(&b, "duplicates: %d ticket creates, %d replies\n", st.DuplicateTickets, st.DuplicateReplies)
+	fmt.Fprintf(&b, "429s: %d events, %d replies\n", st.Events.TooMany, st.Replies.TooMany)
+	fmt.Fprintf(&b, "rejected: %d events, %d replies; unauthorised: %d\n", st.Events.Rejected, st.Replies.Rejected, st.Unauthorized)
+	fmt.Fprintf(&b, "injected faults: %d events, %d replies\n", st.Events.Injected, st.Replies.Injected)
+	fmt.Fprintf(&b, "order violations: %d\n", st.OrderViolations)
+	fmt.Fprintf(&b, "most arrivals in one window: events %d/%d per second, replies %d/%d per minute\n",
+		st.Events.MaxInWindow, st.Events.Limit, st.Replies.MaxInWindow, st.Replies.Limit)
+	return b.String()
+}
+
+// window is a sliding-window limit: at most limit arrivals in any interval
+// of width, counted when requests arrive.
+type window struct {
+	limit    int
+	width    time.Duration
+	arrivals []time.Time
+	max      int
+}
+
+func (w *window) admit(now time.Time) (bool, time.Duration) {
+	i := 0
+	for i < len(w.arrivals) && now.Sub(w.arrivals[i]) >= w.width {
+		i++
+	}
+	w.arrivals = w.arrivals[i:]
+	if len(w.arrivals) >= w.limit {
+		return false, w.arrivals[0].Add(w.width).Sub(now)
+	}
+	w.arrivals = append(w.arrivals, now)
+	w.max = max(w.max, len(w.arrivals))
+	return true, 0
+}
+
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// ulid makes a ULID-shaped id: 48 bits of milliseconds, 80 of sequence.
+func ulid(t time.Time, seq uint64) string {
+	var b [26]byte
+	ms := uint64(t.UnixMilli())
+	for i := 9; i >= 0; i-- {
+		b[i] = crockford[ms&31]
+		ms >>= 5
+	}
+	for i := 25; i >= 10; i-- {
+		b[i] = crockford[seq&31]
+		seq >>= 5
+	}
+	return string(b[:])
+}
+
+func isULID(s string) bool {
+	if len(s) != 26 {
+		return false
+	}
+	for _, c := range strings.ToUpper(s) {
+		if !strings.ContainsRune(crockford, c) {
+			return false
+		}
+	}
+	return true
+}
