@@ -187,6 +187,10 @@ func replay(r io.Reader, path string) (*Snapshot, int64, error) {
 		b, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
 			if len(bytes.TrimSpace(b)) > 0 {
+				if n == 1 {
+					// Never cut a file that holds no journal line: it is not ours.
+					return nil, 0, notCheckpoint(path)
+				}
 				snap.Torn = true
 			}
 			break
@@ -208,7 +212,7 @@ func replay(r io.Reader, path string) (*Snapshot, int64, error) {
 			}
 			snap.Header = *l.Header
 		case n == 1:
-			return nil, 0, fmt.Errorf("checkpoint %s line 1: not a checkpoint header; is this an assembly-import checkpoint?", path)
+			return nil, 0, notCheckpoint(path)
 		case l.Run != nil:
 			snap.Run = *l.Run
 		case l.Key != "":
@@ -225,6 +229,10 @@ func replay(r io.Reader, path string) (*Snapshot, int64, error) {
 		}
 	}
 	return snap, good, nil
+}
+
+func notCheckpoint(path string) error {
+	return fmt.Errorf("checkpoint %s line 1: not a checkpoint header; is this an assembly-import checkpoint?", path)
 }
 
 func (s *Snapshot) apply(l line) {

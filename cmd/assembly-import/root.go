@@ -12,12 +12,12 @@ import (
 
 // Exit codes, as the README documents them.
 const (
-	exitOK       = 0
-	exitUsage    = 1 // bad flags, configuration, unreadable input
-	exitInvalid  = 2 // plan: some items have errors
-	exitNotAll   = 3 // run: some items were rejected or failed
-	exitStopped  = 4 // run: interrupted or the key was refused; resumable
-	keyEnv       = "ASSEMBLY_API_KEY"
+	exitOK      = 0
+	exitUsage   = 1 // bad flags, configuration, unreadable input
+	exitInvalid = 2 // plan: some items have errors
+	exitNotAll  = 3 // run: some items were rejected or failed
+	exitStopped = 4 // run: interrupted or the key was refused; resumable
+	keyEnv      = "ASSEMBLY_API_KEY"
 )
 
 // exitError ends a command with a code and a message for the user.

@@ -1,0 +1,160 @@
+package checkpoint_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+)
+
+var (
+	header = checkpoint.Header{Fingerprint: "abc", Source: "csv:x", Jobs: map[string]int{"ticket": 2, "reply": 3}}
+	limits = checkpoint.Run{EventsPerSec: 30, RepliesPerMin: 60}
+)
+
+func open(t *testing.T, path string) *checkpoint.Journal {
+	t.Helper()
+	j, err := checkpoint.Open(path, header, limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResume(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	j := open(t, path)
+	must(t, j.Sending("ticket/1"))
+	must(t, j.Done("ticket/1", "ASM-101"))
+	must(t, j.Sending("ticket/2"))
+	must(t, j.Rejected("ticket/2", "HTTP 400: title is required"))
+	must(t, j.Sending("reply/a"))
+	must(t, j.Retry("reply/a", "HTTP 503"))
+	must(t, j.Sending("reply/a"))
+	must(t, j.Done("reply/a", "01H"))
+	must(t, j.Sending("reply/b")) // in flight at the crash
+	must(t, j.Sending("reply/c"))
+	must(t, j.Uncertain("reply/c")) // connection lost, then resent
+	must(t, j.Sending("reply/c"))
+	must(t, j.Done("reply/c", "01J"))
+	must(t, j.Close())
+
+	st, err := os.Stat(path)
+	must(t, err)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("checkpoint mode = %v, want 0600", st.Mode().Perm())
+	}
+
+	j = open(t, path)
+	defer j.Close()
+	tests := []struct {
+		key  string
+		want checkpoint.Job
+	}{
+		{"ticket/1", checkpoint.Job{State: checkpoint.Done, ID: "ASM-101"}},
+		{"ticket/2", checkpoint.Job{State: checkpoint.Rejected, Reason: "HTTP 400: title is required"}},
+		{"reply/a", checkpoint.Job{State: checkpoint.Done, ID: "01H"}}, // a 503 retry is not uncertain
+		{"reply/b", checkpoint.Job{State: checkpoint.Sending, Uncertain: true}},
+		{"reply/c", checkpoint.Job{State: checkpoint.Done, ID: "01J", Uncertain: true}},
+	}
+	for _, tt := range tests {
+		if got, _ := j.Job(tt.key); got != tt.want {
+			t.Errorf("Job(%s) = %+v, want %+v", tt.key, got, tt.want)
+		}
+	}
+	snap := j.Snapshot()
+	if c := snap.Count("reply"); c != (checkpoint.Counts{Total: 3, Done: 2, Uncertain: 1, Pending: 1, Resent: 1}) {
+		t.Errorf("Count(reply) = %+v", c)
+	}
+	if c := snap.Count("ticket"); c != (checkpoint.Counts{Total: 2, Done: 1, Rejected: 1}) {
+		t.Errorf("Count(ticket) = %+v", c)
+	}
+}
+
+func TestMismatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	must(t, open(t, path).Close())
+	other := header
+	other.Fingerprint = "def"
+	_, err := checkpoint.Open(path, other, limits)
+	var m *checkpoint.MismatchError
+	if !errors.As(err, &m) || !strings.Contains(err.Error(), "different input") {
+		t.Fatalf("Open(other plan) = %v, want a MismatchError", err)
+	}
+}
+
+func TestLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	j := open(t, path)
+	defer j.Close()
+	if _, err := checkpoint.Open(path, header, limits); !errors.Is(err, checkpoint.ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	if _, err := checkpoint.Read(path); err != nil {
+		t.Fatalf("Read while locked = %v: status must work during a run", err)
+	}
+}
+
+func TestTornLastLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	j := open(t, path)
+	must(t, j.Sending("ticket/1"))
+	must(t, j.Close())
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	must(t, err)
+	f.WriteString(`{"t":"2024-01-01T00:00:00Z","k":"ticket/1","s":"do`) // killed mid-write
+	f.Close()
+
+	snap, err := checkpoint.Read(path)
+	if err != nil || !snap.Torn {
+		t.Fatalf("Read(torn) = %+v, %v; want Torn", snap, err)
+	}
+	j = open(t, path)
+	must(t, j.Done("ticket/1", "ASM-1"))
+	must(t, j.Close())
+	snap, err = checkpoint.Read(path)
+	if err != nil || snap.Torn || snap.Jobs["ticket/1"].State != checkpoint.Done {
+		t.Fatalf("after resuming a torn journal: %+v, %v", snap, err)
+	}
+}
+
+func TestCorruptMiddleLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	j := open(t, path)
+	must(t, j.Sending("ticket/1"))
+	must(t, j.Close())
+	data, err := os.ReadFile(path)
+	must(t, err)
+	lines := strings.SplitAfter(string(data), "\n")
+	lines[1] = "garbage\n"
+	must(t, os.WriteFile(path, []byte(strings.Join(lines, "")), 0o600))
+	if _, err := checkpoint.Read(path); err == nil || !strings.Contains(err.Error(), "line 2 is corrupt") {
+		t.Fatalf("Read(corrupt) = %v, want an error naming line 2", err)
+	}
+	if _, err := checkpoint.Open(path, header, limits); err == nil {
+		t.Fatal("Open(corrupt) succeeded")
+	}
+}
+
+func TestNotACheckpoint(t *testing.T) {
+	for _, data := range []string{"ticket_id,title\n", "no newline at all"} {
+		path := filepath.Join(t.TempDir(), "tickets.csv")
+		must(t, os.WriteFile(path, []byte(data), 0o644))
+		if _, err := checkpoint.Open(path, header, limits); err == nil || !strings.Contains(err.Error(), "line 1") {
+			t.Fatalf("Open(%q) = %v, want a refusal naming line 1", data, err)
+		}
+		if got, _ := os.ReadFile(path); string(got) != data {
+			t.Fatalf("Open changed a file that is not a checkpoint: %q", got)
+		}
+	}
+}
