@@ -37,11 +37,12 @@ func exitf(code int, format string, args ...any) error {
 type env struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
-	args           []string // the command line, for resume hints
+	prog           string   // the program as invoked, for resume hints
+	args           []string // its arguments
 }
 
-func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), args: args}
+func execute(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), prog: prog, args: args}
 	root := &cobra.Command{
 		Use:   "assembly-import",
 		Short: "Migrate a helpdesk's tickets, replies and attachments into Assembly",

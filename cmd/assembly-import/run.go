@@ -142,7 +142,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	writeRunReport(e.stdout, res, time.Since(start))
 	writeStatus(e.stdout, snap)
 
-	resume := "assembly-import " + shellJoin(e.args)
+	resume := shellJoin(append([]string{e.prog}, e.args...))
 	switch {
 	case errors.Is(runErr, uploader.ErrUnauthorized):
 		return exitf(exitStopped, "%w; put a valid key in $%s (or --api-key-file) and resume with:\n  %s", runErr, keyEnv, resume)

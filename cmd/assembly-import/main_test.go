@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/uploader/sandbox"
+)
+
+// The test binary doubles as the command: with this variable set it runs
+// main, so tests can start it as a real process and kill it.
+const beMain = "ASSEMBLY_IMPORT_TEST_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(beMain) == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+const testKey = "sk-live-4c1f9e77d2"
+
+// command returns the tool as a process with args and the key set.
+func command(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), beMain+"=1", keyEnv+"="+testKey)
+	return cmd
+}
+
+// result is a finished process's output.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func runTool(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := command(t, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	code := 0
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// writeExport writes a clean CSV export of n tickets with per replies each.
+func writeExport(t *testing.T, n, per int) string {
+	t.Helper()
+	dir := t.TempDir()
+	var tk, rp strings.Builder
+	tk.WriteString("ticket_id,title,created_at,requester_email,body\n")
+	rp.WriteString("reply_id,ticket_id,created_at,author_email,body\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&tk, "%d,Ticket %d,2024-02-%02d 10:00:00,c%d@example.com,\"Body of %d\"\n", i, i, 1+i%28, i, i)
+		for k := 1; k <= per; k++ {
+			fmt.Fprintf(&rp, "%d-%d,%d,2024-03-01 %02d:%02d:00,agent@example.com,Reply %d\n", i, k, i, k%24, i%60, k)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte(tk.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte(rp.String()), 0o644)
+	return dir
+}
+
+func newSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
+	t.Helper()
+	opts.Key = testKey
+	sb := sandbox.New(opts)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	return sb, srv.URL
+}
+
+func TestHelp(t *testing.T) {
+	for _, c := range []string{"", "plan", "run", "status", "sandbox"} {
+		args := strings.Fields(c + " --help")
+		r := runTool(t, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
+			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+}
+
+func TestPlan(t *testing.T) {
+	report := filepath.Join(t.TempDir(), "report.json")
+	r := runTool(t, "plan", "--csv", "../../samples/csv", "--report", report)
+	if r.code != exitInvalid {
+		t.Fatalf("plan samples/csv: exit %d, want %d (the samples hold deliberate problems)\n%s%s", r.code, exitInvalid, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"Read: 44 tickets, 131 replies", "tickets.csv:6 ticket T-0005 [title]", "there is no ticket T-9999", "Projection at 30 events/s and 60 replies/min"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	var rep struct {
+		Summary  map[string]any
+		Problems []map[string]string
+	}
+	data, err := os.ReadFile(report)
+	if err != nil || json.Unmarshal(data, &rep) != nil {
+		t.Fatalf("report: %v %s", err, data)
+	}
+	if rep.Summary["tickets"] != 44.0 || len(rep.Problems) != int(rep.Summary["errors"].(float64)+rep.Summary["warnings"].(float64)) {
+		t.Errorf("report summary %v with %d problems", rep.Summary, len(rep.Problems))
+	}
+	for _, p := range rep.Problems {
+		if p["origin"] == "" || p["message"] == "" || p["severity"] == "" || p["item"] == "" {
+			t.Errorf("problem without location: %v", p)
+		}
+	}
+	if r := runTool(t, "plan", "--csv", writeExport(t, 3, 2)); r.code != 0 {
+		t.Errorf("plan of a clean export: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runTool(t, "plan", "--csv", t.TempDir()); r.code != exitUsage || !strings.Contains(r.stderr, "tickets.csv") {
+		t.Errorf("plan of an empty folder: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// waitDone polls a checkpoint until at least n jobs are done.
+func waitDone(t *testing.T, path string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if snap, err := checkpoint.Read(path); err == nil {
+			done := 0
+			for _, j := range snap.Jobs {
+				if j.State == checkpoint.Done {
+					done++
+				}
+			}
+			if done >= n {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("checkpoint %s never reached %d done jobs", path, n)
+}
+
+// TestKillAndResume kills the tool with SIGKILL several times mid-run,
+// resumes each time, and checks the sandbox: every ticket once, every reply
+// at least once and in order, doubles only where the journal says uncertain.
+func TestKillAndResume(t *testing.T) {
+	const tickets, per = 20, 6
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 200, RepliesPerMin: 2400, Hook: lostAckEvery(7)})
+	dir := writeExport(t, tickets, per)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--events-per-sec", "200", "--replies-per-min", "2400"}
+	for kill := 1; kill <= 3; kill++ {
+		cmd := command(t, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitDone(t, cp, tickets+kill*25)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+	}
+	r := runTool(t, args...)
+	if r.code != 0 {
+		t.Fatalf("final run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	snap, err := checkpoint.Read(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := sb.Tickets()
+	if len(stored) != tickets {
+		t.Errorf("%d tickets stored, want %d exactly once each", len(stored), tickets)
+	}
+	for _, tk := range stored {
+		seen := map[string]int{}
+		last := ""
+		for _, rp := range tk.Replies {
+			seen[rp.SSID]++
+			if seen[rp.SSID] > 1 && !snap.Jobs["reply/"+rp.SSID].Uncertain {
+				t.Errorf("reply %s stored twice, not marked uncertain", rp.SSID)
+			}
+			if rp.Created < last {
+				t.Errorf("ticket %s: replies out of order at %s", tk.SSID, rp.SSID)
+			}
+			last = rp.Created
+		}
+		if len(seen) != per {
+			t.Errorf("ticket %s has %d distinct replies, want %d", tk.SSID, len(seen), per)
+		}
+	}
+	if st := sb.Stats(); st.DuplicateTickets > 3 {
+		// A ticket in flight at a kill is resent; the server dedups it.
+		t.Logf("ticket creates deduplicated by the server: %d", st.DuplicateTickets)
+	}
+	if !strings.Contains(r.stdout, "Resuming from") {
+		t.Errorf("final run did not say it resumed:\n%s", r.stdout)
+	}
+}
+
+// lostAckEvery drops the connection after acting on every nth reply.
+func lostAckEvery(n int) func(sandbox.Request) *sandbox.Fault {
+	return func(r sandbox.Request) *sandbox.Fault {
+		if r.Lane == sandbox.Replies && r.N%n == 0 {
+			return &sandbox.Fault{LostAck: true}
+		}
+		return nil
+	}
+}
+
+func TestInterruptPrintsResume(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 600})
+	dir := writeExport(t, 5, 10)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cmd := command(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--events-per-sec", "100", "--replies-per-min", "600")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, cp, 8)
+	cmd.Process.Signal(os.Interrupt)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go func() { <-ctx.Done(); cmd.Process.Kill() }()
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitStopped {
+		t.Fatalf("after Ctrl-C: %v, want exit %d\n%s", err, exitStopped, errb.String())
+	}
+	if !strings.Contains(errb.String(), "Resume with:\n  "+os.Args[0]+" run --csv "+dir) {
+		t.Errorf("no resume command:\n%s", errb.String())
+	}
+	r := runTool(t, "status", "--checkpoint", cp)
+	if r.code != 0 || !strings.Contains(r.stdout, "replies") || !strings.Contains(r.stdout, "pending") {
+		t.Errorf("status: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	dir := writeExport(t, 3, 2)
+	t.Run("rejected items: 3", func(t *testing.T) {
+		_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, Hook: func(r sandbox.Request) *sandbox.Fault {
+			if r.Lane == sandbox.Replies && r.N == 1 {
+				return &sandbox.Fault{Status: 400, Message: "content is required"}
+			}
+			return nil
+		}})
+		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"), "--replies-per-min", "6000")
+		if r.code != exitNotAll || !strings.Contains(r.stdout, "HTTP 400: content is required") {
+			t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("key refused: 4", func(t *testing.T) {
+		_, url := newSandbox(t, sandbox.Options{RevokeAfter: 2})
+		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"))
+		if r.code != exitStopped || !strings.Contains(r.stderr, "invalid or expired") || !strings.Contains(r.stderr, "resume with") {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
+	t.Run("plain http to another host: 1", func(t *testing.T) {
+		r := runTool(t, "run", "--csv", dir, "--api-url", "http://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
+		if r.code != exitUsage || !strings.Contains(r.stderr, "https") {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
+	t.Run("no key: 1", func(t *testing.T) {
+		cmd := command(t, "run", "--csv", dir, "--api-url", "https://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
+		cmd.Env = append(cmd.Env, keyEnv+"=")
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), keyEnv) {
+			t.Errorf("exit %d\n%s", cmd.ProcessState.ExitCode(), out)
+		}
+	})
+	t.Run("another export on the same checkpoint: 1", func(t *testing.T) {
+		_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+		cp := filepath.Join(t.TempDir(), "cp")
+		if r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"); r.code != 0 {
+			t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
+		}
+		r := runTool(t, "run", "--csv", writeExport(t, 4, 2), "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000")
+		if r.code != exitUsage || !strings.Contains(r.stderr, "different input") {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
+}
+
+// TestKeyNeverShown runs plan, run (through lost answers and a refusal) and
+// status, and looks for the key in everything they wrote.
+func TestKeyNeverShown(t *testing.T) {
+	dir := writeExport(t, 4, 3)
+	tmp := t.TempDir()
+	cp := filepath.Join(tmp, "cp.jsonl")
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, Hook: lostAckEvery(3)})
+	_, refusing := newSandbox(t, sandbox.Options{RevokeAfter: 1})
+	outputs := []result{
+		runTool(t, "plan", "--csv", dir, "--report", filepath.Join(tmp, "report.json")),
+		runTool(t, "run", "--csv", dir, "--api-url", refusing, "--checkpoint", filepath.Join(tmp, "refused.jsonl")),
+		runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"),
+		runTool(t, "status", "--checkpoint", cp),
+	}
+	for i, r := range outputs {
+		if strings.Contains(r.stdout+r.stderr, testKey) {
+			t.Errorf("output %d shows the API key:\n%s%s", i, r.stdout, r.stderr)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(tmp, "*"))
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		if bytes.Contains(data, []byte(testKey)) {
+			t.Errorf("%s holds the API key", f)
+		}
+		if st, _ := os.Stat(f); st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is readable by others: %v", f, st.Mode().Perm())
+		}
+	}
+}
