@@ -128,6 +128,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	errs := b.problems.errors
 	b.readProblems(t.Origin, item, t.Problems)
 	m := ticketMeta{key: t.Key, origin: t.Origin, created: t.Created}
+	b.opts.Users.Apply(&t.Requester)
 	if t.Key == "" {
 		if len(t.Problems) == 0 {
 			b.problems.add(SeverityError, ProblemMissing, t.Origin, item, "ticket_id", "the ticket has no id")
@@ -199,6 +200,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	m := replyMeta{key: r.Key, ticketKey: r.TicketKey, origin: r.Origin, created: r.Created}
+	b.opts.Users.Apply(&r.Author)
 	if len(r.Problems) > 0 && r.Key == "" {
 		b.replies = append(b.replies, m)
 		return nil // an unreadable row: nothing more to check

@@ -108,6 +108,8 @@ type Options struct {
 	Now func() time.Time
 	// SpillDir holds the plan's payload file; empty is the system temp dir.
 	SpillDir string
+	// Users gives people their Assembly user ids; nil leaves them unknown.
+	Users *readers.UserMap
 }
 
 // Event is the payload of a ticket job: POST /interactions.
@@ -200,11 +202,13 @@ func (s *spillWriter) put(v any) (at int64, n int32, hash uint64, err error) {
 // from: the same ticket read from CSV or XLSX, from any folder, hashes alike.
 func contentHash(v any) uint64 {
 	switch p := v.(type) {
+	// Assembly user ids come from the admin's user map, which may be added
+	// between runs: they change who is shown, not what is migrated.
 	case Event:
-		p.Origin = ""
+		p.Origin, p.Requester.AssemblyID = "", ""
 		v = p
 	case Reply:
-		p.Origin = ""
+		p.Origin, p.Author.AssemblyID = "", ""
 		files := make([]File, len(p.Files))
 		for i, f := range p.Files {
 			f.Path = ""

@@ -216,3 +216,36 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+func TestUserMap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.csv")
+	os.WriteFile(path, []byte("\ufeffemail,source_id,assembly_id\nAgent@Example.com,,u-1\n,c-9,u-2\n"), 0o644)
+	m, err := readers.ReadUserMap(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in   readers.User
+		want string
+	}{
+		{readers.User{Email: "agent@example.COM"}, "u-1"},
+		{readers.User{Email: "x@example.com", SourceID: "c-9"}, "u-2"},
+		{readers.User{Email: "x@example.com"}, ""},
+		{readers.User{Email: "agent@example.com", AssemblyID: "given"}, "given"},
+	}
+	for _, tt := range tests {
+		u := tt.in
+		m.Apply(&u)
+		if u.AssemblyID != tt.want {
+			t.Errorf("Apply(%+v) id = %q, want %q", tt.in, u.AssemblyID, tt.want)
+		}
+	}
+	os.WriteFile(path, []byte("email,id\na@b.c,1\n"), 0o644)
+	if _, err := readers.ReadUserMap(path); err == nil || !strings.Contains(err.Error(), "users.csv line 1: need the columns assembly_id") {
+		t.Errorf("ReadUserMap(wrong header) = %v", err)
+	}
+	os.WriteFile(path, []byte("email,assembly_id\na@b.c,\n"), 0o644)
+	if _, err := readers.ReadUserMap(path); err == nil || !strings.Contains(err.Error(), "users.csv line 2") {
+		t.Errorf("ReadUserMap(row without id) = %v", err)
+	}
+}

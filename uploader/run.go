@@ -20,6 +20,10 @@ import (
 // after that can succeed.
 var ErrUnauthorized = errors.New("the API key was refused (HTTP 401): it is invalid or expired")
 
+// ErrUserIDRequired stops a run: the server wants the Assembly user id of
+// reply authors, which only the admin's user map can give.
+var ErrUserIDRequired = errors.New("Assembly refused a reply for want of its author's Assembly user id")
+
 // Options configures Run. Zero values take the defaults in brackets.
 type Options struct {
 	Client  *Client
@@ -291,6 +295,10 @@ func (r *runner) deliver(ctx context.Context, l *lane, key, origin string, reply
 				return "", err
 			}
 			continue // not an attempt: the pacer decides when
+		case apiErr != nil && apiErr.Status == 400 && reply && userIDMissing(apiErr):
+			// Every reply without an id would be refused alike: stop rather
+			// than reject them all.
+			return "", errors.Join(fmt.Errorf("%w (%s: %s)", ErrUserIDRequired, key, apiErr.Message), r.journal.Retry(key, apiErr.Error()))
 		case apiErr != nil && apiErr.Status == 404 && reply:
 			notFound++
 			if notFound > r.opts.NotFoundRetries {
@@ -335,6 +343,13 @@ func (r *runner) deliver(ctx context.Context, l *lane, key, origin string, reply
 // exists), so this is the one place that reads an error's text.
 func alreadyExists(e *APIError) bool {
 	return strings.Contains(strings.ToLower(e.Message), "already exist")
+}
+
+// userIDMissing recognises the answer to a reply whose user lacks an
+// Assembly id. The vendor's pages disagree on whether the id is required,
+// so, like alreadyExists, it reads the error's text.
+func userIDMissing(e *APIError) bool {
+	return strings.Contains(e.Message, "user.id")
 }
 
 // settle records a job's final state for this run.

@@ -188,7 +188,7 @@ func TestOutcomes(t *testing.T) {
 	fault := func(lane sandbox.Lane, ssid string, times int, f sandbox.Fault) func(sandbox.Request) *sandbox.Fault {
 		var n atomic.Int32
 		return func(r sandbox.Request) *sandbox.Fault {
-			if r.Lane != lane || lane == sandbox.Replies && r.SSID != ssid || n.Add(1) > int32(times) {
+			if r.Lane != lane || lane == sandbox.Replies && r.TicketSSID != ssid || n.Add(1) > int32(times) {
 				return nil
 			}
 			return &f
@@ -383,5 +383,16 @@ func TestCancelAndResume(t *testing.T) {
 	f.checkStore(t, snap)
 	if st := f.sb.Stats(); st.DuplicateTickets != 0 || st.OrderViolations != 0 {
 		t.Errorf("sandbox saw %+v", st)
+	}
+}
+
+func TestUserIDRequired(t *testing.T) {
+	f := newFixture(t, 2, 2, sandbox.Options{RequireUserID: true})
+	res, snap, err := f.run(t, context.Background(), key)
+	if !errors.Is(err, uploader.ErrUserIDRequired) || res.Replies.Rejected != 0 {
+		t.Fatalf("Run = %+v, %v; want ErrUserIDRequired and nothing rejected", res, err)
+	}
+	if c := snap.Count("reply"); c.Done != 0 || c.Rejected != 0 {
+		t.Errorf("replies = %+v", c)
 	}
 }

@@ -271,6 +271,27 @@ func TestRunExitCodes(t *testing.T) {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
+	t.Run("user ids required: 4, then resumed with a user map", func(t *testing.T) {
+		sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, RequireUserID: true})
+		cp := filepath.Join(t.TempDir(), "cp")
+		args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"}
+		r := runTool(t, args...)
+		if r.code != exitStopped || !strings.Contains(r.stderr, "--user-map FILE") {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		users := filepath.Join(t.TempDir(), "users.csv")
+		os.WriteFile(users, []byte("email,assembly_id\nagent@example.com,01HZY3V4K8J5T3Q8W6X9RZ2B7C\n"), 0o644)
+		if r := runTool(t, append(args, "--user-map", users)...); r.code != 0 {
+			t.Fatalf("resume with the user map: exit %d\n%s", r.code, r.stderr)
+		}
+		for _, tk := range sb.Tickets() {
+			for _, rp := range tk.Replies {
+				if rp.User["id"] != "01HZY3V4K8J5T3Q8W6X9RZ2B7C" {
+					t.Errorf("reply %s user = %v", rp.SSID, rp.User)
+				}
+			}
+		}
+	})
 	t.Run("plain http to another host: 1", func(t *testing.T) {
 		r := runTool(t, "run", "--csv", dir, "--api-url", "http://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
 		if r.code != exitUsage || !strings.Contains(r.stderr, "https") {

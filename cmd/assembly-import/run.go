@@ -146,6 +146,10 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	switch {
 	case errors.Is(runErr, uploader.ErrUnauthorized):
 		return exitf(exitStopped, "%w; put a valid key in $%s (or --api-key-file) and resume with:\n  %s", runErr, keyEnv, resume)
+	case errors.Is(runErr, uploader.ErrUserIDRequired):
+		return exitf(exitStopped, "%w.\nThe API returns no user ids, so give them in a CSV file with the columns assembly_id and email "+
+			"(or source_id, the person's id in the old helpdesk), one row per agent and customer, and resume with:\n  %s --user-map FILE",
+			runErr, resume)
 	case ctx.Err() != nil:
 		return exitf(exitStopped, "interrupted; the checkpoint is saved. Resume with:\n  %s", resume)
 	case runErr != nil:

@@ -51,6 +51,9 @@ type Options struct {
 	// 409 [default], 200 (with the first number), or 400 with a message saying
 	// it exists. The vendor does not document which.
 	DuplicateTicket int
+	// RequireUserID refuses replies whose user has no Assembly id, as one
+	// version of the vendor's page says ("user.id is now mandatory").
+	RequireUserID bool
 	// NoRetryAfter leaves the Retry-After header off 429 answers.
 	NoRetryAfter bool
 	// Fail503 is the probability of answering 503 without acting.
@@ -66,7 +69,7 @@ type Options struct {
 type Request struct {
 	Lane Lane
 	N    int    // 1 for the lane's first request
-	SSID string // the source_specific_id query parameter of a reply, else ""
+	TicketSSID string // a reply's source_specific_id query parameter, else ""
 }
 
 // Fault is an injected failure.
@@ -257,7 +260,7 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 	s.lane(lane).MaxInWindow = max(s.lane(lane).MaxInWindow, win.max)
 	s.n[lane]++
 	if s.opts.Hook != nil {
-		if f := s.opts.Hook(Request{Lane: lane, N: s.n[lane], SSID: r.URL.Query().Get("source_specific_id")}); f != nil {
+		if f := s.opts.Hook(Request{Lane: lane, N: s.n[lane], TicketSSID: r.URL.Query().Get("source_specific_id")}); f != nil {
 			if !f.LostAck {
 				s.lane(lane).Injected++
 			}
@@ -402,6 +405,9 @@ func (s *Server) addReply(r *http.Request) (int, any, error) {
 	}
 	if !hasAny(user, "id", "email") {
 		return 0, nil, fail(400, "user.id or user.email is required")
+	}
+	if s.opts.RequireUserID && !hasAny(user, "id") {
+		return 0, nil, fail(400, "user.id is required")
 	}
 	rep.User = user
 	if err := checkTimestamp(rep.Created); err != nil {
