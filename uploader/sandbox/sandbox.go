@@ -67,8 +67,8 @@ type Options struct {
 
 // Request describes an incoming request to Hook.
 type Request struct {
-	Lane Lane
-	N    int    // 1 for the lane's first request
+	Lane       Lane
+	N          int    // 1 for the lane's first request
 	TicketSSID string // a reply's source_specific_id query parameter, else ""
 }
 
