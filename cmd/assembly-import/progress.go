@@ -22,8 +22,7 @@ func startProgress(e *env, p *uploader.Progress, every time.Duration) (stop func
 	}{{"tickets", &p.Events}, {"replies", &p.Replies}}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	f, isFile := e.stderr.(*os.File)
-	if isFile && term.IsTerminal(int(f.Fd())) {
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && terminalWidth(f) > 0 {
 		bars := make([]*pb.ProgressBar, len(lanes))
 		for i, l := range lanes {
 			bars[i] = pb.Full.New(0).Set("prefix", fmt.Sprintf("%-8s", l.name)).SetWriter(e.stderr)
@@ -71,4 +70,14 @@ func startProgress(e *env, p *uploader.Progress, every time.Duration) (stop func
 		}
 	})
 	return func() { close(done); wg.Wait() }
+}
+
+// terminalWidth is 0 for a terminal of unknown size (a bare pty), where bars
+// would draw as empty lines.
+func terminalWidth(f *os.File) int {
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
