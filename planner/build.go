@@ -121,10 +121,7 @@ func (b *builder) readProblems(origin, item string, ps []readers.FieldProblem) {
 
 func (b *builder) ticket(t *readers.Ticket) error {
 	b.stats.Tickets++
-	item := "ticket " + t.Key
-	if t.Key == "" {
-		item = "ticket"
-	}
+	item := itemName("ticket", t.Key)
 	errs := b.problems.errors
 	b.readProblems(t.Origin, item, t.Problems)
 	m := ticketMeta{key: t.Key, origin: t.Origin, created: t.Created}
@@ -173,6 +170,14 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	return nil
 }
 
+// itemName names an item in problems: "reply r-991", or "reply" without an id.
+func itemName(kind, key string) string {
+	if key == "" {
+		return kind
+	}
+	return kind + " " + key
+}
+
 // properties gathers what Assembly has no field for into additional_properties.
 func properties(t *readers.Ticket) map[string]string {
 	props := make(map[string]string, len(t.Extra)+2)
@@ -193,10 +198,7 @@ func properties(t *readers.Ticket) map[string]string {
 
 func (b *builder) reply(r *readers.Reply) error {
 	b.stats.Replies++
-	item := "reply " + r.Key
-	if r.Key == "" {
-		item = "reply"
-	}
+	item := itemName("reply", r.Key)
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	m := replyMeta{key: r.Key, ticketKey: r.TicketKey, origin: r.Origin, created: r.Created}
@@ -345,7 +347,7 @@ func (b *builder) link() []Ticket {
 		if !r.ok && (r.key == "" || r.ticketKey == "") {
 			continue // reported already
 		}
-		item := "reply " + r.key
+		item := itemName("reply", r.key)
 		i, ok := index[r.ticketKey]
 		if !ok {
 			if first, exists := b.ticketAt[r.ticketKey]; exists {

@@ -116,11 +116,7 @@ func openCSVFile(path string, row any, required columns) (*csvFile, error) {
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%s: %w", path, err)}
 	}
-	br := bufio.NewReader(f)
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
-		br.Discard(3)
-	}
-	cr := csv.NewReader(br)
+	cr := newCSVReader(f)
 	um, err := gocsv.NewUnmarshaller(cr, row)
 	if err != nil {
 		f.Close()
@@ -156,6 +152,16 @@ func openCSVFile(path string, row any, required columns) (*csvFile, error) {
 		}
 	}
 	return &csvFile{name: name, f: f, cr: cr, um: um, header: header}, nil
+}
+
+// newCSVReader reads CSV from r, past a UTF-8 byte-order mark (which
+// spreadsheet programs write, and gocsv would take for part of a header).
+func newCSVReader(r io.Reader) *csv.Reader {
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3)
+	}
+	return csv.NewReader(br)
 }
 
 // normalizeColumn makes "  Ticket_ID " and "ticket_id" the same column.

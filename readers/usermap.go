@@ -1,8 +1,6 @@
 package readers
 
 import (
-	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -36,11 +34,7 @@ func ReadUserMap(path string) (*UserMap, error) {
 		return nil, &InputError{Err: fmt.Errorf("user map: %w", err)}
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
-		br.Discard(3)
-	}
-	cr := csv.NewReader(br)
+	cr := newCSVReader(f)
 	um, err := gocsv.NewUnmarshaller(cr, &userMapRow{})
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%s line 1: %w", name, err)}
