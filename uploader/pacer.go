@@ -10,26 +10,32 @@ import (
 // server in any window, whichever way the server counts and however the
 // network delays them. Every attempt of every request goes through it.
 //
-// The server counts a request when it arrives, which is somewhere between
-// the moment it was sent and the moment its answer came back. So the next
-// request may start a window after the arrival of the request limit places
-// back, and that arrival is bounded two ways: it is no later than that
-// request's completion, and no later than its start plus the spread of
-// transit times (estimated by the spread of observed round trips: requests
-// that travel slowly must not bunch up with fast ones sent later). Pacing
-// evenly at the limit, or a token bucket with a burst, both let limit+1
-// requests arrive within one window once latency jitters.
+// The server counts a request when it arrives, somewhere between the moment
+// it was sent and the moment its answer came back. Pacing evenly at the
+// limit, or a token bucket with a burst, lets limit+1 requests arrive within
+// one window once transit times jitter. So a request starts only a window
+// after the arrival of the request limit places back, and that arrival is
+// bounded two ways: by that request's completion, and by its start plus the
+// jitter allowance (the most two requests' transit times may differ). The
+// cost is the allowance once per window: W/(W+J) of the limit, 95% for events
+// (1 s) and 99.9% for replies (1 min) at 50 ms, and nothing at all when
+// answers come back faster than the allowance.
 //
-// On top of that, starts are spaced at least window/limit apart, so that a
-// server counting by a token bucket or GCRA with little tolerance sees no
-// burst; over a long migration this costs nothing.
+// Starts are also spaced at least window/limit apart, so a server counting
+// with a token bucket or GCRA sees no burst; over a migration that is free.
 //
 // A 429 means the server's real limit is lower than ours (or another client
-// shares the key): Throttle pauses the lane and lowers its effective limit,
-// which then climbs back one step per window of clean answers.
+// shares the key) or the network jitters more than allowed for. The pacer
+// pauses for Retry-After and drops its effective limit to what the server
+// admitted in the last window — the real limit, in one step — but never
+// below half. It then climbs half the way back to the level that
+// failed per clean window, and tries that level again only after a wait
+// that doubles with each failure: a lower limit costs a 429 now and then,
+// never a storm.
 type Pacer struct {
 	limit  int
 	window time.Duration
+	jitter time.Duration
 	margin time.Duration
 	turn   chan struct{} // held by the one waiter next in line
 
@@ -37,37 +43,37 @@ type Pacer struct {
 	starts      []*Permit // the last limit permits, oldest first
 	effective   int
 	pausedUntil time.Time
+	lastChange  time.Time // of the effective limit
 	lastCut     time.Time
-	streak      int             // answers since the last 429
-	rtts        []time.Duration // recent round trips, a ring
-	rttNext     int
+	clean       int       // answers without a 429 since lastChange
+	ceiling     int       // the effective limit a 429 came at; 0 when none
+	probeWait   time.Duration
+	throttles   int
 }
 
 // Permit is one request's place in its lane.
 type Permit struct {
 	p          *Pacer
 	start, end time.Time
+	admitted   bool // the server answered, and not with a 429
 	done       chan struct{}
 }
 
-// minRTTSamples is how many round trips the pacer must have seen before it
-// trusts their spread; before that it waits for completions.
-const minRTTSamples = 8
-
-// NewPacer returns a pacer for limit requests per window.
-func NewPacer(limit int, window time.Duration) *Pacer {
+// NewPacer returns a pacer for limit requests per window, allowing jitter
+// for the spread of transit times.
+func NewPacer(limit int, window, jitter time.Duration) *Pacer {
 	return &Pacer{
 		limit:     limit,
 		window:    window,
+		jitter:    jitter,
 		margin:    window/1000 + time.Millisecond,
 		turn:      make(chan struct{}, 1),
 		effective: limit,
-		rtts:      make([]time.Duration, 0, 64),
 	}
 }
 
 // Wait blocks until a request may start and returns its permit, or returns
-// ctx's error. The caller must call the permit's Done when the request ends.
+// ctx's error. The caller must end the permit with Done or Throttled.
 func (p *Pacer) Wait(ctx context.Context) (*Permit, error) {
 	select {
 	case p.turn <- struct{}{}:
@@ -78,7 +84,7 @@ func (p *Pacer) Wait(ctx context.Context) (*Permit, error) {
 	for {
 		p.mu.Lock()
 		now := time.Now()
-		gate, wake := p.gate(now)
+		gate, wake := p.gate()
 		if !now.Before(gate) {
 			pm := &Permit{p: p, start: now, done: make(chan struct{})}
 			p.starts = append(p.starts, pm)
@@ -101,33 +107,26 @@ func (p *Pacer) Wait(ctx context.Context) (*Permit, error) {
 	}
 }
 
-// gate returns the earliest start allowed now, and a channel closed when
-// that may change. p.mu is held.
-func (p *Pacer) gate(now time.Time) (time.Time, <-chan struct{}) {
+// gate returns the earliest start allowed, and a channel closed when that
+// may become earlier. p.mu is held.
+func (p *Pacer) gate() (time.Time, <-chan struct{}) {
 	gate := p.pausedUntil
-	if n := len(p.starts); n > 0 {
-		// Even spacing: a server that counts by GCRA or a token bucket with a
-		// small burst refuses a window's worth of requests sent at once.
+	n := len(p.starts)
+	if n > 0 {
 		if g := p.starts[n-1].start.Add(p.window / time.Duration(p.effective)); g.After(gate) {
 			gate = g
 		}
 	}
-	if len(p.starts) < p.effective {
+	if n < p.effective {
 		return gate, nil
 	}
-	ref := p.starts[len(p.starts)-p.effective]
+	ref := p.starts[n-p.effective]
+	arrived := ref.start.Add(p.jitter)
 	var wake <-chan struct{}
-	arrived := ref.end
-	if arrived.IsZero() {
+	if ref.end.IsZero() {
 		wake = ref.done
-	}
-	if spread, ok := p.spread(); ok {
-		if est := ref.start.Add(spread); arrived.IsZero() || est.Before(arrived) {
-			arrived = est
-		}
-	}
-	if arrived.IsZero() {
-		return now.Add(p.window + time.Hour), wake // until ref completes
+	} else if ref.end.Before(arrived) {
+		arrived = ref.end
 	}
 	if g := arrived.Add(p.window + p.margin); g.After(gate) {
 		gate = g
@@ -135,63 +134,78 @@ func (p *Pacer) gate(now time.Time) (time.Time, <-chan struct{}) {
 	return gate, wake
 }
 
-// spread returns the difference between the slowest and the fastest recent
-// round trip. p.mu is held.
-func (p *Pacer) spread() (time.Duration, bool) {
-	if len(p.rtts) < minRTTSamples {
-		return 0, false
+func (pm *Permit) finish(admitted bool) bool {
+	if !pm.end.IsZero() {
+		return false
 	}
-	lo, hi := p.rtts[0], p.rtts[0]
-	for _, d := range p.rtts[1:] {
-		lo, hi = min(lo, d), max(hi, d)
-	}
-	return hi - lo, true
+	pm.end, pm.admitted = time.Now(), admitted
+	close(pm.done)
+	return true
 }
 
-// Done records that the permit's request ended. answered says a response
-// came back, so its round trip is a fair latency sample.
+// Done ends the permit of a request that was not refused with a 429;
+// answered says the server answered at all.
 func (pm *Permit) Done(answered bool) {
 	p := pm.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !pm.end.IsZero() {
+	if !pm.finish(answered) || !answered {
 		return
 	}
-	pm.end = time.Now()
-	close(pm.done)
-	if !answered {
+	p.clean++
+	cleanWindow := p.clean >= p.effective && pm.end.Sub(p.lastChange) >= p.window
+	if !cleanWindow {
 		return
 	}
-	if len(p.rtts) < cap(p.rtts) {
-		p.rtts = append(p.rtts, pm.end.Sub(pm.start))
-	} else {
-		p.rtts[p.rttNext] = pm.end.Sub(pm.start)
-		p.rttNext = (p.rttNext + 1) % len(p.rtts)
+	if p.ceiling != 0 && p.effective >= p.ceiling {
+		// A whole window clean at the level that failed: that was passing
+		// (another client, a burst of jitter); climb freely again.
+		p.ceiling, p.probeWait = 0, 0
 	}
-	p.streak++
-	if p.effective < p.limit && p.streak >= p.effective {
+	// Half the way up to the level that failed (or to the limit)
+	// per clean window; to the failed level itself only after the probe wait.
+	top := p.limit
+	if p.ceiling != 0 {
+		top = p.ceiling - 1
+	}
+	switch {
+	case p.effective < top:
+		p.effective += max(1, (top-p.effective)/2)
+	case p.effective < p.limit && pm.end.Sub(p.lastChange) >= p.probeWait:
 		p.effective++
-		p.streak = 0
+	default:
+		return
 	}
+	p.lastChange, p.clean = pm.end, 0
 }
 
-// Throttle handles a 429: no request starts for retryAfter (or a window's
-// share of one request when the server gave none), and the effective limit
-// drops by a tenth, at most once per window so that one burst of 429s is
-// one cut.
-func (p *Pacer) Throttle(retryAfter time.Duration) {
+// Throttled ends the permit of a request the server refused with a 429.
+func (pm *Permit) Throttled(retryAfter time.Duration) {
+	p := pm.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	pm.finish(false)
 	now := time.Now()
-	wait := max(retryAfter, p.window/time.Duration(p.limit))
-	if until := now.Add(wait); until.After(p.pausedUntil) {
+	p.throttles++
+	if until := now.Add(max(retryAfter, p.window/time.Duration(p.limit))); until.After(p.pausedUntil) {
 		p.pausedUntil = until
 	}
-	p.streak = 0
-	if now.Sub(p.lastCut) >= p.window {
-		p.effective = max(1, p.effective-max(1, p.effective/10))
-		p.lastCut = now
+	p.clean = 0
+	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.window/2 {
+		return // the same burst: one cut is enough
 	}
+	admitted := 0
+	for _, s := range p.starts {
+		if s.admitted && now.Sub(s.start) < p.window {
+			admitted++
+		}
+	}
+	// What the server admitted in the last window is its real limit when
+	// the lane ran full; a lone 429 early on (few admitted) halves at most.
+	p.ceiling = p.effective
+	p.effective = max(1, min(max(admitted, p.effective/2), p.effective-1))
+	p.lastChange, p.lastCut = now, now
+	p.probeWait = min(max(2*p.probeWait, p.window), 32*p.window)
 }
 
 // Effective returns the limit the pacer keeps to now: the configured one,

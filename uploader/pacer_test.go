@@ -12,98 +12,234 @@ import (
 	"github.com/assembly-import/assembly-import/uploader"
 )
 
-// TestPacerWindow drives a pacer with workers whose requests travel for a
-// random time before the server counts them, and checks what a strict
-// sliding-window server would see: never more than limit arrivals in any
-// window. It runs on synctest's fake clock, so minutes take milliseconds.
+const ms = time.Millisecond
+
+// span is a uniform range of durations.
+type span [2]time.Duration
+
+func (s span) draw(rng *rand.Rand) time.Duration {
+	return s[0] + time.Duration(rng.Int64N(int64(s[1]-s[0])+1))
+}
+
+// maxInWindow is what a strict sliding-window server counts: the most
+// arrivals within any interval of width w. arrivals must be sorted.
+func maxInWindow(arrivals []time.Time, w time.Duration) int {
+	most, lo := 0, 0
+	for hi := range arrivals {
+		for arrivals[hi].Sub(arrivals[lo]) >= w {
+			lo++
+		}
+		most = max(most, hi-lo+1)
+	}
+	return most
+}
+
+// server is a strict sliding-window server inside a synctest bubble: a
+// request is counted when it arrives, after its transit time, and answered
+// after its processing time, with a 429 when the window is full.
+type server struct {
+	limit            int
+	window           time.Duration
+	transit, process span
+
+	mu        sync.Mutex
+	admitted  []time.Time
+	refused   int
+	refusedAt []time.Time
+}
+
+// send runs one request: it returns the Retry-After of a 429, or -1.
+func (s *server) send(rng *rand.Rand) time.Duration {
+	time.Sleep(s.transit.draw(rng))
+	s.mu.Lock()
+	now := time.Now()
+	in := 0
+	var oldest time.Time
+	for _, a := range slices.Backward(s.admitted) {
+		if now.Sub(a) >= s.window {
+			break
+		}
+		in, oldest = in+1, a
+	}
+	retry := time.Duration(-1)
+	if in >= s.limit {
+		s.refused++
+		s.refusedAt = append(s.refusedAt, now)
+		retry = oldest.Add(s.window).Sub(now)
+	} else {
+		s.admitted = append(s.admitted, now)
+	}
+	s.mu.Unlock()
+	time.Sleep(s.process.draw(rng))
+	return retry
+}
+
+// drive runs workers sending through p to s until ctx ends.
+func drive(ctx context.Context, p *uploader.Pacer, s *server, workers int) {
+	var wg sync.WaitGroup
+	for w := range workers {
+		rng := rand.New(rand.NewPCG(uint64(w), 7))
+		wg.Go(func() {
+			for {
+				pm, err := p.Wait(ctx)
+				if err != nil {
+					return
+				}
+				if retry := s.send(rng); retry >= 0 {
+					pm.Throttled(retry)
+				} else {
+					pm.Done(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestPacerWindow drives a pacer against a strict server whose requests
+// travel for a random time before they are counted, on synctest's fake
+// clock (minutes take milliseconds), and replays the recorded arrivals
+// against a sliding-window counter: never more than limit in any window,
+// whatever the processing latency, as long as transit jitter stays within
+// the pacer's allowance.
 func TestPacerWindow(t *testing.T) {
-	ms := time.Millisecond
 	tests := []struct {
 		name             string
 		limit            int
 		window, duration time.Duration
 		workers          int
-		transit, process [2]time.Duration // uniform ranges
+		transit, process span
+		floor            float64 // of the limit, in steady state
 	}{
-		{"events with jitter", 30, time.Second, 30 * time.Second, 16, [2]time.Duration{0, 50 * ms}, [2]time.Duration{20 * ms, 300 * ms}},
-		{"replies with slow uploads", 60, time.Minute, 10 * time.Minute, 8, [2]time.Duration{0, 50 * ms}, [2]time.Duration{20 * ms, 2000 * ms}},
-		{"steady latency", 10, time.Second, 20 * time.Second, 4, [2]time.Duration{10 * ms, 10 * ms}, [2]time.Duration{5 * ms, 5 * ms}},
-		{"slow server", 5, time.Second, 20 * time.Second, 8, [2]time.Duration{0, 300 * ms}, [2]time.Duration{100 * ms, 900 * ms}},
+		{"events, jitter and latency", 30, time.Second, time.Minute, 16, span{0, 50 * ms}, span{20 * ms, 300 * ms}, 0.94},
+		{"replies, slow uploads", 60, time.Minute, 20 * time.Minute, 8, span{0, 50 * ms}, span{20 * ms, 2000 * ms}, 0.99},
+		{"steady and fast", 10, time.Second, time.Minute, 4, span{10 * ms, 10 * ms}, span{5 * ms, 5 * ms}, 0.98},
+		{"slow server", 5, time.Second, time.Minute, 8, span{0, 50 * ms}, span{100 * ms, 900 * ms}, 0.94},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p := uploader.NewPacer(tt.limit, tt.window)
+				s := &server{limit: tt.limit, window: tt.window, transit: tt.transit, process: tt.process}
+				p := uploader.NewPacer(tt.limit, tt.window, tt.transit[1]-tt.transit[0])
 				ctx, cancel := context.WithTimeout(context.Background(), tt.duration)
 				defer cancel()
-				var mu sync.Mutex
-				var arrivals []time.Time
-				var wg sync.WaitGroup
-				for w := range tt.workers {
-					rng := rand.New(rand.NewPCG(uint64(w), 7))
-					between := func(r [2]time.Duration) time.Duration {
-						return r[0] + time.Duration(rng.Int64N(int64(r[1]-r[0])+1))
-					}
-					wg.Go(func() {
-						for {
-							pm, err := p.Wait(ctx)
-							if err != nil {
-								return
-							}
-							time.Sleep(between(tt.transit))
-							mu.Lock()
-							arrivals = append(arrivals, time.Now())
-							mu.Unlock()
-							time.Sleep(between(tt.process))
-							pm.Done(true)
-						}
-					})
+				start := time.Now()
+				drive(ctx, p, s, tt.workers)
+				if most := maxInWindow(s.admitted, tt.window); most > tt.limit || s.refused > 0 {
+					t.Fatalf("%d arrivals in one window, %d refused; limit %d", most, s.refused, tt.limit)
 				}
-				wg.Wait()
-				slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
-				for i := tt.limit; i < len(arrivals); i++ {
-					if d := arrivals[i].Sub(arrivals[i-tt.limit]); d < tt.window {
-						t.Fatalf("arrivals %d and %d are %v apart: %d requests within one %v window", i-tt.limit, i, d, tt.limit+1, tt.window)
+				// Steady state: skip the first window.
+				steady := 0
+				for _, a := range s.admitted {
+					if a.Sub(start) >= tt.window {
+						steady++
 					}
 				}
-				ideal := float64(tt.limit) * tt.duration.Seconds() / tt.window.Seconds()
-				t.Logf("%d arrivals, %.1f%% of the limit", len(arrivals), 100*float64(len(arrivals))/ideal)
-				if float64(len(arrivals)) < 0.5*ideal {
-					t.Errorf("%d arrivals in %v: under half the limit (%v)", len(arrivals), tt.duration, ideal)
+				util := float64(steady) / (float64(tt.limit) * (tt.duration - tt.window).Seconds() / tt.window.Seconds())
+				t.Logf("%d arrivals, %.2f%% of the limit in steady state", len(s.admitted), 100*util)
+				if util < tt.floor {
+					t.Errorf("utilisation %.2f%%, want at least %.0f%%", 100*util, 100*tt.floor)
 				}
 			})
 		})
 	}
 }
 
-// TestPacerThrottle checks that a 429 pauses the lane for Retry-After and
-// lowers the effective limit, which climbs back after clean answers.
-func TestPacerThrottle(t *testing.T) {
+// TestPacerFindsALowerLimit points a pacer configured for 60/min at a
+// server that allows 40/min: it must settle at 40 within a minute, with a
+// handful of 429s then and only rare probes after.
+func TestPacerFindsALowerLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := uploader.NewPacer(10, time.Second)
+		s := &server{limit: 40, window: time.Minute, transit: span{0, 20 * ms}, process: span{50 * ms, 200 * ms}}
+		p := uploader.NewPacer(60, time.Minute, 50*ms)
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		var settled time.Duration
+		var watch sync.WaitGroup
+		watch.Go(func() {
+			for ctx.Err() == nil {
+				time.Sleep(time.Second)
+				if p.Effective() <= 40 && settled == 0 {
+					settled = time.Since(start)
+				}
+			}
+		})
+		drive(ctx, p, s, 4)
+		watch.Wait()
+		if settled == 0 || settled > time.Minute+10*time.Second {
+			t.Errorf("settled at the real limit after %v, want within about a minute", settled)
+		}
+		early, late := 0, 0
+		for _, r := range s.refusedAt {
+			if r.Sub(start) < 2*time.Minute {
+				early++
+			} else {
+				late++
+			}
+		}
+		// After the first 2 minutes, probes one step above the real limit
+		// fail at 2, 4, 8, 16… windows: a few in 28 minutes, not one a minute.
+		if early > 6 || late > 5 {
+			t.Errorf("429s: %d in the first 2 minutes, %d in the 28 after; want a few, then rare probes", early, late)
+		}
+		steady := 0
+		for _, a := range s.admitted {
+			if a.Sub(start) >= 2*time.Minute {
+				steady++
+			}
+		}
+		if util := float64(steady) / (40 * 28); util < 0.9 {
+			t.Errorf("%.1f%% of the real limit after settling", 100*util)
+		}
+		t.Logf("settled after %v; 429s: %d early, %d late; %d admitted", settled, early, late, len(s.admitted))
+	})
+}
+
+// TestPacerRetryAfter checks that a 429's Retry-After holds every start back.
+func TestPacerRetryAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := uploader.NewPacer(10, time.Second, 0)
 		ctx := context.Background()
 		pm, _ := p.Wait(ctx)
-		pm.Done(true)
-		p.Throttle(3 * time.Second)
-		if got := p.Effective(); got != 9 {
-			t.Errorf("Effective() after a 429 = %d, want 9", got)
-		}
-		p.Throttle(3 * time.Second) // the same burst: no second cut
-		if got := p.Effective(); got != 9 {
-			t.Errorf("Effective() after a second 429 in the window = %d, want 9", got)
+		pm.Throttled(3 * time.Second)
+		if got := p.Effective(); got != 5 {
+			t.Errorf("Effective() = %d after a lone 429, want 5: half, not what little was admitted", got)
 		}
 		start := time.Now()
 		pm, _ = p.Wait(ctx)
 		if waited := time.Since(start); waited < 3*time.Second {
-			t.Errorf("waited %v after Retry-After 3s", waited)
+			t.Errorf("started %v after a Retry-After of 3s", waited)
 		}
 		pm.Done(true)
-		for range 9 {
-			pm, _ := p.Wait(ctx)
+	})
+}
+
+// TestPacerRecoversFromALone429 answers one early request with a 429 that
+// the lane did not earn (another client, a proxy): the lane halves at most
+// and is back at its full limit within a quarter of an hour.
+func TestPacerRecoversFromALone429(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := uploader.NewPacer(60, time.Minute, 50*ms)
+		ctx := context.Background()
+		start := time.Now()
+		for i := 0; time.Since(start) < 15*time.Minute; i++ {
+			pm, err := p.Wait(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * ms)
+			if i == 4 {
+				pm.Throttled(time.Second)
+				if got := p.Effective(); got != 30 {
+					t.Fatalf("Effective() after a lone 429 = %d, want 30", got)
+				}
+				continue
+			}
 			pm.Done(true)
 		}
-		if got := p.Effective(); got != 10 {
-			t.Errorf("Effective() after a window of clean answers = %d, want 10", got)
+		if got := p.Effective(); got != 60 {
+			t.Errorf("Effective() 15 minutes after a lone 429 = %d, want 60", got)
 		}
 	})
 }

@@ -31,6 +31,11 @@ type Options struct {
 	// The API's limits [30 events per second, 60 replies per minute].
 	EventsPerSec  int
 	RepliesPerMin int
+	// The limits' windows [1s, 1m]; tests and benchmarks shrink them.
+	EventsWindow, RepliesWindow time.Duration
+	// Jitter is the most that two requests' transit times to the server may
+	// differ [50ms]: the pacer leaves that much room once per window.
+	Jitter time.Duration
 	// Requests in flight per lane [16 events, 8 replies].
 	EventWorkers int
 	ReplyWorkers int
@@ -61,6 +66,15 @@ func (o *Options) defaults() {
 	def(&o.ReplyWorkers, 8)
 	def(&o.MaxAttempts, 6)
 	def(&o.NotFoundRetries, 3)
+	if o.EventsWindow <= 0 {
+		o.EventsWindow = time.Second
+	}
+	if o.RepliesWindow <= 0 {
+		o.RepliesWindow = time.Minute
+	}
+	if o.Jitter <= 0 {
+		o.Jitter = 50 * time.Millisecond
+	}
 	if o.Backoff <= 0 {
 		o.Backoff = time.Second
 	}
@@ -143,8 +157,8 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		plan:    plan,
 		journal: opts.Journal,
 		reqCtx:  reqCtx,
-		events:  &lane{name: "events", pacer: NewPacer(opts.EventsPerSec, time.Second), prog: opts.Progress.lane(planner.KindTicket)},
-		replies: &lane{name: "replies", pacer: NewPacer(opts.RepliesPerMin, time.Minute), prog: opts.Progress.lane(planner.KindReply)},
+		events:  &lane{name: "events", pacer: NewPacer(opts.EventsPerSec, opts.EventsWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindTicket)},
+		replies: &lane{name: "replies", pacer: NewPacer(opts.RepliesPerMin, opts.RepliesWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindReply)},
 		acked:   newQueue(),
 	}
 	tickets, replies := plan.Jobs()
@@ -277,7 +291,11 @@ func (r *runner) deliver(ctx context.Context, l *lane, key, origin string, reply
 		id, err := send(r.reqCtx)
 		var apiErr *APIError
 		var netErr *TransportError
-		pm.Done(err == nil || errors.As(err, &apiErr))
+		if errors.As(err, &apiErr) && apiErr.Status == 429 {
+			pm.Throttled(apiErr.RetryAfter)
+		} else {
+			pm.Done(err == nil || apiErr != nil)
+		}
 		var retry string // why the job will be tried again
 		switch {
 		case err == nil:
@@ -287,7 +305,6 @@ func (r *runner) deliver(ctx context.Context, l *lane, key, origin string, reply
 		case apiErr != nil && (apiErr.Status == 409 || !reply && alreadyExists(apiErr)):
 			return r.settle(l, key, origin, checkpoint.Done, "")
 		case apiErr != nil && apiErr.Status == 429:
-			l.pacer.Throttle(apiErr.RetryAfter)
 			r.count(l, func(lr *LaneResult) { lr.Throttled++ })
 			r.opts.Logger.Warn("rate limited by the server; slowing down", "lane", l.name,
 				"retry_after", apiErr.RetryAfter, "effective_limit", l.pacer.Effective())

@@ -44,6 +44,23 @@ type Options struct {
 	// Limits [30 events per second, 60 replies per minute].
 	EventsPerSec  int
 	RepliesPerMin int
+	// The limits' windows [1s, 1m]; benchmarks shrink them to scale time.
+	EventsWindow, RepliesWindow time.Duration
+	// LimitModel is how arrivals are counted [Sliding].
+	LimitModel Model
+	// GCRATolerance is how early a request may come under GCRA [two
+	// emission intervals].
+	GCRATolerance time.Duration
+	// Transit delays each request by a random time before it is counted:
+	// the network's jitter, which bunches evenly paced sends.
+	Transit Range
+	// Latency delays each answer by a random time after counting: processing.
+	Latency Range
+	// LostAck is the probability of acting on a request and then dropping
+	// the connection without an answer.
+	LostAck float64
+	// RecordArrivals keeps the time of every admitted request (Arrivals).
+	RecordArrivals bool
 	// ReplyDedup rejects a reply whose source_specific_id the ticket holds
 	// already (409). Assembly does this only for Slack sources: off by default.
 	ReplyDedup bool
@@ -125,6 +142,7 @@ type Stats struct {
 	// OrderViolations counts replies older than the ticket's previous reply.
 	OrderViolations int
 	Unauthorized    int
+	Model           Model
 }
 
 // LaneStats counts one lane's requests.
@@ -133,8 +151,9 @@ type LaneStats struct {
 	Rejected    int // answered 4xx other than 401 and 429
 	TooMany     int // answered 429
 	Injected    int // failed on purpose
-	MaxInWindow int // the most arrivals seen in one window
+	MaxInWindow int // the most admitted arrivals seen in any sliding window
 	Limit       int
+	Window      time.Duration
 }
 
 // Server is the fake API. It is an http.Handler and safe for concurrent use.
@@ -144,7 +163,8 @@ type Server struct {
 	mu       sync.Mutex
 	requests int
 	n        map[Lane]int
-	windows  map[Lane]*window
+	limits   map[Lane]limiter
+	meters   map[Lane]*meter
 	tickets  map[string]*Ticket // by source_specific_id
 	byID     map[string]*Ticket
 	order    []*Ticket
@@ -163,12 +183,25 @@ func New(opts Options) *Server {
 	if opts.DuplicateTicket == 0 {
 		opts.DuplicateTicket = http.StatusConflict
 	}
+	if opts.EventsWindow <= 0 {
+		opts.EventsWindow = time.Second
+	}
+	if opts.RepliesWindow <= 0 {
+		opts.RepliesWindow = time.Minute
+	}
+	if opts.LimitModel == "" {
+		opts.LimitModel = Sliding
+	}
 	return &Server{
 		opts: opts,
 		n:    make(map[Lane]int),
-		windows: map[Lane]*window{
-			Events:  {limit: opts.EventsPerSec, width: time.Second},
-			Replies: {limit: opts.RepliesPerMin, width: time.Minute},
+		limits: map[Lane]limiter{
+			Events:  newLimiter(opts.LimitModel, opts.EventsPerSec, opts.EventsWindow, opts.GCRATolerance),
+			Replies: newLimiter(opts.LimitModel, opts.RepliesPerMin, opts.RepliesWindow, opts.GCRATolerance),
+		},
+		meters: map[Lane]*meter{
+			Events:  {width: opts.EventsWindow, keep: opts.RecordArrivals},
+			Replies: {width: opts.RepliesWindow, keep: opts.RecordArrivals},
 		},
 		tickets: make(map[string]*Ticket),
 		byID:    make(map[string]*Ticket),
@@ -189,7 +222,6 @@ func fail(status int, format string, args ...any) error {
 
 // ServeHTTP answers POST /interactions and POST /interactions/reply.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	arrival := time.Now() // the server counts requests when they arrive
 	var lane Lane
 	switch r.URL.Path {
 	case "/interactions":
@@ -204,7 +236,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
 		return
 	}
-	fault, err := s.admit(lane, r, arrival)
+	if !pause(r, s.opts.Transit.draw()) {
+		return
+	}
+	fault, err := s.admit(lane, r, time.Now()) // counted when it arrives
+	if err == nil && !pause(r, s.opts.Latency.draw()) {
+		return
+	}
 	if err != nil {
 		s.answerError(w, lane, err)
 		return
@@ -248,8 +286,7 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 		s.stats.Unauthorized++
 		return nil, fail(http.StatusUnauthorized, "invalid or expired API key")
 	}
-	win := s.windows[lane]
-	if ok, wait := win.admit(arrival); !ok {
+	if ok, wait := s.limits[lane].admit(arrival); !ok {
 		s.lane(lane).TooMany++
 		e := &rateLimited{wait: wait}
 		if s.opts.NoRetryAfter {
@@ -257,7 +294,9 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 		}
 		return nil, e
 	}
-	s.lane(lane).MaxInWindow = max(s.lane(lane).MaxInWindow, win.max)
+	m := s.meters[lane]
+	m.add(arrival)
+	s.lane(lane).MaxInWindow = m.max
 	s.n[lane]++
 	if s.opts.Hook != nil {
 		if f := s.opts.Hook(Request{Lane: lane, N: s.n[lane], TicketSSID: r.URL.Query().Get("source_specific_id")}); f != nil {
@@ -271,7 +310,33 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 		s.lane(lane).Injected++
 		return &Fault{Status: http.StatusServiceUnavailable, Message: "service unavailable"}, nil
 	}
+	if s.opts.LostAck > 0 && rand.Float64() < s.opts.LostAck {
+		return &Fault{LostAck: true}, nil
+	}
 	return nil, nil
+}
+
+// pause waits d, or reports false when the client went away.
+func pause(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// Arrivals returns the arrival time of every admitted request of lane, when
+// Options.RecordArrivals is set.
+func (s *Server) Arrivals(lane Lane) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.meters[lane].all...)
 }
 
 type rateLimited struct{ wait time.Duration }
@@ -554,6 +619,8 @@ func (s *Server) Stats() Stats {
 	defer s.mu.Unlock()
 	st := s.stats
 	st.Events.Limit, st.Replies.Limit = s.opts.EventsPerSec, s.opts.RepliesPerMin
+	st.Events.Window, st.Replies.Window = s.opts.EventsWindow, s.opts.RepliesWindow
+	st.Model = s.opts.LimitModel
 	return st
 }
 
@@ -566,32 +633,9 @@ func (st Stats) Summary() string {
 	fmt.Fprintf(&b, "rejected: %d events, %d replies; unauthorised: %d\n", st.Events.Rejected, st.Replies.Rejected, st.Unauthorized)
 	fmt.Fprintf(&b, "injected faults: %d events, %d replies\n", st.Events.Injected, st.Replies.Injected)
 	fmt.Fprintf(&b, "order violations: %d\n", st.OrderViolations)
-	fmt.Fprintf(&b, "most arrivals in one window: events %d/%d per second, replies %d/%d per minute\n",
-		st.Events.MaxInWindow, st.Events.Limit, st.Replies.MaxInWindow, st.Replies.Limit)
+	fmt.Fprintf(&b, "most arrivals in any window (%s model): events %d/%d per %v, replies %d/%d per %v\n", st.Model,
+		st.Events.MaxInWindow, st.Events.Limit, st.Events.Window, st.Replies.MaxInWindow, st.Replies.Limit, st.Replies.Window)
 	return b.String()
-}
-
-// window is a sliding-window limit: at most limit arrivals in any interval
-// of width, counted when requests arrive.
-type window struct {
-	limit    int
-	width    time.Duration
-	arrivals []time.Time
-	max      int
-}
-
-func (w *window) admit(now time.Time) (bool, time.Duration) {
-	i := 0
-	for i < len(w.arrivals) && now.Sub(w.arrivals[i]) >= w.width {
-		i++
-	}
-	w.arrivals = w.arrivals[i:]
-	if len(w.arrivals) >= w.limit {
-		return false, w.arrivals[0].Add(w.width).Sub(now)
-	}
-	w.arrivals = append(w.arrivals, now)
-	w.max = max(w.max, len(w.arrivals))
-	return true, 0
 }
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
