@@ -45,8 +45,8 @@ type Pacer struct {
 	pausedUntil time.Time
 	lastChange  time.Time // of the effective limit
 	lastCut     time.Time
-	clean       int       // answers without a 429 since lastChange
-	ceiling     int       // the effective limit a 429 came at; 0 when none
+	clean       int // answers without a 429 since lastChange
+	ceiling     int // the effective limit a 429 came at; 0 when none
 	probeWait   time.Duration
 	throttles   int
 }
