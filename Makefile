@@ -48,8 +48,11 @@ check:
 test: deps check
 	$(GO) test -race -count=1 ./...
 
+# bench: Go benchmarks (planning, the journal), then the lanes against the
+# sandbox under each limit model with jitter (four scenarios of a minute).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/pacebench --duration 60s
 
 clean:
 	rm -rf bin $(DEMO)

@@ -29,6 +29,7 @@ type runOptions struct {
 	replyWorkers  int
 	progressEvery time.Duration
 	grace         time.Duration
+	jitter        time.Duration
 	dryRun        bool
 }
 
@@ -65,6 +66,7 @@ resumable, 1 for usage or configuration errors.`,
 	f.IntVar(&o.eventWorkers, "event-workers", 16, "ticket requests in flight at most")
 	f.IntVar(&o.replyWorkers, "reply-workers", 8, "tickets whose replies are sent at once (each ticket's replies go one at a time)")
 	f.DurationVar(&o.progressEvery, "progress-every", 30*time.Second, "how often to log progress when stderr is not a terminal")
+	f.DurationVar(&o.jitter, "jitter", 50*time.Millisecond, "the most two requests' transit times to the API may differ; the pacer leaves this much room per window")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish after Ctrl-C")
 	f.BoolVar(&o.dryRun, "dry-run", false, "only plan, as the plan command does")
 	return cmd
@@ -131,6 +133,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		EventWorkers:  o.eventWorkers,
 		ReplyWorkers:  o.replyWorkers,
 		Grace:         o.grace,
+		Jitter:        o.jitter,
 		Progress:      progress,
 		Logger:        e.log,
 	})

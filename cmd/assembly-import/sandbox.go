@@ -28,8 +28,10 @@ func sandboxCommand(e *env) *cobra.Command {
 		Long: `sandbox serves POST /interactions and POST /interactions/reply the way the
 Assembly API documents them, strictly: the key, the multipart fields, file
 limits, ticket deduplication, replies only to existing tickets, and both rate
-limits counted at arrival over a sliding window (429 with Retry-After). It
-prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).`,
+limits counted at arrival (429 with Retry-After) by a sliding window, fixed
+windows or GCRA. Fault injection brings what real networks and servers do:
+transit jitter, slow processing, 503s, answers lost after the work was done.
+It prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Key == "" {
@@ -75,7 +77,13 @@ prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).`,
 	f.BoolVar(&opts.ReplyDedup, "reply-dedup", false, "refuse replies whose source_specific_id the ticket has (Assembly does so only for Slack)")
 	f.IntVar(&opts.DuplicateTicket, "duplicate-ticket", 409, "answer to a second create of a ticket: 409, 200 or 400")
 	f.BoolVar(&opts.NoRetryAfter, "no-retry-after", false, "send 429s without a Retry-After header")
+	opts.LimitModel = sandbox.Sliding
+	f.Var(modelFlag{&opts.LimitModel}, "limit-model", "how arrivals are counted: a sliding window, fixed clock windows, or GCRA")
+	f.DurationVar(&opts.GCRATolerance, "gcra-tolerance", 0, "how early a request may come under GCRA (default two emission intervals)")
+	f.Var(rangeFlag{&opts.Transit}, "transit", "random delay before a request is counted: network jitter (e.g. 0-50ms)")
+	f.Var(rangeFlag{&opts.Latency}, "latency", "random processing time after a request is counted (e.g. 20ms-300ms)")
 	f.Float64Var(&opts.Fail503, "fail-503", 0, "probability of answering 503 to a request")
+	f.Float64Var(&opts.LostAck, "lost-ack", 0, "probability of acting on a request, then dropping the connection unanswered")
 	f.StringVar(&store, "store", "", "write what was stored, as JSON, to this file on exit")
 	return cmd
 }

@@ -1,0 +1,180 @@
+// Command pacebench measures how well the uploader's lanes use the API's
+// limits: it runs them against the sandbox under each limit model, with
+// transit jitter and processing latency, and prints per lane the
+// utilisation (achieved ÷ limit over the steady part), 429s, request
+// latency percentiles and the most arrivals the server saw in any window.
+// `make bench` runs it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/uploader"
+	"github.com/assembly-import/assembly-import/uploader/sandbox"
+)
+
+const key = "pacebench"
+
+// scenario is one server the lanes run against.
+type scenario struct {
+	model     sandbox.Model
+	tolerance float64 // GCRA tolerance in emission intervals; 0 is the default (2)
+}
+
+func main() {
+	duration := flag.Duration("duration", time.Minute, "how long each scenario runs")
+	transit := flag.String("transit", "0-50ms", "transit jitter: random delay before the server counts a request")
+	latency := flag.String("latency", "20ms-300ms", "processing time after the server counts a request")
+	jitter := flag.Duration("jitter", 50*time.Millisecond, "the uploader's jitter allowance")
+	repliesWindow := flag.Duration("replies-window", 6*time.Second, "the replies limit's window (60 per minute, scaled)")
+	flag.Parse()
+	tr, err1 := sandbox.ParseRange(*transit)
+	lat, err2 := sandbox.ParseRange(*latency)
+	if err := errors.Join(err1, err2); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("Each scenario: %v; events 30 per 1s, replies 60 per %v; transit %v, latency %v; jitter allowance %v.\n",
+		*duration, *repliesWindow, tr, lat, *jitter)
+	fmt.Printf("Ceiling for zero 429s under transit jitter J: W/(W+J) = %.1f%% events, %.1f%% replies.\n\n",
+		100/(1+(tr.Max-tr.Min).Seconds()), 100/(1+(tr.Max-tr.Min).Seconds()/repliesWindow.Seconds()))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "model\tlane\tlimit\tutilisation\t429s\tp50\tp99\tmost in a window\tlimit at end\t")
+	for _, sc := range []scenario{{sandbox.Sliding, 0}, {sandbox.Fixed, 0}, {sandbox.GCRA, 0}, {sandbox.GCRA, 0.5}} {
+		rows, err := measure(sc, *duration, tr, lat, *jitter, *repliesWindow)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, r := range rows {
+			fmt.Fprintln(tw, r)
+		}
+	}
+	tw.Flush()
+}
+
+// timings records request latencies per lane, at the client.
+type timings struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	lane map[string][]time.Duration
+}
+
+func (t *timings) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	t.mu.Lock()
+	t.lane[r.URL.Path] = append(t.lane[r.URL.Path], time.Since(start))
+	t.mu.Unlock()
+	return resp, err
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	ds = slices.Sorted(slices.Values(ds))
+	return ds[int(p*float64(len(ds)-1))].Round(time.Millisecond)
+}
+
+func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, jitter, repliesWindow time.Duration) ([]string, error) {
+	opts := sandbox.Options{
+		Key: key, LimitModel: sc.model, RecordArrivals: true,
+		EventsPerSec: 30, EventsWindow: time.Second,
+		RepliesPerMin: 60, RepliesWindow: repliesWindow,
+		Transit: transit, Latency: latency,
+	}
+	name := string(sc.model)
+	if sc.tolerance > 0 {
+		opts.GCRATolerance = time.Duration(sc.tolerance * float64(time.Second) / 30)
+		name += fmt.Sprintf(" (tolerance %.1f intervals)", sc.tolerance)
+	}
+	sb := sandbox.New(opts)
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+
+	tmp, err := os.MkdirTemp("", "pacebench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	// Enough work to keep both lanes busy: 30 tickets/s, 10 replies/s.
+	tickets := int(d.Seconds()*30*1.3) + 30
+	if err := writeExport(tmp, tickets); err != nil {
+		return nil, err
+	}
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: tmp})
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planner.Build(context.Background(), src, planner.Options{SpillDir: tmp})
+	src.Close()
+	if err != nil {
+		return nil, err
+	}
+	defer plan.Close()
+	j, err := checkpoint.Open(filepath.Join(tmp, "cp"), checkpoint.Header{Fingerprint: plan.Fingerprint}, checkpoint.Run{})
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	tm := &timings{next: http.DefaultTransport, lane: map[string][]time.Duration{}}
+	client, err := uploader.NewClient(srv.URL, key, &http.Client{Transport: tm, Timeout: time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	res, err := uploader.Run(ctx, plan, uploader.Options{
+		Client: client, Journal: j,
+		EventsPerSec: 30, EventsWindow: time.Second,
+		RepliesPerMin: 60, RepliesWindow: repliesWindow,
+		Jitter: jitter, Backoff: 100 * time.Millisecond,
+	})
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, err
+	}
+	st := sb.Stats()
+	row := func(lane sandbox.Lane, path string, ls sandbox.LaneStats, effective int) string {
+		return strings.Join([]string{name, string(lane), fmt.Sprintf("%d/%v", ls.Limit, ls.Window),
+			fmt.Sprintf("%.1f%%", 100*sb.Utilisation(lane)), fmt.Sprint(ls.TooMany),
+			fmt.Sprint(percentile(tm.lane[path], 0.5)), fmt.Sprint(percentile(tm.lane[path], 0.99)),
+			fmt.Sprintf("%d/%d", ls.MaxInWindow, ls.Limit), fmt.Sprint(effective), ""}, "\t")
+	}
+	return []string{
+		row(sandbox.Events, uploader.EventsPath, st.Events, res.Events.EffectiveLimit),
+		row(sandbox.Replies, uploader.RepliesPath, st.Replies, res.Replies.EffectiveLimit),
+	}, nil
+}
+
+// writeExport writes a CSV export of n tickets, every other one with a reply.
+func writeExport(dir string, n int) error {
+	var tk, rp strings.Builder
+	tk.WriteString("ticket_id,title,created_at,requester_email,body\n")
+	rp.WriteString("reply_id,ticket_id,created_at,author_email,body\n")
+	for i := range n {
+		fmt.Fprintf(&tk, "t%d,Ticket %d,2024-01-01T00:00:00Z,c%d@example.com,Body\n", i, i, i)
+		if i%2 == 0 {
+			fmt.Fprintf(&rp, "r%d,t%d,2024-01-02T00:00:00Z,agent@example.com,Reply\n", i, i)
+		}
+	}
+	return errors.Join(
+		os.WriteFile(filepath.Join(dir, readers.TicketsFile), []byte(tk.String()), 0o600),
+		os.WriteFile(filepath.Join(dir, readers.RepliesFile), []byte(rp.String()), 0o600))
+}
+

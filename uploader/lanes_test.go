@@ -1,0 +1,69 @@
+package uploader_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/uploader"
+	"github.com/assembly-import/assembly-import/uploader/sandbox"
+)
+
+// TestLanesAgainstStrictServers runs both lanes for a few seconds against
+// the sandbox under each limit model, with transit jitter and processing
+// latency, and checks the sandbox never answered 429 while the lanes kept
+// busy. The floor is loose on purpose: this must pass on a loaded 2-core
+// machine; the figures of merit are in the benchmark (make bench).
+func TestLanesAgainstStrictServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for seconds")
+	}
+	const run = 4 * time.Second
+	for _, model := range []sandbox.Model{sandbox.Sliding, sandbox.Fixed, sandbox.GCRA} {
+		t.Run(string(model), func(t *testing.T) {
+			t.Parallel()
+			sb := sandbox.New(sandbox.Options{
+				Key: key, LimitModel: model, RecordArrivals: true,
+				EventsPerSec: 40, EventsWindow: time.Second,
+				RepliesPerMin: 20, RepliesWindow: time.Second,
+				Transit: sandbox.Range{Min: 0, Max: 20 * time.Millisecond},
+				Latency: sandbox.Range{Min: 5 * time.Millisecond, Max: 60 * time.Millisecond},
+			})
+			srv := httptest.NewServer(sb)
+			defer srv.Close()
+			dir, _ := export(t, 300, 1)
+			p := plan(t, dir)
+			j, err := checkpoint.Open(filepath.Join(t.TempDir(), "cp"), checkpoint.Header{Fingerprint: p.Fingerprint}, checkpoint.Run{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			client, _ := uploader.NewClient(srv.URL, key, nil)
+			ctx, cancel := context.WithTimeout(context.Background(), run)
+			defer cancel()
+			_, err = uploader.Run(ctx, p, uploader.Options{
+				Client: client, Journal: j,
+				EventsPerSec: 40, EventsWindow: time.Second,
+				RepliesPerMin: 20, RepliesWindow: time.Second,
+				Jitter: 20 * time.Millisecond,
+			})
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Run = %v; the plan should outlast the test", err)
+			}
+			st := sb.Stats()
+			if st.Events.TooMany+st.Replies.TooMany != 0 || st.Events.MaxInWindow > 40 || st.Replies.MaxInWindow > 20 {
+				t.Errorf("429s: events %d, replies %d; most in a window: %d/40, %d/20",
+					st.Events.TooMany, st.Replies.TooMany, st.Events.MaxInWindow, st.Replies.MaxInWindow)
+			}
+			ev, rp := sb.Utilisation(sandbox.Events), sb.Utilisation(sandbox.Replies)
+			t.Logf("utilisation: events %.1f%%, replies %.1f%%", 100*ev, 100*rp)
+			if ev < 0.6 || rp < 0.6 {
+				t.Errorf("utilisation: events %.1f%%, replies %.1f%%: the lanes idled", 100*ev, 100*rp)
+			}
+		})
+	}
+}
