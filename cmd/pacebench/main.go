@@ -177,4 +177,3 @@ func writeExport(dir string, n int) error {
 		os.WriteFile(filepath.Join(dir, readers.TicketsFile), []byte(tk.String()), 0o600),
 		os.WriteFile(filepath.Join(dir, readers.RepliesFile), []byte(rp.String()), 0o600))
 }
-
