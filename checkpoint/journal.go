@@ -4,8 +4,10 @@
 //
 // The journal is an append-only file of JSON lines, one state change of one
 // job each. A "sending" line is written and fsynced before its request
-// leaves; the outcome follows. A job whose last line is "sending" was in
-// flight when the run stopped: the server may or may not have it.
+// leaves; the outcome follows, written without its own fsync (the next
+// "sending", or Close, makes it durable: group commit). A job whose last
+// line is "sending" was in flight when the run stopped: the server may or
+// may not have it.
 package checkpoint
 
 import (
@@ -15,7 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,30 +54,39 @@ type Header struct {
 	Jobs map[string]int `json:"jobs"`
 }
 
-// Run records the limits a run was started with, for projections.
+// Run describes a run that opened the journal: its limits, for
+// projections, and its process, for whoever finds the journal locked.
 type Run struct {
-	EventsPerSec  int `json:"events_per_sec"`
-	RepliesPerMin int `json:"replies_per_min"`
+	EventsPerSec  int    `json:"events_per_sec"`
+	RepliesPerMin int    `json:"replies_per_min"`
+	PID           int    `json:"pid,omitempty"`
+	Host          string `json:"host,omitempty"`
 }
 
 // line is one line of the journal file.
 type line struct {
 	Time   time.Time `json:"t"`
 	Header *Header   `json:"header,omitempty"`
-	Run    *Run      `json:"run,omitempty"`
-	Key    string    `json:"k,omitempty"`
-	State  State     `json:"s,omitempty"`
-	ID     string    `json:"id,omitempty"`
-	Reason string    `json:"reason,omitempty"`
+	// Rebase is a later plan the journal was carried over to.
+	Rebase *Header `json:"rebase,omitempty"`
+	Run    *Run    `json:"run,omitempty"`
+	Key    string  `json:"k,omitempty"`
+	State  State   `json:"s,omitempty"`
+	ID     string  `json:"id,omitempty"`
+	Reason string  `json:"reason,omitempty"`
+	Hash   string  `json:"h,omitempty"` // the content sent, on "sending" lines
 }
 
 // Job is what the journal knows of one job.
 type Job struct {
-	State State
+	Key   string
+	State State // "" when the journal has never seen it
 	// ID is the server's identifier for a done job (ticket number, history id).
 	ID string
 	// Reason is why a job was rejected or failed.
 	Reason string
+	// Hash identifies the content last sent.
+	Hash uint64
 	// Uncertain is set once an attempt's outcome was lost (a crash, a dropped
 	// connection): the server may hold the job twice if it was resent.
 	Uncertain bool
@@ -82,25 +95,83 @@ type Job struct {
 // Snapshot is the state of every job in a journal.
 type Snapshot struct {
 	Header Header
-	Run    Run // the latest run's limits
-	Jobs   map[string]Job
+	Run    Run // the latest run's
 	// Torn is set when the file ended in a partial line (a crash mid-write),
 	// which was ignored.
-	Torn bool
+	Torn  bool
+	index map[string]int // key -> position in jobs
+	jobs  []Job
+}
+
+// newSnapshot returns an empty snapshot with room for about jobs jobs.
+func newSnapshot(jobs int) *Snapshot {
+	return &Snapshot{index: make(map[string]int, jobs), jobs: make([]Job, 0, jobs)}
+}
+
+// Job returns what the snapshot knows of key; State is "" for a job never sent.
+func (s *Snapshot) Job(key string) Job {
+	if i, ok := s.index[key]; ok {
+		return s.jobs[i]
+	}
+	return Job{Key: key}
+}
+
+// Jobs returns every job the journal knows, in the order it first met them.
+// The slice is the snapshot's own: do not change it.
+func (s *Snapshot) Jobs() []Job { return s.jobs }
+
+// update applies one job line. Its key is bytes so that replaying a line of
+// a job already known allocates nothing for the key.
+func (s *Snapshot) update(key []byte, state State, id, reason string, hash uint64) {
+	i, ok := s.index[string(key)]
+	if !ok {
+		k := string(key)
+		i = len(s.jobs)
+		s.index[k] = i
+		s.jobs = append(s.jobs, Job{Key: k})
+	}
+	job := &s.jobs[i]
+	switch state {
+	case Sending:
+		if job.State == Sending {
+			job.Uncertain = true // sent before, and the run stopped before knowing
+		}
+		job.State, job.Hash = Sending, hash
+	case uncertain:
+		job.Uncertain = true
+	default:
+		job.State, job.ID, job.Reason = state, id, reason
+	}
 }
 
 // ErrLocked is returned when another process holds the journal.
 var ErrLocked = errors.New("checkpoint is in use by another run")
 
+// LockedError says who holds a journal, as far as its last run line tells.
+type LockedError struct {
+	Path string
+	Run  Run
+}
+
+func (e *LockedError) Error() string {
+	who := "another process"
+	if e.Run.PID != 0 {
+		who = fmt.Sprintf("process %d on %s", e.Run.PID, e.Run.Host)
+	}
+	return fmt.Sprintf("checkpoint %s is in use by %s: one run at a time per checkpoint", e.Path, who)
+}
+
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
 // MismatchError is returned when a journal belongs to another plan.
 type MismatchError struct {
 	Path       string
 	Have, Want string
+	Snapshot   *Snapshot // the journal as it is, for explaining what changed
 }
 
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("checkpoint %s was made for a different input (plan fingerprint %.12s, this input is %.12s): "+
-		"the export changed since that run; finish with the original export or start a new checkpoint file", e.Path, e.Have, e.Want)
+	return fmt.Sprintf("checkpoint %s was made for a different input (plan fingerprint %.12s, this input is %.12s)", e.Path, e.Have, e.Want)
 }
 
 // Journal is an open checkpoint file, locked for one run. It is safe for
@@ -109,7 +180,7 @@ type Journal struct {
 	mu   sync.Mutex
 	f    *os.File
 	path string
-	snap Snapshot
+	snap *Snapshot
 	err  error // the first write error: after it nothing more is written
 }
 
@@ -124,12 +195,22 @@ func Read(path string) (*Snapshot, error) {
 	return snap, err
 }
 
-// Open opens the journal at path for a run of the plan described by h,
-// creating it (mode 0600) when it does not exist and replaying it when it
-// does. It takes an exclusive lock on the file for as long as it is open.
-// A partial last line left by a crash is cut off; the returned snapshot's
-// Torn says so.
-func Open(path string, h Header, run Run) (*Journal, error) {
+// Options says what a run opens a journal for.
+type Options struct {
+	Header Header
+	Run    Run
+	// AllowChanged carries a journal over to a plan with another
+	// fingerprint (a changed export) instead of refusing.
+	AllowChanged bool
+}
+
+// Open opens the journal at path for a run of the plan described by
+// opts.Header, creating it (mode 0600) when it does not exist and replaying
+// it when it does. It takes an exclusive lock on the file for as long as it
+// is open. A partial last line left by a crash is cut off; the snapshot's
+// Torn says so. A journal of another plan is a *MismatchError unless
+// opts.AllowChanged.
+func Open(path string, opts Options) (*Journal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)
@@ -137,19 +218,23 @@ func Open(path string, h Header, run Run) (*Journal, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+			le := &LockedError{Path: path}
+			if snap, err := Read(path); err == nil {
+				le.Run = snap.Run
+			}
+			return nil, le
 		}
 		return nil, fmt.Errorf("lock checkpoint %s: %w", path, err)
 	}
 	j := &Journal{f: f, path: path}
-	if err := j.start(h, run); err != nil {
+	if err := j.start(opts); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return j, nil
 }
 
-func (j *Journal) start(h Header, run Run) error {
+func (j *Journal) start(opts Options) error {
 	snap, good, err := replay(j.f, j.path)
 	if err != nil {
 		return err
@@ -162,29 +247,47 @@ func (j *Journal) start(h Header, run Run) error {
 	if _, err := j.f.Seek(good, io.SeekStart); err != nil {
 		return err
 	}
+	h := opts.Header
 	h.Version = Version
-	if good == 0 {
-		snap.Header = h
+	switch {
+	case good == 0:
 		if err := j.append(line{Header: &h}, true); err != nil {
 			return err
 		}
-	} else if snap.Header.Fingerprint != h.Fingerprint {
-		return &MismatchError{Path: j.path, Have: snap.Header.Fingerprint, Want: h.Fingerprint}
+		snap.Header = h
+	case snap.Header.Fingerprint != h.Fingerprint && !opts.AllowChanged:
+		return &MismatchError{Path: j.path, Have: snap.Header.Fingerprint, Want: h.Fingerprint, Snapshot: snap}
+	case snap.Header.Fingerprint != h.Fingerprint:
+		if err := j.append(line{Rebase: &h}, true); err != nil {
+			return err
+		}
+		snap.Header = h
 	}
-	snap.Run = run
-	j.snap = *snap
-	return j.append(line{Run: &run}, true)
+	snap.Run = opts.Run
+	j.snap = snap
+	return j.append(line{Run: &opts.Run}, true)
 }
 
 // replay reads a journal. It returns the snapshot and the length of its
 // well-formed part; a corrupt line other than a partial last one is an error
 // naming its line.
-func replay(r io.Reader, path string) (*Snapshot, int64, error) {
-	snap := &Snapshot{Jobs: make(map[string]Job)}
-	br := bufio.NewReaderSize(r, 1<<16)
+func replay(f *os.File, path string) (*Snapshot, int64, error) {
+	// A job takes two lines of about 90 bytes: room for that many up front
+	// spares a million-job replay its growing and copying.
+	hint := 0
+	if st, err := f.Stat(); err == nil {
+		hint = int(min(st.Size()/180, 1<<26))
+	}
+	snap := newSnapshot(hint)
+	br := bufio.NewReaderSize(f, 1<<16)
 	var good int64
 	for n := 1; ; n++ {
-		b, err := br.ReadBytes('\n')
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) { // a line longer than the buffer
+			var rest []byte
+			rest, err = br.ReadBytes('\n')
+			b = append(bytes.Clone(b), rest...)
+		}
 		if errors.Is(err, io.EOF) {
 			if len(bytes.TrimSpace(b)) > 0 {
 				if n == 1 {
@@ -197,6 +300,14 @@ func replay(r io.Reader, path string) (*Snapshot, int64, error) {
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("read checkpoint %s: %w", path, err)
+		}
+		good += int64(len(b))
+		if jl, ok := parseJobLine(b); ok {
+			if n == 1 {
+				return nil, 0, notCheckpoint(path)
+			}
+			snap.update(jl.key, jl.state, string(jl.id), string(jl.reason), jl.hash)
+			continue
 		}
 		var l line
 		if err := json.Unmarshal(b, &l); err != nil {
@@ -213,19 +324,20 @@ func replay(r io.Reader, path string) (*Snapshot, int64, error) {
 			snap.Header = *l.Header
 		case n == 1:
 			return nil, 0, notCheckpoint(path)
+		case l.Rebase != nil:
+			snap.Header = *l.Rebase
 		case l.Run != nil:
 			snap.Run = *l.Run
-		case l.Key != "":
-			snap.apply(l)
+		case l.Key != "" && l.State != "":
+			hash, _ := strconv.ParseUint(l.Hash, 16, 64)
+			snap.update([]byte(l.Key), l.State, l.ID, l.Reason, hash)
 		default:
 			return nil, 0, fmt.Errorf("checkpoint %s line %d: neither a job nor a header", path, n)
 		}
-		good += int64(len(b))
 	}
-	for k, job := range snap.Jobs {
-		if job.State == Sending {
-			job.Uncertain = true
-			snap.Jobs[k] = job
+	for i := range snap.jobs {
+		if snap.jobs[i].State == Sending {
+			snap.jobs[i].Uncertain = true
 		}
 	}
 	return snap, good, nil
@@ -233,22 +345,6 @@ func replay(r io.Reader, path string) (*Snapshot, int64, error) {
 
 func notCheckpoint(path string) error {
 	return fmt.Errorf("checkpoint %s line 1: not a checkpoint header; is this an assembly-import checkpoint?", path)
-}
-
-func (s *Snapshot) apply(l line) {
-	job := s.Jobs[l.Key]
-	switch l.State {
-	case Sending:
-		if job.State == Sending {
-			job.Uncertain = true // sent before, and the run stopped before knowing
-		}
-		job.State = Sending
-	case uncertain:
-		job.Uncertain = true
-	default:
-		job.State, job.ID, job.Reason = l.State, l.ID, l.Reason
-	}
-	s.Jobs[l.Key] = job
 }
 
 // append writes one line; sync makes it durable before returning.
@@ -275,66 +371,70 @@ func (j *Journal) append(l line, sync bool) error {
 	return nil
 }
 
-func (j *Journal) record(l line, sync bool) error {
+func (j *Journal) record(key string, state State, id, reason string, hash uint64, sync bool) error {
+	l := line{Key: key, State: state, ID: id, Reason: reason}
+	if state == Sending {
+		l.Hash = strconv.FormatUint(hash, 16)
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := j.append(l, sync); err != nil {
 		return err
 	}
-	j.snap.apply(l)
+	j.snap.update([]byte(key), state, id, reason, hash)
 	return nil
 }
 
-// Sending records, durably, that a request for key is about to leave. The
-// request must not be sent if it returns an error.
-func (j *Journal) Sending(key string) error {
-	return j.record(line{Key: key, State: Sending}, true)
+// Sending records, durably, that a request for key, with content hash, is
+// about to leave. The request must not be sent if it returns an error.
+func (j *Journal) Sending(key string, hash uint64) error {
+	return j.record(key, Sending, "", "", hash, true)
 }
 
 // Uncertain records that an attempt for key may or may not have reached
 // the server (its connection broke after the request went out).
 func (j *Journal) Uncertain(key string) error {
-	return j.record(line{Key: key, State: uncertain}, false)
+	return j.record(key, uncertain, "", "", 0, false)
 }
 
 // Retry records that the server turned an attempt for key away without
 // acting on it; the job will be sent again.
 func (j *Journal) Retry(key, reason string) error {
-	return j.record(line{Key: key, State: Retry, Reason: reason}, false)
+	return j.record(key, Retry, "", reason, 0, false)
 }
 
 // Done records that the server acknowledged key, with its id for it.
 func (j *Journal) Done(key, id string) error {
-	return j.record(line{Key: key, State: Done, ID: id}, false)
+	return j.record(key, Done, id, "", 0, false)
 }
 
 // Rejected records that the server refused key for good, and why.
 func (j *Journal) Rejected(key, reason string) error {
-	return j.record(line{Key: key, State: Rejected, Reason: reason}, false)
+	return j.record(key, Rejected, "", reason, 0, false)
 }
 
 // Failed records that key could not be delivered in this run; the next run
 // tries it again.
 func (j *Journal) Failed(key, reason string) error {
-	return j.record(line{Key: key, State: Failed, Reason: reason}, false)
+	return j.record(key, Failed, "", reason, 0, false)
 }
 
-// Job returns what the journal knows of key.
-func (j *Journal) Job(key string) (Job, bool) {
+// Job returns what the journal knows of key; State is "" for a job never sent.
+func (j *Journal) Job(key string) Job {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	job, ok := j.snap.Jobs[key]
-	return job, ok
+	return j.snap.Job(key)
 }
 
 // Snapshot returns a copy of the journal's current state.
 func (j *Journal) Snapshot() *Snapshot {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	s := j.snap
-	s.Jobs = make(map[string]Job, len(j.snap.Jobs))
-	for k, v := range j.snap.Jobs {
-		s.Jobs[k] = v
+	s := *j.snap
+	s.jobs = append([]Job(nil), j.snap.jobs...)
+	s.index = make(map[string]int, len(j.snap.index))
+	for k, v := range j.snap.index {
+		s.index[k] = v
 	}
 	return &s
 }
@@ -368,8 +468,8 @@ type Counts struct {
 // Count tallies the jobs of group.
 func (s *Snapshot) Count(group string) Counts {
 	c := Counts{Total: s.Header.Jobs[group]}
-	for k, job := range s.Jobs {
-		if Group(k) != group {
+	for _, job := range s.jobs {
+		if Group(job.Key) != group {
 			continue
 		}
 		switch job.State {
@@ -388,4 +488,34 @@ func (s *Snapshot) Count(group string) Counts {
 	}
 	c.Pending = max(0, c.Total-c.Done-c.Rejected)
 	return c
+}
+
+// Delta is how a plan differs from what a journal recorded.
+type Delta struct {
+	New     []string // in the plan, never sent
+	Changed []string // delivered (or in flight) with other content than the plan's
+	Gone    []string // sent once, no longer in the plan
+}
+
+// Compare lists how the jobs of a plan, by key and content hash, differ
+// from the journal's.
+func (s *Snapshot) Compare(jobs iter.Seq2[string, uint64]) Delta {
+	var d Delta
+	seen := make(map[string]bool, len(s.jobs))
+	for key, hash := range jobs {
+		job := s.Job(key)
+		seen[key] = true
+		switch {
+		case job.State == "":
+			d.New = append(d.New, key)
+		case job.Hash != hash && (job.State == Done || job.State == Sending):
+			d.Changed = append(d.Changed, key)
+		}
+	}
+	for _, job := range s.jobs {
+		if !seen[job.Key] {
+			d.Gone = append(d.Gone, job.Key)
+		}
+	}
+	return d
 }

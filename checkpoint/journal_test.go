@@ -2,6 +2,7 @@ package checkpoint_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +13,12 @@ import (
 
 var (
 	header = checkpoint.Header{Fingerprint: "abc", Source: "csv:x", Jobs: map[string]int{"ticket": 2, "reply": 3}}
-	limits = checkpoint.Run{EventsPerSec: 30, RepliesPerMin: 60}
+	limits = checkpoint.Run{EventsPerSec: 30, RepliesPerMin: 60, PID: os.Getpid(), Host: "testhost"}
 )
 
 func open(t *testing.T, path string) *checkpoint.Journal {
 	t.Helper()
-	j, err := checkpoint.Open(path, header, limits)
+	j, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,18 +35,18 @@ func must(t *testing.T, err error) {
 func TestResume(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cp.jsonl")
 	j := open(t, path)
-	must(t, j.Sending("ticket/1"))
+	must(t, j.Sending("ticket/1", 7))
 	must(t, j.Done("ticket/1", "ASM-101"))
-	must(t, j.Sending("ticket/2"))
+	must(t, j.Sending("ticket/2", 7))
 	must(t, j.Rejected("ticket/2", "HTTP 400: title is required"))
-	must(t, j.Sending("reply/a"))
+	must(t, j.Sending("reply/a", 7))
 	must(t, j.Retry("reply/a", "HTTP 503"))
-	must(t, j.Sending("reply/a"))
+	must(t, j.Sending("reply/a", 7))
 	must(t, j.Done("reply/a", "01H"))
-	must(t, j.Sending("reply/b")) // in flight at the crash
-	must(t, j.Sending("reply/c"))
+	must(t, j.Sending("reply/b", 7)) // in flight at the crash
+	must(t, j.Sending("reply/c", 7))
 	must(t, j.Uncertain("reply/c")) // connection lost, then resent
-	must(t, j.Sending("reply/c"))
+	must(t, j.Sending("reply/c", 7))
 	must(t, j.Done("reply/c", "01J"))
 	must(t, j.Close())
 
@@ -61,14 +62,16 @@ func TestResume(t *testing.T) {
 		key  string
 		want checkpoint.Job
 	}{
-		{"ticket/1", checkpoint.Job{State: checkpoint.Done, ID: "ASM-101"}},
-		{"ticket/2", checkpoint.Job{State: checkpoint.Rejected, Reason: "HTTP 400: title is required"}},
-		{"reply/a", checkpoint.Job{State: checkpoint.Done, ID: "01H"}}, // a 503 retry is not uncertain
-		{"reply/b", checkpoint.Job{State: checkpoint.Sending, Uncertain: true}},
-		{"reply/c", checkpoint.Job{State: checkpoint.Done, ID: "01J", Uncertain: true}},
+		{"ticket/1", checkpoint.Job{State: checkpoint.Done, ID: "ASM-101", Hash: 7}},
+		{"ticket/2", checkpoint.Job{State: checkpoint.Rejected, Reason: "HTTP 400: title is required", Hash: 7}},
+		{"reply/a", checkpoint.Job{State: checkpoint.Done, ID: "01H", Hash: 7}}, // a 503 retry is not uncertain
+		{"reply/b", checkpoint.Job{State: checkpoint.Sending, Uncertain: true, Hash: 7}},
+		{"reply/c", checkpoint.Job{State: checkpoint.Done, ID: "01J", Uncertain: true, Hash: 7}},
+		{"reply/never", checkpoint.Job{}},
 	}
 	for _, tt := range tests {
-		if got, _ := j.Job(tt.key); got != tt.want {
+		tt.want.Key = tt.key
+		if got := j.Job(tt.key); got != tt.want {
 			t.Errorf("Job(%s) = %+v, want %+v", tt.key, got, tt.want)
 		}
 	}
@@ -86,7 +89,7 @@ func TestMismatch(t *testing.T) {
 	must(t, open(t, path).Close())
 	other := header
 	other.Fingerprint = "def"
-	_, err := checkpoint.Open(path, other, limits)
+	_, err := checkpoint.Open(path, checkpoint.Options{Header: other, Run: limits})
 	var m *checkpoint.MismatchError
 	if !errors.As(err, &m) || !strings.Contains(err.Error(), "different input") {
 		t.Fatalf("Open(other plan) = %v, want a MismatchError", err)
@@ -97,8 +100,9 @@ func TestLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cp.jsonl")
 	j := open(t, path)
 	defer j.Close()
-	if _, err := checkpoint.Open(path, header, limits); !errors.Is(err, checkpoint.ErrLocked) {
-		t.Fatalf("second Open = %v, want ErrLocked", err)
+	if _, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits}); !errors.Is(err, checkpoint.ErrLocked) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("in use by process %d on ", os.Getpid())) {
+		t.Fatalf("second Open = %v, want ErrLocked naming this process", err)
 	}
 	if _, err := checkpoint.Read(path); err != nil {
 		t.Fatalf("Read while locked = %v: status must work during a run", err)
@@ -108,7 +112,7 @@ func TestLocked(t *testing.T) {
 func TestTornLastLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cp.jsonl")
 	j := open(t, path)
-	must(t, j.Sending("ticket/1"))
+	must(t, j.Sending("ticket/1", 7))
 	must(t, j.Close())
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	must(t, err)
@@ -123,7 +127,7 @@ func TestTornLastLine(t *testing.T) {
 	must(t, j.Done("ticket/1", "ASM-1"))
 	must(t, j.Close())
 	snap, err = checkpoint.Read(path)
-	if err != nil || snap.Torn || snap.Jobs["ticket/1"].State != checkpoint.Done {
+	if err != nil || snap.Torn || snap.Job("ticket/1").State != checkpoint.Done {
 		t.Fatalf("after resuming a torn journal: %+v, %v", snap, err)
 	}
 }
@@ -131,7 +135,7 @@ func TestTornLastLine(t *testing.T) {
 func TestCorruptMiddleLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cp.jsonl")
 	j := open(t, path)
-	must(t, j.Sending("ticket/1"))
+	must(t, j.Sending("ticket/1", 7))
 	must(t, j.Close())
 	data, err := os.ReadFile(path)
 	must(t, err)
@@ -141,7 +145,7 @@ func TestCorruptMiddleLine(t *testing.T) {
 	if _, err := checkpoint.Read(path); err == nil || !strings.Contains(err.Error(), "line 2 is corrupt") {
 		t.Fatalf("Read(corrupt) = %v, want an error naming line 2", err)
 	}
-	if _, err := checkpoint.Open(path, header, limits); err == nil {
+	if _, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits}); err == nil {
 		t.Fatal("Open(corrupt) succeeded")
 	}
 }
@@ -150,7 +154,7 @@ func TestNotACheckpoint(t *testing.T) {
 	for _, data := range []string{"ticket_id,title\n", "no newline at all"} {
 		path := filepath.Join(t.TempDir(), "tickets.csv")
 		must(t, os.WriteFile(path, []byte(data), 0o644))
-		if _, err := checkpoint.Open(path, header, limits); err == nil || !strings.Contains(err.Error(), "line 1") {
+		if _, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits}); err == nil || !strings.Contains(err.Error(), "line 1") {
 			t.Fatalf("Open(%q) = %v, want a refusal naming line 1", data, err)
 		}
 		if got, _ := os.ReadFile(path); string(got) != data {

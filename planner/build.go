@@ -84,7 +84,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	b.stats.Errors, b.stats.Warnings = b.problems.errors, b.problems.warnings
 	plan.Stats = b.stats
 	plan.Problems = b.problems.list
-	plan.Fingerprint = fingerprint(plan.Tickets)
+	plan.Fingerprint = plan.fingerprint()
 	return plan, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"iter"
 	"os"
 	"time"
 
@@ -173,6 +174,22 @@ func (p *Plan) Close() error {
 	return errors.Join(p.spill.Close(), os.Remove(p.spill.Name()))
 }
 
+// All yields every job of the plan with its content hash, in sending order.
+func (p *Plan) All() iter.Seq2[string, uint64] {
+	return func(yield func(string, uint64) bool) {
+		for _, t := range p.Tickets {
+			if !yield(t.Key, t.Hash) {
+				return
+			}
+			for _, r := range t.Replies {
+				if !yield(r.Key, r.Hash) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // Jobs returns the number of jobs per lane.
 func (p *Plan) Jobs() (tickets, replies int) {
 	return p.Stats.TicketJobs, p.Stats.ReplyJobs
@@ -224,19 +241,13 @@ func contentHash(v any) uint64 {
 }
 
 // fingerprint binds a checkpoint to a plan: the jobs, in order, and their content.
-func fingerprint(tickets []Ticket) string {
+func (p *Plan) fingerprint() string {
 	h := sha256.New()
 	var buf [8]byte
-	add := func(j Job) {
-		io.WriteString(h, j.Key)
-		binary.BigEndian.PutUint64(buf[:], j.Hash)
+	for key, hash := range p.All() {
+		io.WriteString(h, key)
+		binary.BigEndian.PutUint64(buf[:], hash)
 		h.Write(buf[:])
-	}
-	for _, t := range tickets {
-		add(t.Job)
-		for _, r := range t.Replies {
-			add(r)
-		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

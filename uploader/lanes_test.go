@@ -37,7 +37,7 @@ func TestLanesAgainstStrictServers(t *testing.T) {
 			defer srv.Close()
 			dir, _ := export(t, 300, 1)
 			p := plan(t, dir)
-			j, err := checkpoint.Open(filepath.Join(t.TempDir(), "cp"), checkpoint.Header{Fingerprint: p.Fingerprint}, checkpoint.Run{})
+			j, err := checkpoint.Open(filepath.Join(t.TempDir(), "cp"), checkpoint.Options{Header: checkpoint.Header{Fingerprint: p.Fingerprint}})
 			if err != nil {
 				t.Fatal(err)
 			}

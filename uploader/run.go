@@ -186,7 +186,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 	g.SetLimit(r.opts.EventWorkers)
 	for i := range r.plan.Tickets {
 		t := &r.plan.Tickets[i]
-		if job, ok := r.journal.Job(t.Key); ok && (job.State == checkpoint.Done || job.State == checkpoint.Rejected) {
+		if job := r.journal.Job(t.Key); settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
 			r.events.prog.add(job.State)
 			r.ticketSettled(i, job.State)
@@ -200,7 +200,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			state, err := r.deliver(ctx, r.events, t.Key, ev.Origin, false, func(ctx context.Context) (string, error) {
+			state, err := r.deliver(ctx, r.events, t.Job, ev.Origin, false, func(ctx context.Context) (string, error) {
 				return r.opts.Client.CreateTicket(ctx, ev)
 			})
 			if state != "" {
@@ -212,6 +212,13 @@ func (r *runner) sendTickets(ctx context.Context) error {
 	return g.Wait()
 }
 
+// settled says a job needs nothing more: the server has it, or refused this
+// very content (content changed since a rejection is sent again: the admin
+// fixed it).
+func settled(j checkpoint.Job, job planner.Job) bool {
+	return j.State == checkpoint.Done || j.State == checkpoint.Rejected && j.Hash == job.Hash
+}
+
 // ticketSettled lets the replies of an acknowledged ticket go, and counts
 // those of a ticket that will not be there.
 func (r *runner) ticketSettled(i int, state checkpoint.State) {
@@ -221,7 +228,7 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 	}
 	n := 0
 	for _, rep := range r.plan.Tickets[i].Replies {
-		if job, _ := r.journal.Job(rep.Key); job.State != checkpoint.Done && job.State != checkpoint.Rejected {
+		if job := r.journal.Job(rep.Key); !settled(job, rep) {
 			n++
 		}
 	}
@@ -246,7 +253,7 @@ func (r *runner) sendReplies(ctx context.Context) error {
 // order; a rejected one is left out.
 func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 	for k, job := range replies {
-		if j, ok := r.journal.Job(job.Key); ok && (j.State == checkpoint.Done || j.State == checkpoint.Rejected) {
+		if j := r.journal.Job(job.Key); settled(j, job) {
 			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
 			r.replies.prog.add(j.State)
 			continue
@@ -258,7 +265,7 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 		if err != nil {
 			return err
 		}
-		state, err := r.deliver(ctx, r.replies, job.Key, rep.Origin, true, func(ctx context.Context) (string, error) {
+		state, err := r.deliver(ctx, r.replies, job, rep.Origin, true, func(ctx context.Context) (string, error) {
 			return r.opts.Client.Reply(ctx, rep)
 		})
 		if err != nil || state == "" {
@@ -277,14 +284,15 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 // for what ends the whole run: a 401 or a checkpoint that cannot be written.
 // reply says the job is a reply, which the server does not deduplicate: an
 // attempt whose outcome was lost is then recorded as uncertain.
-func (r *runner) deliver(ctx context.Context, l *lane, key, origin string, reply bool, send func(context.Context) (string, error)) (checkpoint.State, error) {
+func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin string, reply bool, send func(context.Context) (string, error)) (checkpoint.State, error) {
+	key := job.Key
 	transient, notFound := 0, 0
 	for {
 		pm, err := l.pacer.Wait(ctx)
 		if err != nil {
 			return "", nil
 		}
-		if err := r.journal.Sending(key); err != nil {
+		if err := r.journal.Sending(key, job.Hash); err != nil {
 			pm.Done(false)
 			return "", err
 		}

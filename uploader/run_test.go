@@ -94,8 +94,9 @@ func newFixture(t *testing.T, n, perTicket int, opts sandbox.Options) *fixture {
 func (f *fixture) run(t *testing.T, ctx context.Context, apiKey string) (*uploader.Result, *checkpoint.Snapshot, error) {
 	t.Helper()
 	tickets, replies := f.plan.Jobs()
-	j, err := checkpoint.Open(f.cpPath, checkpoint.Header{Fingerprint: f.plan.Fingerprint, Jobs: map[string]int{"ticket": tickets, "reply": replies}},
-		checkpoint.Run{EventsPerSec: 1000, RepliesPerMin: 60000})
+	j, err := checkpoint.Open(f.cpPath, checkpoint.Options{
+		Header: checkpoint.Header{Fingerprint: f.plan.Fingerprint, Jobs: map[string]int{"ticket": tickets, "reply": replies}},
+		Run:    checkpoint.Run{EventsPerSec: 1000, RepliesPerMin: 60000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +133,13 @@ func (f *fixture) checkStore(t *testing.T, snap *checkpoint.Snapshot) {
 	for _, pt := range f.plan.Tickets {
 		ssid := strings.TrimPrefix(pt.Key, "ticket/")
 		tk, ok := stored[ssid]
-		if job := snap.Jobs[pt.Key]; job.State == checkpoint.Done && !ok {
+		if job := snap.Job(pt.Key); job.State == checkpoint.Done && !ok {
 			t.Errorf("%s is done in the journal but not stored", pt.Key)
 		}
 		var last string
 		seen := map[string]bool{}
 		for _, r := range tk.Replies {
-			if seen[r.SSID] && !snap.Jobs["reply/"+r.SSID].Uncertain {
+			if seen[r.SSID] && !snap.Job("reply/"+r.SSID).Uncertain {
 				t.Errorf("reply %s stored twice but not marked uncertain", r.SSID)
 			}
 			seen[r.SSID] = true
@@ -151,7 +152,7 @@ func (f *fixture) checkStore(t *testing.T, snap *checkpoint.Snapshot) {
 			}
 		}
 		for _, rj := range pt.Replies {
-			if snap.Jobs[rj.Key].State == checkpoint.Done && !seen[strings.TrimPrefix(rj.Key, "reply/")] {
+			if snap.Job(rj.Key).State == checkpoint.Done && !seen[strings.TrimPrefix(rj.Key, "reply/")] {
 				t.Errorf("%s is done in the journal but not stored", rj.Key)
 			}
 		}
@@ -220,8 +221,8 @@ func TestOutcomes(t *testing.T) {
 			name: "reply too large: rejected, the next reply still goes",
 			opts: sandbox.Options{Hook: fault(sandbox.Replies, "t2", 1, sandbox.Fault{Status: 413, Message: "File size exceeds 32MB"})},
 			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
-				if res.Replies.Rejected != 1 || res.Replies.Delivered != 5 || snap.Jobs["reply/r2-1"].State != checkpoint.Rejected {
-					t.Errorf("result = %+v, r2-1 = %+v", res, snap.Jobs["reply/r2-1"])
+				if res.Replies.Rejected != 1 || res.Replies.Delivered != 5 || snap.Job("reply/r2-1").State != checkpoint.Rejected {
+					t.Errorf("result = %+v, r2-1 = %+v", res, snap.Job("reply/r2-1"))
 				}
 			},
 		},
@@ -229,7 +230,7 @@ func TestOutcomes(t *testing.T) {
 			name: "503 twice, then success",
 			opts: sandbox.Options{Hook: fault(sandbox.Replies, "t1", 2, sandbox.Fault{Status: 503, Message: "down"})},
 			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
-				if res.Replies.Delivered != 6 || res.Replies.Failed != 0 || snap.Jobs["reply/r1-1"].Uncertain {
+				if res.Replies.Delivered != 6 || res.Replies.Failed != 0 || snap.Job("reply/r1-1").Uncertain {
 					t.Errorf("result = %+v", res)
 				}
 			},
@@ -241,7 +242,7 @@ func TestOutcomes(t *testing.T) {
 				if res.Replies.Failed != 1 || res.Replies.Blocked != 1 || res.Replies.Delivered != 4 {
 					t.Errorf("result = %+v", res)
 				}
-				if j := snap.Jobs["reply/r3-1"]; j.State != checkpoint.Failed || !strings.Contains(j.Reason, "after 3 attempts") {
+				if j := snap.Job("reply/r3-1"); j.State != checkpoint.Failed || !strings.Contains(j.Reason, "after 3 attempts") {
 					t.Errorf("r3-1 = %+v", j)
 				}
 			},
@@ -259,7 +260,7 @@ func TestOutcomes(t *testing.T) {
 			name: "404 on a reply: retried briefly, then failed",
 			opts: sandbox.Options{Hook: fault(sandbox.Replies, "t2", 100, sandbox.Fault{Status: 404, Message: "ticket not found for identifier: t2"})},
 			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
-				if res.Replies.Failed != 1 || snap.Jobs["reply/r2-1"].State != checkpoint.Failed {
+				if res.Replies.Failed != 1 || snap.Job("reply/r2-1").State != checkpoint.Failed {
 					t.Errorf("result = %+v", res)
 				}
 			},
@@ -268,7 +269,7 @@ func TestOutcomes(t *testing.T) {
 			name: "lost answer on a reply: resent and marked uncertain",
 			opts: sandbox.Options{Hook: fault(sandbox.Replies, "t1", 1, sandbox.Fault{LostAck: true})},
 			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
-				if j := snap.Jobs["reply/r1-1"]; j.State != checkpoint.Done || !j.Uncertain {
+				if j := snap.Job("reply/r1-1"); j.State != checkpoint.Done || !j.Uncertain {
 					t.Errorf("r1-1 = %+v, want done and uncertain", j)
 				}
 			},
@@ -340,9 +341,9 @@ func TestUnauthorizedStopsAndResumes(t *testing.T) {
 	if strings.Contains(err.Error(), key) {
 		t.Errorf("the error shows the key: %v", err)
 	}
-	for k, j := range snap.Jobs {
+	for _, j := range snap.Jobs() {
 		if j.Uncertain {
-			t.Errorf("%s marked uncertain after a 401: a refused request was not acted on", k)
+			t.Errorf("%s marked uncertain after a 401: a refused request was not acted on", j.Key)
 		}
 	}
 	revoked.Store(false) // a new key; the sandbox's 4th reply is behind us

@@ -141,7 +141,7 @@ func waitDone(t *testing.T, path string, n int) {
 	for time.Now().Before(deadline) {
 		if snap, err := checkpoint.Read(path); err == nil {
 			done := 0
-			for _, j := range snap.Jobs {
+			for _, j := range snap.Jobs() {
 				if j.State == checkpoint.Done {
 					done++
 				}
@@ -190,7 +190,7 @@ func TestKillAndResume(t *testing.T) {
 		last := ""
 		for _, rp := range tk.Replies {
 			seen[rp.SSID]++
-			if seen[rp.SSID] > 1 && !snap.Jobs["reply/"+rp.SSID].Uncertain {
+			if seen[rp.SSID] > 1 && !snap.Job("reply/"+rp.SSID).Uncertain {
 				t.Errorf("reply %s stored twice, not marked uncertain", rp.SSID)
 			}
 			if rp.Created < last {

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -30,6 +34,8 @@ type runOptions struct {
 	progressEvery time.Duration
 	grace         time.Duration
 	jitter        time.Duration
+	allowChanged  bool
+	caFile        string
 	dryRun        bool
 }
 
@@ -68,6 +74,8 @@ resumable, 1 for usage or configuration errors.`,
 	f.DurationVar(&o.progressEvery, "progress-every", 30*time.Second, "how often to log progress when stderr is not a terminal")
 	f.DurationVar(&o.jitter, "jitter", 50*time.Millisecond, "the most two requests' transit times to the API may differ; the pacer leaves this much room per window")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish after Ctrl-C")
+	f.BoolVar(&o.allowChanged, "allow-changed-source", false, "resume with an export that changed: send what is new or never delivered, list what changed since it was sent")
+	f.StringVar(&o.caFile, "ca-file", "", "also trust the CA certificates in this PEM file (a corporate TLS proxy)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "only plan, as the plan command does")
 	return cmd
 }
@@ -83,7 +91,11 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := uploader.NewClient(o.apiURL, key, nil)
+	hc, err := httpClient(o.caFile)
+	if err != nil {
+		return err
+	}
+	client, err := uploader.NewClient(o.apiURL, key, hc)
 	if err != nil {
 		return exitf(exitUsage, "%w", err)
 	}
@@ -100,19 +112,27 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
 	}
 
-	journal, err := checkpoint.Open(o.checkpoint,
-		checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: jobGroups(plan)},
-		checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin})
+	host, _ := os.Hostname()
+	journal, err := checkpoint.Open(o.checkpoint, checkpoint.Options{
+		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: jobGroups(plan)},
+		Run:          checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host},
+		AllowChanged: o.allowChanged,
+	})
 	var mismatch *checkpoint.MismatchError
-	switch {
-	case errors.As(err, &mismatch), errors.Is(err, checkpoint.ErrLocked):
-		return exitf(exitUsage, "%w", err)
-	case err != nil:
+	if errors.As(err, &mismatch) {
+		writeDelta(e.stdout, mismatch.Snapshot.Compare(plan.All()))
+		return exitf(exitUsage, "%w: the export changed since that run. Finish with the original export, "+
+			"or add --allow-changed-source to send what is new (and what was never delivered) and list what changed", err)
+	}
+	if err != nil {
 		return exitf(exitUsage, "%w", err)
 	}
 	defer journal.Close()
-	if before := journal.Snapshot(); len(before.Jobs) > 0 {
+	if before := journal.Snapshot(); len(before.Jobs()) > 0 {
 		fmt.Fprintf(e.stdout, "Resuming from %s.\n", o.checkpoint)
+		if o.allowChanged {
+			writeDelta(e.stdout, before.Compare(plan.All()))
+		}
 	}
 
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -177,6 +197,48 @@ func allDone(snap *checkpoint.Snapshot) bool {
 		}
 	}
 	return true
+}
+
+// writeDelta says how an export differs from what a checkpoint recorded.
+func writeDelta(w io.Writer, d checkpoint.Delta) {
+	fmt.Fprintf(w, "Compared with the checkpoint: %d new items, %d changed since they were sent, %d no longer in the export.\n",
+		len(d.New), len(d.Changed), len(d.Gone))
+	for _, l := range []struct {
+		title string
+		keys  []string
+	}{{"Changed since sent (not sent again)", d.Changed}, {"No longer in the export (left as they are in Assembly)", d.Gone}} {
+		if len(l.keys) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %s:\n", l.title)
+		for _, k := range l.keys[:min(len(l.keys), listMax)] {
+			fmt.Fprintf(w, "    %s\n", k)
+		}
+		if len(l.keys) > listMax {
+			fmt.Fprintf(w, "    … and %d more\n", len(l.keys)-listMax)
+		}
+	}
+}
+
+// httpClient is the client for the API: TLS verification always on, with
+// the system's CAs plus those of caFile.
+func httpClient(caFile string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, exitf(exitUsage, "--ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, exitf(exitUsage, "--ca-file %s holds no PEM certificate", caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: 5 * time.Minute}, nil
 }
 
 // checkAPIURL allows plain http only to this machine: the key must not

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,16 +56,12 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		fmt.Fprintf(w, "  %-17s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
 			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, pending[gl.group])
 	}
-	keys := make([]string, 0, len(snap.Jobs))
-	for k := range snap.Jobs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	jobs := slices.SortedFunc(slices.Values(snap.Jobs()), func(a, b checkpoint.Job) int { return strings.Compare(a.Key, b.Key) })
 	list := func(title string, match func(checkpoint.Job) bool, detail func(checkpoint.Job) string) {
 		var lines []string
-		for _, k := range keys {
-			if j := snap.Jobs[k]; match(j) {
-				lines = append(lines, fmt.Sprintf("    %s%s", k, detail(j)))
+		for _, j := range jobs {
+			if match(j) {
+				lines = append(lines, fmt.Sprintf("    %s%s", j.Key, detail(j)))
 			}
 		}
 		if len(lines) == 0 {

@@ -128,7 +128,7 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, jitte
 		return nil, err
 	}
 	defer plan.Close()
-	j, err := checkpoint.Open(filepath.Join(tmp, "cp"), checkpoint.Header{Fingerprint: plan.Fingerprint}, checkpoint.Run{})
+	j, err := checkpoint.Open(filepath.Join(tmp, "cp"), checkpoint.Options{Header: checkpoint.Header{Fingerprint: plan.Fingerprint}})
 	if err != nil {
 		return nil, err
 	}
