@@ -5,7 +5,7 @@ BIN     := bin/assembly-import
 DEMO    := demo
 DEMOKEY := demo-key-not-secret
 
-.PHONY: build demo test check deps bench clean
+.PHONY: build demo test check deps bench torture clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/assembly-import
@@ -53,6 +53,12 @@ test: deps check
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/pacebench --duration 60s
+
+# torture: kill -9 the tool 60 times at random moments against a sandbox
+# that also loses answers, resume each time, then check the sandbox's store
+# (make test runs the same with 6 kills).
+torture:
+	TORTURE_KILLS=60 $(GO) test -count=1 -run 'TestTorture' -v ./cmd/assembly-import
 
 clean:
 	rm -rf bin $(DEMO)

@@ -61,6 +61,12 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create plan spill file: %w", err)
 	}
+	// Unlinked at once and read through the open file: nothing is left
+	// behind however the process ends, kill -9 included.
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create plan spill file: %w", err)
+	}
 	plan := &Plan{spill: f}
 	b := &builder{
 		opts:     opts,

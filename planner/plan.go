@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -166,12 +165,12 @@ func (p *Plan) load(j Job, v any) error {
 	return json.Unmarshal(buf, v)
 }
 
-// Close removes the plan's spill file.
+// Close releases the plan's spill file (already unlinked: closing frees it).
 func (p *Plan) Close() error {
 	if p.spill == nil {
 		return nil
 	}
-	return errors.Join(p.spill.Close(), os.Remove(p.spill.Name()))
+	return p.spill.Close()
 }
 
 // All yields every job of the plan with its content hash, in sending order.

@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,13 @@ var ErrUnauthorized = errors.New("the API key was refused (HTTP 401): it is inva
 // ErrUserIDRequired stops a run: the server wants the Assembly user id of
 // reply authors, which only the admin's user map can give.
 var ErrUserIDRequired = errors.New("Assembly refused a reply for want of its author's Assembly user id")
+
+// ErrUntrusted stops a run: the server's TLS certificate is not trusted.
+var ErrUntrusted = errors.New("the API's TLS certificate is not trusted")
+
+// ErrTooManyErrors stops a run that reached Options.MaxErrors rejected or
+// failed items: a systematic mistake should cost minutes, not days.
+var ErrTooManyErrors = errors.New("stopped early: too many items were not delivered")
 
 // Options configures Run. Zero values take the defaults in brackets.
 type Options struct {
@@ -49,9 +57,12 @@ type Options struct {
 	NotFoundRetries int
 	// Grace is how long requests in flight may finish after ctx is
 	// cancelled before they are abandoned [5s].
-	Grace    time.Duration
-	Progress *Progress
-	Logger   *slog.Logger
+	Grace time.Duration
+	// MaxErrors stops the run once this many items were rejected or failed
+	// in it [0: never].
+	MaxErrors int
+	Progress  *Progress
+	Logger    *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -299,6 +310,7 @@ func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin s
 		id, err := send(r.reqCtx)
 		var apiErr *APIError
 		var netErr *TransportError
+		var certErr *tls.CertificateVerificationError
 		if errors.As(err, &apiErr) && apiErr.Status == 429 {
 			pm.Throttled(apiErr.RetryAfter)
 		} else {
@@ -335,6 +347,9 @@ func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin s
 			retry = apiErr.Error()
 		case apiErr != nil:
 			return r.settle(l, key, origin, checkpoint.Rejected, apiErr.Error())
+		case errors.As(err, &certErr):
+			// Nothing signed by that certificate will be trusted by a retry.
+			return "", errors.Join(fmt.Errorf("%w: %w", ErrUntrusted, err), r.journal.Retry(key, err.Error()))
 		case errors.As(err, &netErr):
 			if netErr.Sent && r.reqCtx.Err() != nil {
 				return "", nil // abandoned in flight at stop: "sending" says uncertain
@@ -405,6 +420,9 @@ func (r *runner) settle(l *lane, key, origin string, state checkpoint.State, det
 	}
 	r.problems = append(r.problems, JobProblem{Key: key, Origin: origin, State: state, Reason: detail})
 	r.opts.Logger.Warn("not delivered", "key", key, "origin", origin, "state", state, "reason", detail)
+	if r.opts.MaxErrors > 0 && len(r.problems) >= r.opts.MaxErrors {
+		return state, fmt.Errorf("%w: %d items were not delivered", ErrTooManyErrors, len(r.problems))
+	}
 	return state, nil
 }
 

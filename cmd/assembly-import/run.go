@@ -35,6 +35,7 @@ type runOptions struct {
 	grace         time.Duration
 	jitter        time.Duration
 	allowChanged  bool
+	maxErrors     int
 	caFile        string
 	dryRun        bool
 }
@@ -75,6 +76,7 @@ resumable, 1 for usage or configuration errors.`,
 	f.DurationVar(&o.jitter, "jitter", 50*time.Millisecond, "the most two requests' transit times to the API may differ; the pacer leaves this much room per window")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish after Ctrl-C")
 	f.BoolVar(&o.allowChanged, "allow-changed-source", false, "resume with an export that changed: send what is new or never delivered, list what changed since it was sent")
+	f.IntVar(&o.maxErrors, "max-errors", 0, "stop once this many items were rejected or failed in this run (0: never); resumable")
 	f.StringVar(&o.caFile, "ca-file", "", "also trust the CA certificates in this PEM file (a corporate TLS proxy)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "only plan, as the plan command does")
 	return cmd
@@ -128,7 +130,11 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		return exitf(exitUsage, "%w", err)
 	}
 	defer journal.Close()
-	if before := journal.Snapshot(); len(before.Jobs()) > 0 {
+	before := journal.Snapshot()
+	if before.Torn {
+		e.log.Warn("the checkpoint ended in a partial line, written as the last run was killed; it was cut off", "checkpoint", o.checkpoint)
+	}
+	if len(before.Jobs()) > 0 {
 		fmt.Fprintf(e.stdout, "Resuming from %s.\n", o.checkpoint)
 		if o.allowChanged {
 			writeDelta(e.stdout, before.Compare(plan.All()))
@@ -154,6 +160,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		ReplyWorkers:  o.replyWorkers,
 		Grace:         o.grace,
 		Jitter:        o.jitter,
+		MaxErrors:     o.maxErrors,
 		Progress:      progress,
 		Logger:        e.log,
 	})
@@ -173,6 +180,10 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		return exitf(exitStopped, "%w.\nThe API returns no user ids, so give them in a CSV file with the columns assembly_id and email "+
 			"(or source_id, the person's id in the old helpdesk), one row per agent and customer, and resume with:\n  %s --user-map FILE",
 			runErr, resume)
+	case errors.Is(runErr, uploader.ErrUntrusted):
+		return exitf(exitUsage, "%w; behind a corporate TLS proxy, give its CA certificate with --ca-file FILE and resume with:\n  %s", runErr, resume)
+	case errors.Is(runErr, uploader.ErrTooManyErrors):
+		return exitf(exitNotAll, "%w (--max-errors %d); they are listed above. Fix the cause, then resume with:\n  %s", runErr, o.maxErrors, resume)
 	case ctx.Err() != nil:
 		return exitf(exitStopped, "interrupted; the checkpoint is saved. Resume with:\n  %s", resume)
 	case runErr != nil:

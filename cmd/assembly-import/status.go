@@ -32,6 +32,9 @@ the rest will take at the last run's limits.`,
 				return exitf(exitUsage, "%w", err)
 			}
 			fmt.Fprintf(e.stdout, "Checkpoint %s (source %s)\n", path, snap.Header.Source)
+			if snap.Torn {
+				fmt.Fprintln(e.stdout, "  (it ends in a partial line, written as a run was killed; the next run cuts it off)")
+			}
 			writeStatus(e.stdout, snap)
 			return nil
 		},

@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/pem"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/uploader/sandbox"
+)
+
+// tortureKills is how many times TestTorture kills the tool: a few in
+// `make test`, TORTURE_KILLS (60 in `make torture`) when set.
+func tortureKills(t *testing.T) int {
+	if n, err := strconv.Atoi(os.Getenv("TORTURE_KILLS")); err == nil && n > 0 {
+		return n
+	}
+	return 6
+}
+
+// TestTorture kills the tool with SIGKILL at random moments, over and over,
+// resuming each time, against a sandbox that also drops answers after doing
+// the work. Then it compares the sandbox's store with the export: every
+// ticket exactly once, every reply present and in chronological order,
+// and a reply twice only where the journal said its fate was uncertain;
+// with the server deduplicating replies, every reply exactly once.
+func TestTorture(t *testing.T) {
+	for _, dedup := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reply dedup %v", dedup), func(t *testing.T) {
+			torture(t, dedup, tortureKills(t))
+		})
+	}
+}
+
+func torture(t *testing.T, dedup bool, kills int) {
+	// Enough work that every kill lands mid-run: each run lives 30-330 ms.
+	tickets, per := 10+2*kills, 5
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 1))
+	t.Logf("seed %d", seed)
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 300, RepliesPerMin: 1800, ReplyDedup: dedup, LostAck: 0.05,
+		Transit: sandbox.Range{Max: 5 * time.Millisecond}})
+	dir := writeExport(t, tickets, per)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp,
+		"--events-per-sec", "300", "--replies-per-min", "1800", "--jitter", "5ms"}
+	killed, finished := 0, false
+	for killed < kills && !finished {
+		cmd := command(t, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case <-time.After(time.Duration(30+rng.IntN(300)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+			killed++
+		case err := <-exited:
+			if err != nil && !strings.Contains(out.String(), "Run finished") {
+				t.Fatalf("a run ended by itself with %v:\n%s", err, out.String())
+			}
+			finished = err == nil
+		}
+	}
+	if killed < kills {
+		t.Errorf("the migration finished after %d kills, before the %d asked for", killed, kills)
+	}
+	r := runTool(t, args...)
+	if r.code != 0 {
+		t.Fatalf("final run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	snap, err := checkpoint.Read(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := sb.Tickets()
+	if len(stored) != tickets {
+		t.Errorf("%d tickets stored, want each of %d exactly once", len(stored), tickets)
+	}
+	doubles, uncertain := 0, 0
+	for _, j := range snap.Jobs() {
+		if j.Uncertain {
+			uncertain++
+		}
+	}
+	for _, tk := range stored {
+		seen := map[string]int{}
+		last := ""
+		for _, rp := range tk.Replies {
+			seen[rp.SSID]++
+			if seen[rp.SSID] > 1 {
+				doubles++
+				if dedup || !snap.Job("reply/"+rp.SSID).Uncertain {
+					t.Errorf("reply %s stored twice (dedup %v, uncertain %v)", rp.SSID, dedup, snap.Job("reply/"+rp.SSID).Uncertain)
+				}
+			}
+			if rp.Created < last {
+				t.Errorf("ticket %s: replies out of order at %s", tk.SSID, rp.SSID)
+			}
+			last = rp.Created
+		}
+		if len(seen) != per {
+			t.Errorf("ticket %s has %d distinct replies, want %d", tk.SSID, len(seen), per)
+		}
+	}
+	st := sb.Stats()
+	t.Logf("kills %d; %d tickets, %d replies stored; doubled replies %d, all among %d marked uncertain; "+
+		"ticket creates deduplicated by the server %d; 429s %d",
+		killed, len(stored), st.Replies.Accepted, doubles, uncertain, st.DuplicateTickets, st.Events.TooMany+st.Replies.TooMany)
+}
+
+// TestSecondRunRefused starts a run and, while it holds the checkpoint,
+// a second one, which must refuse and name the first one's process.
+func TestSecondRunRefused(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60})
+	dir := writeExport(t, 3, 5)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60"}
+	first := command(t, args...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { first.Process.Kill(); first.Wait() }()
+	waitDone(t, cp, 1)
+	r := runTool(t, args...)
+	if want := fmt.Sprintf("in use by process %d", first.Process.Pid); r.code != exitUsage || !strings.Contains(r.stderr, want) {
+		t.Errorf("second run: exit %d, want %d saying %q:\n%s", r.code, exitUsage, want, r.stderr)
+	}
+}
+
+// TestDiskFull caps the size of the files the tool may write: the journal
+// fills up mid-run (a server answering 429 over and over makes it grow
+// while the plan's spill file stays small). The run must stop, and the
+// sandbox must have received no request whose "sending" line is not in
+// the journal.
+func TestDiskFull(t *testing.T) {
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, Hook: func(r sandbox.Request) *sandbox.Fault {
+		if r.Lane == sandbox.Events && r.N > 1 {
+			return &sandbox.Fault{Status: 429, Message: "slow down"}
+		}
+		return nil
+	}})
+	dir := writeExport(t, 2, 1)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cmd := command(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000")
+	cmd.Env = append(cmd.Env, maxFileSize+"=2500")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); err == nil || code != exitUsage || !strings.Contains(string(out), "file too large") {
+		t.Fatalf("exit %d, want %d naming the write error:\n%s", code, exitUsage, out)
+	}
+	data, _ := os.ReadFile(cp)
+	sent := strings.Count(string(data), `"s":"sending"`)
+	st := sb.Stats()
+	if got := st.Events.Accepted + st.Replies.Accepted; got > sent || got == 0 {
+		t.Errorf("the sandbox accepted %d requests; the journal recorded %d sends before it filled up", got, sent)
+	}
+	if !strings.Contains(string(out), "nothing was sent without being recorded") {
+		t.Errorf("no reassurance in:\n%s", out)
+	}
+}
+
+// TestMaxErrors stops a run whose every reply is rejected after three.
+func TestMaxErrors(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, RequireUserID: false,
+		Hook: func(r sandbox.Request) *sandbox.Fault {
+			if r.Lane == sandbox.Replies {
+				return &sandbox.Fault{Status: 400, Message: "content is invalid"}
+			}
+			return nil
+		}})
+	dir := writeExport(t, 10, 5)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000", "--max-errors", "3")
+	if r.code != exitNotAll || !strings.Contains(r.stderr, "stopped early") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	snap, _ := checkpoint.Read(cp)
+	if c := snap.Count("reply"); c.Rejected < 3 || c.Rejected > 3+8 {
+		t.Errorf("rejected %d replies; want the run to stop soon after 3 (at most the workers in flight more)", c.Rejected)
+	}
+}
+
+// TestChangedExport resumes a checkpoint with an export that changed: it
+// refuses and explains, and with --allow-changed-source sends only what is
+// new and lists what changed since it was sent.
+func TestChangedExport(t *testing.T) {
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	dir := writeExport(t, 3, 2)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"}
+	if r := runTool(t, args...); r.code != 0 {
+		t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
+	}
+	// The export grows a ticket and a reply, and one reply is edited.
+	tk, _ := os.ReadFile(filepath.Join(dir, "tickets.csv"))
+	rp, _ := os.ReadFile(filepath.Join(dir, "replies.csv"))
+	tk = append(tk, "4,Ticket 4,2024-02-05 10:00:00,c4@example.com,Body of 4\n"...)
+	rp = bytes.Replace(rp, []byte("1-1,1,2024-03-01 01:01:00,agent@example.com,Reply 1"), []byte("1-1,1,2024-03-01 01:01:00,agent@example.com,Reply 1 (edited)"), 1)
+	rp = append(rp, "4-1,4,2024-03-02 10:00:00,agent@example.com,New reply\n"...)
+	os.WriteFile(filepath.Join(dir, "tickets.csv"), tk, 0o644)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), rp, 0o644)
+
+	r := runTool(t, args...)
+	if r.code != exitUsage || !strings.Contains(r.stdout, "2 new items, 1 changed since they were sent, 0 no longer in the export") ||
+		!strings.Contains(r.stderr, "--allow-changed-source") {
+		t.Fatalf("resume with a changed export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runTool(t, append(args, "--allow-changed-source")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "reply/1-1") {
+		t.Fatalf("--allow-changed-source: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	st := sb.Stats()
+	if st.Events.Accepted != 4 || st.Replies.Accepted != 7 || st.DuplicateReplies != 0 {
+		t.Errorf("sandbox: %d tickets, %d replies, %d duplicates; want 4, 7, 0 (only the new ones sent)",
+			st.Events.Accepted, st.Replies.Accepted, st.DuplicateReplies)
+	}
+}
+
+// TestCAFile serves the sandbox over TLS with its own certificate: without
+// --ca-file the run refuses it, with it the run goes through.
+func TestCAFile(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{Key: testKey, EventsPerSec: 100, RepliesPerMin: 6000})
+	srv := httptest.NewUnstartedServer(sb)
+	srv.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	dir := writeExport(t, 2, 1)
+	args := []string{"run", "--csv", dir, "--api-url", srv.URL, "--replies-per-min", "6000"}
+	r := runTool(t, append(args, "--checkpoint", filepath.Join(t.TempDir(), "a"))...)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--ca-file FILE") {
+		t.Errorf("an unknown certificate was accepted: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runTool(t, append(args, "--checkpoint", filepath.Join(t.TempDir(), "b"), "--ca-file", ca)...)
+	if r.code != 0 {
+		t.Errorf("with --ca-file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestSecondInterrupt: a first Ctrl-C lets requests in flight finish (here
+// they take seconds); a second one ends the process at once.
+func TestSecondInterrupt(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000,
+		Latency: sandbox.Range{Min: 3 * time.Second, Max: 3 * time.Second}})
+	dir := writeExport(t, 20, 1)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cmd := command(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--grace", "30s")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) { // wait until requests are in flight
+		if data, _ := os.ReadFile(cp); strings.Contains(string(data), `"s":"sending"`) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-exited:
+		t.Fatal("exited on the first Ctrl-C although requests were in flight for seconds")
+	case <-time.After(300 * time.Millisecond):
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-exited:
+	case <-time.After(2 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("a second Ctrl-C did not end the process")
+	}
+	snap, err := checkpoint.Read(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := snap.Count("ticket"); c.Uncertain == 0 {
+		t.Errorf("tickets in flight when the process ended should be uncertain: %+v", c)
+	}
+}
