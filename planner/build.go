@@ -76,6 +76,9 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		replyAt:  make(map[string]int),
 		users:    make(map[string]struct{}),
 	}
+	if l, ok := src.(Locator); ok {
+		b.problems.locate = l.Locate
+	}
 	if err := b.read(ctx, src); err != nil {
 		plan.Close()
 		return nil, err

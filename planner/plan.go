@@ -26,6 +26,13 @@ type Source interface {
 	Close() error
 }
 
+// Locator is a Source whose records span cells: it names the cell of a
+// field in the record an origin names ("tickets!A17", "created_at" →
+// "tickets!C17"), so that every problem points at its cell.
+type Locator interface {
+	Locate(origin, field string) string
+}
+
 // Kind says which API lane a job goes through.
 type Kind uint8
 

@@ -49,9 +49,13 @@ func (p Problem) String() string {
 type problems struct {
 	list             []Problem
 	errors, warnings int
+	locate           func(origin, field string) string
 }
 
 func (ps *problems) add(sev Severity, kind, origin, item, field, format string, args ...any) {
+	if ps.locate != nil && field != "" {
+		origin = ps.locate(origin, field)
+	}
 	ps.list = append(ps.list, Problem{Severity: sev, Kind: kind, Origin: origin, Item: item, Field: field,
 		Message: fmt.Sprintf(format, args...)})
 	if sev == SeverityError {

@@ -9,8 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/gocarina/gocsv"
@@ -23,8 +22,8 @@ const (
 )
 
 // ticketRow is one line of tickets.csv. Every column is read as text; the
-// reader converts and checks it, so a bad cell becomes a located problem
-// rather than a failed read.
+// converter checks it, so a bad cell becomes a located problem rather than
+// a failed read.
 type ticketRow struct {
 	TicketID       string `csv:"ticket_id"`
 	Title          string `csv:"title"`
@@ -36,6 +35,32 @@ type ticketRow struct {
 	Status         string `csv:"status"`
 	Tags           string `csv:"tags"`
 	Body           string `csv:"body"`
+}
+
+func (r *ticketRow) get(field string) string {
+	switch field {
+	case "ticket_id":
+		return r.TicketID
+	case "title":
+		return r.Title
+	case "created_at":
+		return r.CreatedAt
+	case "requester_email":
+		return r.RequesterEmail
+	case "requester_name":
+		return r.RequesterName
+	case "requester_id":
+		return r.RequesterID
+	case "company_id":
+		return r.CompanyID
+	case "status":
+		return r.Status
+	case "tags":
+		return r.Tags
+	case "body":
+		return r.Body
+	}
+	return ""
 }
 
 // replyRow is one line of replies.csv.
@@ -51,73 +76,93 @@ type replyRow struct {
 	Attachments string `csv:"attachments"`
 }
 
-// columns lists a file's required columns; each inner slice is satisfied
-// by any one of its names (a person needs an email or an id, not both).
-type columns [][]string
-
-var (
-	ticketColumns = columns{{"ticket_id"}, {"title"}, {"created_at"}, {"requester_email", "requester_id"}, {"body"}}
-	replyColumns  = columns{{"reply_id"}, {"ticket_id"}, {"created_at"}, {"author_email", "author_id"}, {"body"}}
-)
+func (r *replyRow) get(field string) string {
+	switch field {
+	case "reply_id":
+		return r.ReplyID
+	case "ticket_id":
+		return r.TicketID
+	case "created_at":
+		return r.CreatedAt
+	case "author_email":
+		return r.AuthorEmail
+	case "author_name":
+		return r.AuthorName
+	case "author_id":
+		return r.AuthorID
+	case "internal":
+		return r.Internal
+	case "body":
+		return r.Body
+	case "attachments":
+		return r.Attachments
+	}
+	return ""
+}
 
 // CSVOptions configures a CSV source.
 type CSVOptions struct {
 	// Dir holds tickets.csv and replies.csv.
 	Dir string
-	// Location is the time zone of timestamps written without one; nil is UTC.
+	// Location is the time zone of timestamps written without one; nil is
+	// UTC. A mapping's timezone takes precedence.
 	Location *time.Location
 	// AttachmentsRoot is the folder attachment paths are relative to; empty
 	// means Dir.
 	AttachmentsRoot string
+	// Mapping adapts foreign headers and formats; nil reads canonical columns.
+	Mapping *Mapping
 }
 
 // CSV streams a CSV export: every ticket of tickets.csv, then every reply of
 // replies.csv, one row in memory at a time. It is not safe for concurrent use.
 type CSV struct {
-	opts    CSVOptions
+	conv    *converter
 	tickets *csvFile
 	replies *csvFile
 }
 
 // csvFile is one open CSV file and the gocsv unmarshaller reading it.
 type csvFile struct {
-	name   string
-	f      *os.File
-	cr     *csv.Reader
-	um     *gocsv.Unmarshaller
-	header map[string]string // normalised column name -> name as written
-	done   bool
+	name string
+	f    *os.File
+	cr   *csv.Reader
+	um   *gocsv.Unmarshaller
+	h    *header
+	done bool
 }
 
 // OpenCSV opens both files of a CSV export and checks their headers, so a
 // missing file or column is reported before anything is read.
 func OpenCSV(opts CSVOptions) (*CSV, error) {
-	if opts.Location == nil {
-		opts.Location = time.UTC
+	root := opts.AttachmentsRoot
+	if root == "" {
+		root = opts.Dir
 	}
-	if opts.AttachmentsRoot == "" {
-		opts.AttachmentsRoot = opts.Dir
+	conv, err := newConverter(opts.Mapping, opts.Location, root)
+	if err != nil {
+		return nil, &InputError{Err: err}
 	}
-	tickets, err := openCSVFile(filepath.Join(opts.Dir, TicketsFile), &ticketRow{}, ticketColumns)
+	tickets, err := openCSVFile(filepath.Join(opts.Dir, TicketsFile), "tickets", &ticketRow{}, opts.Mapping)
 	if err != nil {
 		return nil, err
 	}
-	replies, err := openCSVFile(filepath.Join(opts.Dir, RepliesFile), &replyRow{}, replyColumns)
+	replies, err := openCSVFile(filepath.Join(opts.Dir, RepliesFile), "replies", &replyRow{}, opts.Mapping)
 	if err != nil {
 		tickets.f.Close()
 		return nil, err
 	}
-	return &CSV{opts: opts, tickets: tickets, replies: replies}, nil
+	return &CSV{conv: conv, tickets: tickets, replies: replies}, nil
 }
 
-func openCSVFile(path string, row any, required columns) (*csvFile, error) {
+func openCSVFile(path, kind string, rowType any, m *Mapping) (*csvFile, error) {
 	name := filepath.Base(path)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%s: %w", path, err)}
 	}
 	cr := newCSVReader(f)
-	um, err := gocsv.NewUnmarshaller(cr, row)
+	um, err := gocsv.NewUnmarshaller(cr, rowType)
 	if err != nil {
 		f.Close()
 		if errors.Is(err, io.EOF) {
@@ -125,34 +170,32 @@ func openCSVFile(path string, row any, required columns) (*csvFile, error) {
 		}
 		return nil, &InputError{Err: fmt.Errorf("%s line 1: %w", name, err)}
 	}
-	header := make(map[string]string, len(um.Headers))
-	for _, h := range um.Headers {
-		n := normalizeColumn(h)
-		if _, dup := header[n]; dup {
-			f.Close()
-			return nil, &InputError{Err: fmt.Errorf("%s line 1: column %q appears twice", name, strings.TrimSpace(h))}
-		}
-		header[n] = strings.TrimSpace(h)
+	h, err := resolveHeader(name+" line 1", kind, um.Headers, m)
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
-	if err := um.RenormalizeHeaders(func(hs []string) []string {
-		out := make([]string, len(hs))
-		for i, h := range hs {
-			out[i] = normalizeColumn(h)
+	// gocsv matches columns to struct tags: give each column its canonical
+	// field, and the others a name no tag has, to find them among the
+	// unmatched.
+	if err := um.RenormalizeHeaders(func([]string) []string {
+		out := make([]string, len(h.field))
+		for i, field := range h.field {
+			out[i] = field
+			if field == "" {
+				out[i] = otherColumn(i)
+			}
 		}
 		return out
 	}); err != nil {
 		f.Close()
 		return nil, &InputError{Err: fmt.Errorf("%s line 1: %w", name, err)}
 	}
-	for _, anyOf := range required {
-		if !slices.ContainsFunc(anyOf, func(c string) bool { _, ok := header[c]; return ok }) {
-			f.Close()
-			return nil, &InputError{Err: fmt.Errorf("%s line 1: missing column %s (the header has: %s)",
-				name, strings.Join(anyOf, " or "), strings.Join(um.Headers, ", "))}
-		}
-	}
-	return &csvFile{name: name, f: f, cr: cr, um: um, header: header}, nil
+	return &csvFile{name: name, f: f, cr: cr, um: um, h: h}, nil
 }
+
+// otherColumn names column i when it maps to no field.
+func otherColumn(i int) string { return "\x00" + strconv.Itoa(i) }
 
 // newCSVReader reads CSV from r, past a UTF-8 byte-order mark (which
 // spreadsheet programs write, and gocsv would take for part of a header).
@@ -164,11 +207,6 @@ func newCSVReader(r io.Reader) *csv.Reader {
 	return csv.NewReader(br)
 }
 
-// normalizeColumn makes "  Ticket_ID " and "ticket_id" the same column.
-func normalizeColumn(h string) string {
-	return strings.ToLower(strings.TrimSpace(h))
-}
-
 // Next returns the next record: tickets first, then replies. It returns
 // io.EOF after the last one. A row that cannot be parsed (a wrong number of
 // fields, a stray quote) is returned as a record whose Problems say why, so
@@ -177,122 +215,67 @@ func (c *CSV) Next(ctx context.Context) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, err
 	}
-	if !c.tickets.done {
-		v, extra, origin, problem, err := c.tickets.read()
-		switch {
-		case errors.Is(err, io.EOF):
-			c.tickets.done = true
-		case err != nil:
-			return Record{}, err
-		case problem != nil:
-			return Record{Ticket: &Ticket{Origin: origin, Problems: []FieldProblem{*problem}}}, nil
-		default:
-			return Record{Ticket: c.ticket(v.(*ticketRow), extra, origin)}, nil
+	for _, f := range []*csvFile{c.tickets, c.replies} {
+		if f.done {
+			continue
 		}
-	}
-	if !c.replies.done {
-		v, _, origin, problem, err := c.replies.read()
+		r, problem, err := f.read()
 		switch {
 		case errors.Is(err, io.EOF):
-			c.replies.done = true
+			f.done = true
+			continue
 		case err != nil:
 			return Record{}, err
+		case f == c.tickets && problem != nil:
+			return Record{Ticket: &Ticket{Origin: r.origin, Problems: []FieldProblem{*problem}}}, nil
 		case problem != nil:
-			return Record{Reply: &Reply{Origin: origin, Problems: []FieldProblem{*problem}}}, nil
+			return Record{Reply: &Reply{Origin: r.origin, Problems: []FieldProblem{*problem}}}, nil
+		case f == c.tickets:
+			return Record{Ticket: c.conv.ticket(r)}, nil
 		default:
-			return Record{Reply: c.reply(v.(*replyRow), origin)}, nil
+			return Record{Reply: c.conv.reply(r)}, nil
 		}
 	}
 	return Record{}, io.EOF
 }
 
-// read returns the next row, its columns that map to no field, and its
-// origin. A row the CSV parser rejects comes back as a problem with the line
-// it starts on.
-func (f *csvFile) read() (any, map[string]string, string, *FieldProblem, error) {
-	v, extra, err := f.um.ReadUnmatched()
+// read returns the next row. A row the CSV parser rejects comes back as a
+// problem with the line it starts on.
+func (f *csvFile) read() (row, *FieldProblem, error) {
+	v, unmatched, err := f.um.ReadUnmatched()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, "", nil, io.EOF
+		return row{}, nil, io.EOF
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		origin := fmt.Sprintf("%s:%d", f.name, pe.StartLine)
 		msg := pe.Err.Error()
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			msg = fmt.Sprintf("the row does not have the header's %d fields", len(f.header))
+			msg = fmt.Sprintf("the row does not have the header's %d fields", len(f.h.found))
 		} else if pe.Line != pe.StartLine {
 			msg = fmt.Sprintf("%s (line %d, column %d)", msg, pe.Line, pe.Column)
 		}
-		return nil, nil, origin, &FieldProblem{Message: "unreadable CSV row: " + msg}, nil
+		return row{origin: fmt.Sprintf("%s:%d", f.name, pe.StartLine)}, &FieldProblem{Message: "unreadable CSV row: " + msg}, nil
 	}
 	if err != nil {
-		return nil, nil, "", nil, fmt.Errorf("%s: %w", f.name, err)
+		return row{}, nil, fmt.Errorf("%s: %w", f.name, err)
 	}
 	line, _ := f.cr.FieldPos(0)
-	return v, extra, fmt.Sprintf("%s:%d", f.name, line), nil, nil
-}
-
-func (c *CSV) ticket(row *ticketRow, extra map[string]string, origin string) *Ticket {
-	t := &Ticket{
-		Origin: origin,
-		Key:    strings.TrimSpace(row.TicketID),
-		Title:  strings.TrimSpace(row.Title),
-		Requester: User{
-			Email:    strings.TrimSpace(row.RequesterEmail),
-			Name:     strings.TrimSpace(row.RequesterName),
-			SourceID: strings.TrimSpace(row.RequesterID),
-		},
-		Company: strings.TrimSpace(row.CompanyID),
-		Status:  strings.TrimSpace(row.Status),
-		Tags:    SplitTags(row.Tags),
-		Body:    row.Body,
+	r := row{origin: fmt.Sprintf("%s:%d", f.name, line)}
+	switch v := v.(type) {
+	case *ticketRow:
+		r.get = v.get
+	case *replyRow:
+		r.get = v.get
 	}
-	t.Created, t.Problems = parseTimeField(row.CreatedAt, "created_at", c.opts.Location, t.Problems)
-	for col, v := range extra {
-		if strings.TrimSpace(v) == "" {
-			continue
+	for i, kept := range f.h.keep {
+		if kept {
+			if r.extra == nil {
+				r.extra = map[string]string{}
+			}
+			r.extra[f.h.found[i]] = unmatched[otherColumn(i)]
 		}
-		if t.Extra == nil {
-			t.Extra = make(map[string]string)
-		}
-		t.Extra[c.tickets.header[col]] = v
 	}
-	return t
-}
-
-func (c *CSV) reply(row *replyRow, origin string) *Reply {
-	r := &Reply{
-		Origin:    origin,
-		Key:       strings.TrimSpace(row.ReplyID),
-		TicketKey: strings.TrimSpace(row.TicketID),
-		Author: User{
-			Email:    strings.TrimSpace(row.AuthorEmail),
-			Name:     strings.TrimSpace(row.AuthorName),
-			SourceID: strings.TrimSpace(row.AuthorID),
-		},
-		Body:        row.Body,
-		Attachments: SplitAttachments(row.Attachments, ";", c.opts.AttachmentsRoot),
-	}
-	r.Created, r.Problems = parseTimeField(row.CreatedAt, "created_at", c.opts.Location, r.Problems)
-	internal, err := ParseBool(row.Internal)
-	if err != nil {
-		r.Problems = append(r.Problems, FieldProblem{Field: "internal", Message: err.Error()})
-	}
-	r.Internal = internal
-	return r
-}
-
-// parseTimeField parses a timestamp cell; an empty cell is the zero time
-// (the planner reports it missing), anything unparseable is a problem.
-func parseTimeField(cell, field string, loc *time.Location, problems []FieldProblem) (time.Time, []FieldProblem) {
-	if strings.TrimSpace(cell) == "" {
-		return time.Time{}, problems
-	}
-	t, err := ParseTime(cell, loc)
-	if err != nil {
-		problems = append(problems, FieldProblem{Field: field, Message: err.Error()})
-	}
-	return t, problems
+	return r, nil, nil
 }
 
 // Close closes both files.

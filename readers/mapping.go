@@ -1,0 +1,319 @@
+package readers
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The canonical fields of each file, in the order the README lists them.
+var (
+	TicketFields = []string{"ticket_id", "title", "created_at", "requester_email", "requester_name", "requester_id",
+		"company_id", "status", "tags", "body"}
+	ReplyFields = []string{"reply_id", "ticket_id", "created_at", "author_email", "author_name", "author_id",
+		"internal", "body", "attachments"}
+)
+
+// Mapping adapts a source whose columns are not the canonical ones: an
+// export with the old helpdesk's own headers ("Subject", "Requester Email"),
+// its timestamp layout, its attachment separator. The zero Mapping reads
+// canonical columns.
+type Mapping struct {
+	// Tickets and Replies map a canonical field to the source's column.
+	Tickets map[string]string `json:"tickets" yaml:"tickets"`
+	Replies map[string]string `json:"replies" yaml:"replies"`
+	// TimeFormat is the layout of timestamps, as Go writes it
+	// ("02/01/2006 15:04"); empty accepts RFC 3339, "YYYY-MM-DD HH:MM:SS"
+	// and Unix seconds.
+	TimeFormat string `json:"time_format" yaml:"time_format"`
+	// Timezone is the zone of timestamps written without one [UTC].
+	Timezone string `json:"timezone" yaml:"timezone"`
+	// AttachmentSeparator separates the attachments of a cell [";"].
+	AttachmentSeparator string `json:"attachment_separator" yaml:"attachment_separator"`
+	// KeepColumns lists the ticket columns besides the mapped ones to keep
+	// as additional properties; nil keeps every one.
+	KeepColumns []string `json:"keep_columns" yaml:"keep_columns"`
+}
+
+// LoadMapping reads a mapping file, YAML (.yaml, .yml) or JSON (.json),
+// and checks it names only fields that exist.
+func LoadMapping(path string) (*Mapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("mapping: %w", err)}
+	}
+	m := &Mapping{}
+	name := filepath.Base(path)
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(m)
+	case ".yaml", ".yml":
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		err = dec.Decode(m)
+	default:
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: want a .yaml, .yml or .json file", name)}
+	}
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
+	}
+	for _, part := range []struct {
+		name   string
+		m      map[string]string
+		fields []string
+	}{{"tickets", m.Tickets, TicketFields}, {"replies", m.Replies, ReplyFields}} {
+		for field, col := range part.m {
+			if !slices.Contains(part.fields, field) {
+				return nil, &InputError{Err: fmt.Errorf("mapping %s: %s has no field %q (its fields: %s)",
+					name, part.name, field, strings.Join(part.fields, ", "))}
+			}
+			if strings.TrimSpace(col) == "" {
+				return nil, &InputError{Err: fmt.Errorf("mapping %s: %s.%s names no column", name, part.name, field)}
+			}
+		}
+	}
+	if _, err := m.location(); err != nil {
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
+	}
+	return m, nil
+}
+
+func (m *Mapping) location() (*time.Location, error) {
+	if m == nil || m.Timezone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(m.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone %q: %w", m.Timezone, err)
+	}
+	return loc, nil
+}
+
+func (m *Mapping) separator() string {
+	if m == nil || m.AttachmentSeparator == "" {
+		return ";"
+	}
+	return m.AttachmentSeparator
+}
+
+// columns returns the mapping of one file: "tickets" or "replies".
+func (m *Mapping) columns(kind string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	if kind == "tickets" {
+		return m.Tickets
+	}
+	return m.Replies
+}
+
+// header is a file's header row resolved against the canonical fields.
+type header struct {
+	name  string   // the file or sheet, for messages
+	found []string // the header as written, trimmed
+	field []string // per column: its canonical field, or "" for another column
+	keep  []bool   // per other column: kept as an additional property
+	index map[string]int
+}
+
+// requirement lists a file's required fields; each inner slice is
+// satisfied by any one of its fields (a person needs an email or an id).
+type requirement [][]string
+
+var (
+	ticketRequired = requirement{{"ticket_id"}, {"title"}, {"created_at"}, {"requester_email", "requester_id"}, {"body"}}
+	replyRequired  = requirement{{"reply_id"}, {"ticket_id"}, {"created_at"}, {"author_email", "author_id"}, {"body"}}
+)
+
+// resolveHeader matches a header row with the canonical fields of kind
+// ("tickets" or "replies"), through the mapping where it has one. Headers
+// match without regard to case or surrounding spaces.
+func resolveHeader(name, kind string, found []string, m *Mapping) (*header, error) {
+	fields, required := TicketFields, ticketRequired
+	if kind == "replies" {
+		fields, required = ReplyFields, replyRequired
+	}
+	h := &header{name: name, field: make([]string, len(found)), keep: make([]bool, len(found)), index: map[string]int{}}
+	byName := map[string]int{}
+	for i, col := range found {
+		col = strings.TrimSpace(col)
+		h.found = append(h.found, col)
+		if col == "" {
+			continue
+		}
+		if _, dup := byName[normalizeColumn(col)]; dup {
+			return nil, &InputError{Err: fmt.Errorf("%s: column %q appears twice", name, col)}
+		}
+		byName[normalizeColumn(col)] = i
+	}
+	mapped := m.columns(kind)
+	for _, field := range fields {
+		col, ok := mapped[field]
+		if !ok {
+			col = field
+		}
+		i, present := byName[normalizeColumn(col)]
+		switch {
+		case present:
+			h.field[i], h.index[field] = field, i
+		case ok:
+			return nil, &InputError{Err: fmt.Errorf("%s: the mapping's column %q (for %s) is not in the header, which has: %s",
+				name, col, field, strings.Join(nonEmpty(h.found), ", "))}
+		}
+	}
+	for _, anyOf := range required {
+		if !slices.ContainsFunc(anyOf, func(f string) bool { _, ok := h.index[f]; return ok }) {
+			wanted := make([]string, len(anyOf))
+			for i, f := range anyOf {
+				wanted[i] = f
+				if col, ok := mapped[f]; ok {
+					wanted[i] = fmt.Sprintf("%q (%s)", col, f)
+				}
+			}
+			return nil, &InputError{Err: fmt.Errorf("%s: missing column %s (the header has: %s)",
+				name, strings.Join(wanted, " or "), strings.Join(nonEmpty(h.found), ", "))}
+		}
+	}
+	var keep map[string]bool
+	if m != nil && m.KeepColumns != nil && kind == "tickets" {
+		keep = map[string]bool{}
+		for _, col := range m.KeepColumns {
+			i, ok := byName[normalizeColumn(col)]
+			if !ok || h.field[i] != "" {
+				return nil, &InputError{Err: fmt.Errorf("%s: keep_columns names %q, which is not another column of the header (it has: %s)",
+					name, col, strings.Join(nonEmpty(h.found), ", "))}
+			}
+			keep[normalizeColumn(col)] = true
+		}
+	}
+	for i, col := range h.found {
+		h.keep[i] = h.field[i] == "" && col != "" && (keep == nil || keep[normalizeColumn(col)])
+	}
+	return h, nil
+}
+
+func nonEmpty(ss []string) []string {
+	return slices.DeleteFunc(slices.Clone(ss), func(s string) bool { return s == "" })
+}
+
+// normalizeColumn makes "  Ticket_ID " and "ticket_id" the same column.
+func normalizeColumn(h string) string {
+	return strings.ToLower(strings.TrimSpace(h))
+}
+
+// row is one data row of a file: its cells by canonical field and the
+// other columns it keeps.
+type row struct {
+	origin string
+	get    func(field string) string
+	extra  map[string]string
+}
+
+// converter turns rows into records, the same way for every format.
+type converter struct {
+	loc        *time.Location
+	timeFormat string
+	separator  string
+	root       string // attachments' folder
+}
+
+func newConverter(m *Mapping, loc *time.Location, root string) (*converter, error) {
+	if m != nil && m.Timezone != "" {
+		var err error
+		if loc, err = m.location(); err != nil {
+			return nil, err
+		}
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	c := &converter{loc: loc, separator: m.separator(), root: root}
+	if m != nil {
+		c.timeFormat = m.TimeFormat
+	}
+	return c, nil
+}
+
+func (c *converter) ticket(r row) *Ticket {
+	t := &Ticket{
+		Origin: r.origin,
+		Key:    strings.TrimSpace(r.get("ticket_id")),
+		Title:  strings.TrimSpace(r.get("title")),
+		Requester: User{
+			Email:    strings.TrimSpace(r.get("requester_email")),
+			Name:     strings.TrimSpace(r.get("requester_name")),
+			SourceID: strings.TrimSpace(r.get("requester_id")),
+		},
+		Company: strings.TrimSpace(r.get("company_id")),
+		Status:  strings.TrimSpace(r.get("status")),
+		Tags:    SplitTags(r.get("tags")),
+		Body:    r.get("body"),
+	}
+	t.Created, t.Problems = c.time(r.get("created_at"), "created_at", t.Problems)
+	for col, v := range r.extra {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		if t.Extra == nil {
+			t.Extra = make(map[string]string)
+		}
+		t.Extra[col] = v
+	}
+	return t
+}
+
+func (c *converter) reply(r row) *Reply {
+	rp := &Reply{
+		Origin:    r.origin,
+		Key:       strings.TrimSpace(r.get("reply_id")),
+		TicketKey: strings.TrimSpace(r.get("ticket_id")),
+		Author: User{
+			Email:    strings.TrimSpace(r.get("author_email")),
+			Name:     strings.TrimSpace(r.get("author_name")),
+			SourceID: strings.TrimSpace(r.get("author_id")),
+		},
+		Body:        r.get("body"),
+		Attachments: SplitAttachments(r.get("attachments"), c.separator, c.root),
+	}
+	rp.Created, rp.Problems = c.time(r.get("created_at"), "created_at", rp.Problems)
+	internal, err := ParseBool(r.get("internal"))
+	if err != nil {
+		rp.Problems = append(rp.Problems, FieldProblem{Field: "internal", Message: err.Error()})
+	}
+	rp.Internal = internal
+	return rp
+}
+
+// time parses a timestamp cell; an empty cell is the zero time (the
+// planner reports it missing), anything unparseable is a problem.
+func (c *converter) time(cell, field string, problems []FieldProblem) (time.Time, []FieldProblem) {
+	cell = strings.TrimSpace(cell)
+	if cell == "" {
+		return time.Time{}, problems
+	}
+	if c.timeFormat != "" {
+		t, err := time.ParseInLocation(c.timeFormat, cell, c.loc)
+		if err == nil {
+			return t.UTC(), problems
+		}
+		if t, err2 := time.Parse(time.RFC3339Nano, cell); err2 == nil { // as an XLSX date cell reads
+			return t.UTC(), problems
+		}
+		return time.Time{}, append(problems, FieldProblem{Field: field,
+			Message: fmt.Sprintf("%q does not match the mapping's time_format %q", cell, c.timeFormat)})
+	}
+	t, err := ParseTime(cell, c.loc)
+	if err != nil {
+		problems = append(problems, FieldProblem{Field: field, Message: err.Error()})
+	}
+	return t, problems
+}

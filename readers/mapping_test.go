@@ -1,0 +1,121 @@
+package readers_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+func writeMapping(t *testing.T, name, text string) *readers.Mapping {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := readers.LoadMapping(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+const foreignMapping = `
+tickets:
+  ticket_id: Ticket ID
+  title: Subject
+  created_at: Created At
+  requester_email: Requester Email
+  requester_name: Requester
+  body: Description
+  status: Status
+replies:
+  reply_id: Comment ID
+  ticket_id: Ticket ID
+  created_at: Created At
+  author_email: Author Email
+  body: Comment
+  attachments: Files
+time_format: "02.01.2006 15:04"
+timezone: Europe/Berlin
+attachment_separator: ","
+keep_columns: [Priority]
+`
+
+// TestMappingForeignCSV reads an export with the old helpdesk's headers and
+// formats through a mapping: the same plan as the canonical export.
+func TestMappingForeignCSV(t *testing.T) {
+	foreign := writeExport(t,
+		"Ticket ID,Subject,Created At,Requester Email,Requester,Description,Status,Priority,Internal Group\n"+
+			"77,Printer on fire,01.03.2024 10:30,a@x.io,Ann,Smoke!,open,urgent,Facilities\n",
+		"Comment ID,Ticket ID,Created At,Author Email,Comment,Files\n"+
+			"9,77,01.03.2024 11:00,agent@x.io,On it,\"a.png, b.png\"\n")
+	canonical := writeExport(t,
+		"ticket_id,title,created_at,requester_email,requester_name,body,status,Priority\n"+
+			"77,Printer on fire,2024-03-01T09:30:00Z,a@x.io,Ann,Smoke!,open,urgent\n",
+		"reply_id,ticket_id,created_at,author_email,body,attachments\n"+
+			"9,77,2024-03-01T10:00:00Z,agent@x.io,On it,a.png;b.png\n")
+	for _, dir := range []string{foreign, canonical} {
+		os.WriteFile(filepath.Join(dir, "a.png"), []byte("png"), 0o644)
+		os.WriteFile(filepath.Join(dir, "b.png"), []byte("png"), 0o644)
+	}
+	m := writeMapping(t, "mapping.yaml", foreignMapping)
+	plans := map[string]*planner.Plan{}
+	for name, opts := range map[string]readers.CSVOptions{"foreign": {Dir: foreign, Mapping: m}, "canonical": {Dir: canonical}} {
+		src, err := readers.OpenCSV(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir(), Now: func() time.Time { return opened.AddDate(1, 0, 0) }})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if len(p.Problems) > 0 {
+			t.Fatalf("%s: problems %v", name, p.Problems)
+		}
+		plans[name] = p
+	}
+	if plans["foreign"].Fingerprint != plans["canonical"].Fingerprint {
+		ev, _ := plans["foreign"].Event(plans["foreign"].Tickets[0].Job)
+		t.Errorf("the mapped export plans differently from the canonical one; event %+v", ev)
+	}
+}
+
+func TestMappingErrors(t *testing.T) {
+	dir := writeExport(t, "Ticket ID,Subject,Created,Email,Text\n", "reply_id,ticket_id,created_at,author_email,body\n")
+	tests := []struct{ name, file, text, want string }{
+		{"unknown column", "m.yaml", "tickets:\n  ticket_id: Ticket ID\n  title: Title\n",
+			`the mapping's column "Title" (for title) is not in the header, which has: Ticket ID, Subject, Created, Email, Text`},
+		{"missing required", "m.yaml", "tickets:\n  ticket_id: Ticket ID\n  title: Subject\n  requester_email: Email\n  body: Text\n",
+			"missing column created_at"},
+		{"keep unknown", "m.json", `{"tickets": {"ticket_id": "Ticket ID", "title": "Subject", "created_at": "Created", "requester_email": "Email", "body": "Text"}, "keep_columns": ["Group"]}`,
+			`keep_columns names "Group"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: writeMapping(t, tt.file, tt.text)})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("OpenCSV() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	for _, bad := range []struct{ file, text, want string }{
+		{"m.yaml", "tickets:\n  subject: Subject\n", `tickets has no field "subject"`},
+		{"m.yaml", "time_fmt: x\n", "field time_fmt not found"},
+		{"m.yaml", "timezone: Mars/Olympus\n", `timezone "Mars/Olympus"`},
+		{"m.txt", "", "want a .yaml, .yml or .json file"},
+	} {
+		path := filepath.Join(t.TempDir(), bad.file)
+		os.WriteFile(path, []byte(bad.text), 0o644)
+		if _, err := readers.LoadMapping(path); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("LoadMapping(%q) = %v, want %q", bad.text, err, bad.want)
+		}
+	}
+}
