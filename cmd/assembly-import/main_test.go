@@ -304,3 +304,40 @@ func TestKeyNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// TestSourcesShareACheckpoint plans the samples from CSV, XLSX and a
+// foreign CSV with its mapping, then migrates the CSV: the XLSX (the same
+// helpdesk, so the same fingerprint) resumes the checkpoint with nothing
+// to send, the foreign export (other extra columns kept) is refused.
+func TestSourcesShareACheckpoint(t *testing.T) {
+	csvArgs := []string{"--csv", "../../samples/csv"}
+	xlsxArgs := []string{"--xlsx", "../../samples/xlsx/helpdesk.xlsx"}
+	foreignArgs := []string{"--csv", "../../samples/foreign", "--mapping", "../../samples/foreign/mapping.yaml"}
+	fingerprint := func(args []string) string {
+		r := runTool(t, append([]string{"plan"}, args...)...)
+		if r.code != exitInvalid {
+			t.Fatalf("plan %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		_, fp, _ := strings.Cut(r.stdout, "Plan fingerprint: ")
+		return strings.TrimSpace(fp)
+	}
+	if a, b := fingerprint(csvArgs), fingerprint(xlsxArgs); a == "" || a != b {
+		t.Errorf("samples/csv and samples/xlsx plan differently: %s vs %s", a, b)
+	}
+	fingerprint(foreignArgs)
+
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	run := func(args []string) result {
+		return runTool(t, append(append([]string{"run"}, args...), "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000")...)
+	}
+	if r := run(csvArgs); r.code != 0 {
+		t.Fatalf("run csv: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := run(xlsxArgs); r.code != 0 || !strings.Contains(r.stdout, "delivered now 0, settled before 43") {
+		t.Errorf("run xlsx on the csv's checkpoint: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(foreignArgs); r.code != exitUsage || !strings.Contains(r.stderr, "different input") {
+		t.Errorf("run foreign on the csv's checkpoint: exit %d\n%s", r.code, r.stderr)
+	}
+}

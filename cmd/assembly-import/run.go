@@ -43,7 +43,7 @@ type runOptions struct {
 func runCommand(e *env) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run --csv DIR --api-url URL --checkpoint FILE",
+		Use:   "run (--csv DIR | --xlsx FILE) --api-url URL --checkpoint FILE",
 		Short: "Send the source to Assembly within its rate limits; run again to resume",
 		Long: `run plans the source as plan does, then sends every valid ticket (POST
 /interactions) and each ticket's replies in order (POST /interactions/reply),

@@ -14,6 +14,10 @@ import (
 // sourceOptions are the flags that say what to read and how to plan it.
 type sourceOptions struct {
 	csvDir          string
+	xlsxFile        string
+	ticketsSheet    string
+	repliesSheet    string
+	mapping         string
 	timezone        string
 	attachmentsRoot string
 	idPrefix        string
@@ -24,6 +28,10 @@ type sourceOptions struct {
 func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv")
+	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
+	f.StringVar(&o.ticketsSheet, "tickets-sheet", "tickets", "the workbook's tickets sheet (matched without regard to case)")
+	f.StringVar(&o.repliesSheet, "replies-sheet", "replies", "the workbook's replies sheet")
+	f.StringVar(&o.mapping, "mapping", "", "YAML or JSON file mapping the source's columns and formats to the fields (see README)")
 	f.StringVar(&o.timezone, "timezone", "UTC", `time zone of timestamps written without one ("Europe/Berlin")`)
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
@@ -33,31 +41,56 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 
 // describe names the source for logs and the checkpoint.
 func (o *sourceOptions) describe() string {
+	if o.xlsxFile != "" {
+		return "xlsx:" + o.xlsxFile
+	}
 	return "csv:" + o.csvDir
 }
 
-// build reads the source and plans it.
-func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
-	if o.csvDir == "" {
-		return nil, exitf(exitUsage, "say what to read: --csv DIR")
+// open opens the source the flags name.
+func (o *sourceOptions) open() (planner.Source, error) {
+	if (o.csvDir == "") == (o.xlsxFile == "") {
+		return nil, exitf(exitUsage, "say what to read: --csv DIR or --xlsx FILE")
 	}
 	loc, err := time.LoadLocation(o.timezone)
 	if err != nil {
 		return nil, exitf(exitUsage, "--timezone %q: %v", o.timezone, err)
 	}
+	var m *readers.Mapping
+	if o.mapping != "" {
+		if m, err = readers.LoadMapping(o.mapping); err != nil {
+			return nil, exitf(exitUsage, "%w", err)
+		}
+	}
+	var src planner.Source
+	if o.xlsxFile != "" {
+		src, err = readers.OpenXLSX(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
+			Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
+	} else {
+		src, err = readers.OpenCSV(readers.CSVOptions{Dir: o.csvDir, Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
+	}
+	if err != nil {
+		return nil, exitf(exitUsage, "%w", err)
+	}
+	return src, nil
+}
+
+// build reads the source and plans it.
+func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	mode := planner.InternalNotes(o.internalNotes)
 	if mode != planner.InternalSkip && mode != planner.InternalInclude {
 		return nil, exitf(exitUsage, "--internal-notes must be skip or include, not %q", o.internalNotes)
 	}
 	var users *readers.UserMap
 	if o.userMap != "" {
+		var err error
 		if users, err = readers.ReadUserMap(o.userMap); err != nil {
 			return nil, exitf(exitUsage, "%w", err)
 		}
 	}
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: o.csvDir, Location: loc, AttachmentsRoot: o.attachmentsRoot})
+	src, err := o.open()
 	if err != nil {
-		return nil, exitf(exitUsage, "%w", err)
+		return nil, err
 	}
 	defer src.Close()
 	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users})
