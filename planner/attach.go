@@ -72,7 +72,7 @@ func resolveFile(a readers.Attachment) (File, error) {
 		return File{}, fmt.Errorf("%q: %w", a.Ref, err)
 	}
 	if inside, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(inside) {
-		return File{}, fmt.Errorf("%q is a link to %s, outside the attachment folder %s", a.Ref, real, a.Root)
+		return File{}, fmt.Errorf("%q is a symbolic link leading outside the attachment folder %s", a.Ref, a.Root)
 	}
 	st, err := os.Stat(real)
 	if err != nil {

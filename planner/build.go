@@ -41,6 +41,7 @@ type builder struct {
 	ticketAt map[string]int // ticket key -> index of its first record
 	replyAt  map[string]int
 	users    map[string]struct{}
+	months   map[string]*Month
 	stats    Stats
 	problems problems
 }
@@ -75,6 +76,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		ticketAt: make(map[string]int),
 		replyAt:  make(map[string]int),
 		users:    make(map[string]struct{}),
+		months:   make(map[string]*Month),
 	}
 	if l, ok := src.(Locator); ok {
 		b.problems.locate = l.Locate
@@ -89,6 +91,10 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	}
 	plan.Tickets = b.link()
 	b.stats.Users = len(b.users)
+	for _, m := range b.months {
+		b.stats.Months = append(b.stats.Months, *m)
+	}
+	slices.SortFunc(b.stats.Months, func(x, y Month) int { return cmp.Compare(x.Month, y.Month) })
 	b.stats.Invalid = b.stats.Tickets - b.stats.TicketJobs + b.stats.Replies - b.stats.InternalSkipped - b.stats.ReplyJobs
 	b.stats.Errors, b.stats.Warnings = b.problems.errors, b.problems.warnings
 	plan.Stats = b.stats
@@ -133,6 +139,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	item := itemName("ticket", t.Key)
 	errs := b.problems.errors
 	b.readProblems(t.Origin, item, t.Problems)
+	b.month(t.Created).Tickets++
 	m := ticketMeta{key: t.Key, origin: t.Origin, created: t.Created}
 	b.opts.Users.Apply(&t.Requester)
 	if t.Key == "" {
@@ -179,6 +186,21 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	return nil
 }
 
+// month returns the counter of t's month; records without a time count
+// under "unknown".
+func (b *builder) month(t time.Time) *Month {
+	key := "unknown"
+	if !t.IsZero() {
+		key = t.Format("2006-01")
+	}
+	m, ok := b.months[key]
+	if !ok {
+		m = &Month{Month: key}
+		b.months[key] = m
+	}
+	return m
+}
+
 // itemName names an item in problems: "reply r-991", or "reply" without an id.
 func itemName(kind, key string) string {
 	if key == "" {
@@ -210,6 +232,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	item := itemName("reply", r.Key)
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
+	b.month(r.Created).Replies++
 	m := replyMeta{key: r.Key, ticketKey: r.TicketKey, origin: r.Origin, created: r.Created}
 	b.opts.Users.Apply(&r.Author)
 	if len(r.Problems) > 0 && r.Key == "" {

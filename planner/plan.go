@@ -14,7 +14,9 @@ import (
 	"hash/fnv"
 	"io"
 	"iter"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/assembly-import/assembly-import/readers"
@@ -78,6 +80,7 @@ type Plan struct {
 	Stats       Stats
 	Fingerprint string
 	spill       *os.File
+	borrowed    bool // a pilot's: the spill file is its parent's
 }
 
 // Stats counts what the source holds and what the plan sends.
@@ -94,6 +97,15 @@ type Stats struct {
 	Invalid          int   `json:"invalid"`           // items not sent because of errors
 	Errors           int   `json:"errors"`
 	Warnings         int   `json:"warnings"`
+	// Months counts the records read per month of their creation, oldest first.
+	Months []Month `json:"months"`
+}
+
+// Month counts the tickets and replies created in one month ("2024-03").
+type Month struct {
+	Month   string `json:"month"`
+	Tickets int    `json:"tickets"`
+	Replies int    `json:"replies"`
 }
 
 // InternalNotes says what to do with agents-only notes.
@@ -174,7 +186,7 @@ func (p *Plan) load(j Job, v any) error {
 
 // Close releases the plan's spill file (already unlinked: closing frees it).
 func (p *Plan) Close() error {
-	if p.spill == nil {
+	if p.spill == nil || p.borrowed {
 		return nil
 	}
 	return p.spill.Close()
@@ -194,6 +206,23 @@ func (p *Plan) All() iter.Seq2[string, uint64] {
 			}
 		}
 	}
+}
+
+// Sample returns a pilot plan: n tickets chosen at random, reproducibly
+// from seed, each with all its replies, in the plan's order. Its jobs are
+// the plan's own (same keys, same content), so a checkpoint of the plan
+// records the pilot's and the full run skips them. It shares p's spill
+// file: close p, not the sample.
+func (p *Plan) Sample(n int, seed uint64) *Plan {
+	pick := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(len(p.Tickets))[:min(n, len(p.Tickets))]
+	slices.Sort(pick)
+	s := &Plan{Fingerprint: p.Fingerprint, spill: p.spill, borrowed: true}
+	for _, i := range pick {
+		s.Tickets = append(s.Tickets, p.Tickets[i])
+		s.Stats.ReplyJobs += len(p.Tickets[i].Replies)
+	}
+	s.Stats.TicketJobs = len(s.Tickets)
+	return s
 }
 
 // Jobs returns the number of jobs per lane.

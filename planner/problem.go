@@ -27,6 +27,11 @@ const (
 	ProblemEmptyBody      = "empty-body"      // a message without text
 )
 
+// ProblemKinds lists every kind of problem the planner reports.
+var ProblemKinds = []string{ProblemUnreadable, ProblemBadValue, ProblemMissing, ProblemDuplicate, ProblemFuture,
+	ProblemOrphan, ProblemTicketBlocked, ProblemBeforeTicket, ProblemIdentity, ProblemAttachment,
+	ProblemAttachmentLink, ProblemEmptyBody}
+
 // Problem is one thing wrong with one item of the source.
 type Problem struct {
 	Severity Severity `json:"severity"`

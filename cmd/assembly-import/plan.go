@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,9 +10,10 @@ import (
 )
 
 type planOptions struct {
-	source sourceOptions
-	limits planner.Limits
-	report string
+	source  sourceOptions
+	limits  planner.Limits
+	report  string
+	rejects string
 }
 
 func planCommand(e *env) *cobra.Command {
@@ -35,7 +32,8 @@ not be sent), 1 when the source cannot be read.`,
 	}
 	o.source.flags(cmd)
 	limitFlags(cmd, &o.limits)
-	cmd.Flags().StringVar(&o.report, "report", "", "also write the report to FILE.json")
+	cmd.Flags().StringVar(&o.rejects, "rejects", "", "write the rows that would not be sent into DIR, in the source's own shape plus a problem column")
+	cmd.Flags().StringVar(&o.report, "report", "", "also write the report to FILE.json, FILE.csv or FILE.html")
 	return cmd
 }
 
@@ -45,8 +43,8 @@ func limitFlags(cmd *cobra.Command, l *planner.Limits) {
 }
 
 func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
-	if o.report != "" && strings.ToLower(filepath.Ext(o.report)) != ".json" {
-		return exitf(exitUsage, "--report %s: the report is written as .json", o.report)
+	if err := checkReportPath(o.report); err != nil {
+		return err
 	}
 	plan, err := o.source.build(cmd.Context())
 	if err != nil {
@@ -55,52 +53,20 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 	defer plan.Close()
 	writePlanSummary(e.stdout, o.source.describe(), plan, o.limits)
 	if o.report != "" {
-		if err := writeJSONFile(o.report, planReport(plan, o.limits)); err != nil {
+		if err := writeReport(o.report, newPlanReport(o.source.describe(), plan, o.limits)); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "\nReport written to %s\n", o.report)
 	}
+	if o.rejects != "" {
+		n, err := o.source.writeRejects(o.rejects, rejectedRows(plan.Problems))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d rows that would not be sent written to %s, each with its problem; fix them and plan that folder again.\n", n, o.rejects)
+	}
 	if plan.Stats.Errors > 0 {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%d items have errors and would not be sent", plan.Stats.Invalid)}
-	}
-	return nil
-}
-
-// planReportJSON is the stable shape of plan --report FILE.json.
-type planReportJSON struct {
-	Summary  planSummaryJSON   `json:"summary"`
-	Problems []planner.Problem `json:"problems"`
-}
-
-type planSummaryJSON struct {
-	planner.Stats
-	planner.Projection
-	Fingerprint string `json:"fingerprint"`
-}
-
-func planReport(plan *planner.Plan, l planner.Limits) planReportJSON {
-	problems := plan.Problems
-	if problems == nil {
-		problems = []planner.Problem{}
-	}
-	return planReportJSON{
-		Summary: planSummaryJSON{
-			Stats:       plan.Stats,
-			Projection:  planner.Project(plan.Stats.TicketJobs, plan.Stats.ReplyJobs, l),
-			Fingerprint: plan.Fingerprint,
-		},
-		Problems: problems,
-	}
-}
-
-// writeJSONFile writes v, indented, to a file only its owner can read.
-func writeJSONFile(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }
@@ -128,6 +94,8 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 	fmt.Fprintf(w, "  events  %s\n  replies %s\n  total   about %s (the lanes run side by side; replies dominate)\n",
 		planner.Duration(p.EventsSeconds), planner.Duration(p.RepliesSeconds), planner.Duration(p.TotalSeconds))
 	fmt.Fprintf(w, "Plan fingerprint: %s\n", plan.Fingerprint)
+	fmt.Fprintf(w, "Before the full run, send a pilot (run --sample 20) and look at it in Assembly: nothing in the API\n"+
+		"documents a silent import, so check whether customers or agents are notified of replies.\n")
 }
 
 // writeProblemGroups lists problems by severity and kind, a few of each.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/uploader"
 )
 
@@ -36,6 +37,10 @@ type runOptions struct {
 	jitter        time.Duration
 	allowChanged  bool
 	maxErrors     int
+	report        string
+	rejects       string
+	sample        int
+	sampleSeed    uint64
 	caFile        string
 	dryRun        bool
 }
@@ -76,6 +81,10 @@ resumable, 1 for usage or configuration errors.`,
 	f.DurationVar(&o.jitter, "jitter", 50*time.Millisecond, "the most two requests' transit times to the API may differ; the pacer leaves this much room per window")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish after Ctrl-C")
 	f.BoolVar(&o.allowChanged, "allow-changed-source", false, "resume with an export that changed: send what is new or never delivered, list what changed since it was sent")
+	f.StringVar(&o.report, "report", "", "at the end, write what the migration holds to FILE.json, FILE.csv or FILE.html")
+	f.StringVar(&o.rejects, "rejects", "", "at the end, write the rows not sent (source errors, server rejections) into DIR, in the source's own shape")
+	f.IntVar(&o.sample, "sample", 0, "pilot: send only this many tickets, chosen at random, with all their replies; the full run later skips them")
+	f.Uint64Var(&o.sampleSeed, "sample-seed", 1, "which tickets --sample picks (the same seed, the same tickets)")
 	f.IntVar(&o.maxErrors, "max-errors", 0, "stop once this many items were rejected or failed in this run (0: never); resumable")
 	f.StringVar(&o.caFile, "ca-file", "", "also trust the CA certificates in this PEM file (a corporate TLS proxy)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "only plan, as the plan command does")
@@ -87,6 +96,9 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		return exitf(exitUsage, "run needs --api-url and --checkpoint")
 	}
 	if err := checkAPIURL(o.apiURL); err != nil {
+		return err
+	}
+	if err := checkReportPath(o.report); err != nil {
 		return err
 	}
 	key, err := apiKey(o.apiKeyFile)
@@ -148,10 +160,16 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		e.log.Warn("stopping: no new requests; those in flight get a few seconds (Ctrl-C again to quit now)")
 	})
 
+	work := plan
+	if o.sample > 0 {
+		work = plan.Sample(o.sample, o.sampleSeed)
+		tickets, replies := work.Jobs()
+		fmt.Fprintf(e.stdout, "Pilot: %d tickets chosen at random (seed %d) with their %d replies.\n", tickets, o.sampleSeed, replies)
+	}
 	progress := &uploader.Progress{}
 	stopProgress := startProgress(e, progress, o.progressEvery)
 	start := time.Now()
-	res, runErr := uploader.Run(ctx, plan, uploader.Options{
+	res, runErr := uploader.Run(ctx, work, uploader.Options{
 		Client:        client,
 		Journal:       journal,
 		EventsPerSec:  o.limits.EventsPerSec,
@@ -171,6 +189,27 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	snap := journal.Snapshot()
 	writeRunReport(e.stdout, res, time.Since(start))
 	writeStatus(e.stdout, snap)
+	origins := map[string]string{}
+	rejected := rejectedRows(plan.Problems)
+	for _, p := range res.Problems {
+		origins[p.Key] = p.Origin
+		if r, ok := readers.RowOf(p.Origin); ok && p.State == checkpoint.Rejected {
+			rejected[r] = "rejected by Assembly: " + p.Reason
+		}
+	}
+	if o.report != "" {
+		if err := writeReport(o.report, newRunReport(snap, origins)); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Report written to %s\n", o.report)
+	}
+	if o.rejects != "" {
+		n, err := o.source.writeRejects(o.rejects, rejected)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d rows not sent written to %s, each with its problem.\n", n, o.rejects)
+	}
 
 	resume := shellJoin(append([]string{e.prog}, e.args...))
 	switch {
@@ -189,8 +228,12 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	case runErr != nil:
 		return exitf(exitUsage, "%w; nothing was sent without being recorded. Resume, once fixed, with:\n  %s", runErr, resume)
 	}
-	if !allDone(snap) {
+	if !allDone(snap, work) {
 		return exitf(exitNotAll, "some items were not delivered (listed above); failed ones are retried by running the same command again")
+	}
+	if o.sample > 0 {
+		fmt.Fprintf(e.stdout, "\nPilot done. Look at these tickets in Assembly before sending the rest: nothing in the API documents a silent\n"+
+			"import, so check whether customers or agents were notified of the replies. Then run the same command without --sample.\n")
 	}
 	return nil
 }
@@ -201,9 +244,10 @@ func jobGroups(plan *planner.Plan) map[string]int {
 	return map[string]int{"ticket": tickets, "reply": replies}
 }
 
-func allDone(snap *checkpoint.Snapshot) bool {
-	for g := range snap.Header.Jobs {
-		if c := snap.Count(g); c.Done != c.Total {
+// allDone says every job of plan is delivered.
+func allDone(snap *checkpoint.Snapshot, plan *planner.Plan) bool {
+	for key := range plan.All() {
+		if snap.Job(key).State != checkpoint.Done {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,6 +74,49 @@ func (o *sourceOptions) open() (planner.Source, error) {
 		return nil, exitf(exitUsage, "%w", err)
 	}
 	return src, nil
+}
+
+// writeRejects writes the rows that have problems back in the source's own
+// shape, into dir, and returns how many.
+func (o *sourceOptions) writeRejects(dir string, problems map[readers.Row]string) (int, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, exitf(exitUsage, "--rejects: %w", err)
+	}
+	loc, _ := time.LoadLocation(o.timezone)
+	var m *readers.Mapping
+	if o.mapping != "" {
+		var err error
+		if m, err = readers.LoadMapping(o.mapping); err != nil {
+			return 0, err
+		}
+	}
+	if o.xlsxFile != "" {
+		return readers.WriteXLSXRejects(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
+			Location: loc, Mapping: m}, dir, problems)
+	}
+	return readers.WriteCSVRejects(readers.CSVOptions{Dir: o.csvDir}, dir, problems)
+}
+
+// rejectedRows gathers the error problems of a plan by row: the rows that
+// are not sent.
+func rejectedRows(problems []planner.Problem) map[readers.Row]string {
+	rows := map[readers.Row]string{}
+	for _, p := range problems {
+		if p.Severity != planner.SeverityError {
+			continue
+		}
+		if r, ok := readers.RowOf(p.Origin); ok {
+			msg := p.Message
+			if p.Field != "" {
+				msg = p.Field + ": " + msg
+			}
+			if prev, ok := rows[r]; ok {
+				msg = prev + "; " + msg
+			}
+			rows[r] = msg
+		}
+	}
+	return rows
 }
 
 // build reads the source and plans it.

@@ -15,7 +15,7 @@ import (
 )
 
 func statusCommand(e *env) *cobra.Command {
-	var path string
+	var path, reportPath string
 	cmd := &cobra.Command{
 		Use:   "status --checkpoint FILE",
 		Short: "Show where a migration stands, from its checkpoint",
@@ -27,6 +27,9 @@ the rest will take at the last run's limits.`,
 			if path == "" {
 				return exitf(exitUsage, "status needs --checkpoint FILE")
 			}
+			if err := checkReportPath(reportPath); err != nil {
+				return err
+			}
 			snap, err := checkpoint.Read(path)
 			if err != nil {
 				return exitf(exitUsage, "%w", err)
@@ -36,10 +39,17 @@ the rest will take at the last run's limits.`,
 				fmt.Fprintln(e.stdout, "  (it ends in a partial line, written as a run was killed; the next run cuts it off)")
 			}
 			writeStatus(e.stdout, snap)
+			if reportPath != "" {
+				if err := writeReport(reportPath, newRunReport(snap, nil)); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Report written to %s\n", reportPath)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&path, "checkpoint", "", "the checkpoint file of a run")
+	cmd.Flags().StringVar(&reportPath, "report", "", "also write the status to FILE.json, FILE.csv or FILE.html")
 	return cmd
 }
 

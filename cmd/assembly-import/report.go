@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
+)
+
+// report is what plan, run and status write with --report: a plan's
+// problems, or a migration's state from its checkpoint. The JSON shapes
+// are stable and documented in the README.
+type report struct {
+	Plan *planReportJSON
+	Run  *runReportJSON
+}
+
+// planReportJSON is the shape of plan --report FILE.json.
+type planReportJSON struct {
+	Summary  planSummaryJSON   `json:"summary"`
+	Problems []planner.Problem `json:"problems"`
+}
+
+type planSummaryJSON struct {
+	Source string `json:"source"`
+	planner.Stats
+	planner.Projection
+	Fingerprint string `json:"fingerprint"`
+}
+
+func newPlanReport(source string, plan *planner.Plan, l planner.Limits) report {
+	problems := plan.Problems
+	if problems == nil {
+		problems = []planner.Problem{}
+	}
+	return report{Plan: &planReportJSON{
+		Summary: planSummaryJSON{
+			Source:      source,
+			Stats:       plan.Stats,
+			Projection:  planner.Project(plan.Stats.TicketJobs, plan.Stats.ReplyJobs, l),
+			Fingerprint: plan.Fingerprint,
+		},
+		Problems: problems,
+	}}
+}
+
+// runReportJSON is the shape of run and status --report FILE.json.
+type runReportJSON struct {
+	Summary runSummaryJSON `json:"summary"`
+	// Items lists every job not simply delivered: rejected, failed,
+	// uncertain, and delivered after an uncertain send (possibly twice).
+	Items []runItem `json:"items"`
+}
+
+type runSummaryJSON struct {
+	Source               string            `json:"source"`
+	Fingerprint          string            `json:"fingerprint"`
+	Tickets              checkpoint.Counts `json:"tickets"`
+	Replies              checkpoint.Counts `json:"replies"`
+	ProjectedSecondsLeft float64           `json:"projected_seconds_left"`
+	planner.Limits
+}
+
+type runItem struct {
+	Key    string `json:"key"`
+	State  string `json:"state"` // rejected, failed, uncertain, resent
+	Reason string `json:"reason,omitempty"`
+	Origin string `json:"origin,omitempty"`
+}
+
+// newRunReport describes a checkpoint; origins names the items' places in
+// the source where a run knows them.
+func newRunReport(snap *checkpoint.Snapshot, origins map[string]string) report {
+	limits := planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin}
+	t, r := snap.Count("ticket"), snap.Count("reply")
+	rep := &runReportJSON{Summary: runSummaryJSON{
+		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Limits: limits,
+		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending, limits).TotalSeconds,
+	}, Items: []runItem{}}
+	for _, j := range snap.Jobs() {
+		state := ""
+		switch {
+		case j.State == checkpoint.Rejected, j.State == checkpoint.Failed:
+			state = string(j.State)
+		case j.State == checkpoint.Sending:
+			state = "uncertain"
+		case j.State == checkpoint.Done && j.Uncertain:
+			state = "resent"
+		default:
+			continue
+		}
+		rep.Items = append(rep.Items, runItem{Key: j.Key, State: state, Reason: j.Reason, Origin: origins[j.Key]})
+	}
+	slices.SortFunc(rep.Items, func(a, b runItem) int { return strings.Compare(a.Key, b.Key) })
+	return report{Run: rep}
+}
+
+// checkReportPath refuses a report file of a format not written.
+func checkReportPath(path string) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case "", ".json", ".csv", ".html":
+		if path != "" && filepath.Ext(path) == "" {
+			break
+		}
+		return nil
+	}
+	return exitf(exitUsage, "--report %s: write FILE.json, FILE.csv or FILE.html", path)
+}
+
+// writeReport writes r in the format path's extension names, to a file
+// only its owner can read.
+func writeReport(path string, r report) error {
+	var data []byte
+	var err error
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		var v any = r.Plan
+		if r.Run != nil {
+			v = r.Run
+		}
+		data, err = json.MarshalIndent(v, "", "  ")
+		data = append(data, '\n')
+	case ".csv":
+		data, err = r.csv()
+	case ".html":
+		data, err = r.html(time.Now())
+	default:
+		return exitf(exitUsage, "--report %s: write FILE.json, FILE.csv or FILE.html", path)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// csv writes one problem (plan) or item (run) per row, for spreadsheets.
+func (r report) csv() ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if r.Plan != nil {
+		w.Write([]string{"severity", "kind", "origin", "item", "field", "message"})
+		for _, p := range r.Plan.Problems {
+			w.Write([]string{string(p.Severity), p.Kind, p.Origin, p.Item, p.Field, p.Message})
+		}
+	} else {
+		w.Write([]string{"key", "state", "reason", "origin"})
+		for _, it := range r.Run.Items {
+			w.Write([]string{it.Key, it.State, it.Reason, it.Origin})
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+//go:embed templates/report.html
+var templates embed.FS
+
+var reportPage = template.Must(template.ParseFS(templates, "templates/report.html"))
+
+// htmlView is what the HTML page shows: everything is computed here, the
+// template only places it.
+type htmlView struct {
+	Title, Source, Fingerprint, Generated string
+	Cards                                 []card
+	Charts                                []chart
+	Columns                               []string
+	Rows                                  [][]string
+}
+
+type card struct{ Label, Value string }
+
+// chart is a horizontal bar chart drawn as inline SVG.
+type chart struct {
+	Title  string
+	Height int
+	Bars   []bar
+}
+
+type bar struct {
+	Label, Value string
+	Y, W         int // row position and bar length, in pixels
+	Fill         string
+}
+
+const (
+	chartWidth = 420 // pixels for the longest bar
+	barHeight  = 22
+)
+
+func newChart(title string, labels []string, values []float64, texts []string, fill string) chart {
+	c := chart{Title: title, Height: len(labels)*barHeight + 8}
+	top := slices.Max(append(values, 1))
+	for i, l := range labels {
+		c.Bars = append(c.Bars, bar{Label: l, Value: texts[i], Y: i * barHeight, W: max(1, int(values[i]/top*chartWidth)), Fill: fill})
+	}
+	return c
+}
+
+func (r report) html(now time.Time) ([]byte, error) {
+	v := htmlView{Generated: now.UTC().Format(time.RFC3339)}
+	if p := r.Plan; p != nil {
+		s := p.Summary
+		v.Title, v.Source, v.Fingerprint = "Migration plan", s.Source, s.Fingerprint
+		v.Cards = []card{
+			{"Tickets read", fmt.Sprint(s.Tickets)}, {"Replies read", fmt.Sprint(s.Replies)},
+			{"Tickets to send", fmt.Sprint(s.TicketJobs)}, {"Replies to send", fmt.Sprint(s.ReplyJobs)},
+			{"Internal notes skipped", fmt.Sprint(s.InternalSkipped)}, {"Attachments", fmt.Sprintf("%d (%s)", s.Attachments, bytesString(s.AttachmentBytes))},
+			{"People", fmt.Sprint(s.Users)}, {"Errors", fmt.Sprint(s.Errors)}, {"Warnings", fmt.Sprint(s.Warnings)},
+			{"Projected time", planner.Duration(s.TotalSeconds)},
+		}
+		var months []string
+		var tickets, replies []float64
+		var tTexts, rTexts []string
+		for _, m := range s.Months {
+			months = append(months, m.Month)
+			tickets, replies = append(tickets, float64(m.Tickets)), append(replies, float64(m.Replies))
+			tTexts, rTexts = append(tTexts, fmt.Sprint(m.Tickets)), append(rTexts, fmt.Sprint(m.Replies))
+		}
+		kinds := map[string]int{}
+		for _, pr := range p.Problems {
+			kinds[string(pr.Severity)+" "+pr.Kind]++
+		}
+		kindNames := slices.Sorted(func(yield func(string) bool) {
+			for k := range kinds {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		var kindValues []float64
+		var kindTexts []string
+		for _, k := range kindNames {
+			kindValues, kindTexts = append(kindValues, float64(kinds[k])), append(kindTexts, fmt.Sprint(kinds[k]))
+		}
+		v.Charts = []chart{
+			newChart(fmt.Sprintf("Projected timeline at %s: the lanes run side by side", s.Limits), []string{"events", "replies", "total"},
+				[]float64{s.EventsSeconds, s.RepliesSeconds, s.TotalSeconds},
+				[]string{planner.Duration(s.EventsSeconds), planner.Duration(s.RepliesSeconds), planner.Duration(s.TotalSeconds)}, "#4c78a8"),
+			newChart("Tickets per month", months, tickets, tTexts, "#4c78a8"),
+			newChart("Replies per month", months, replies, rTexts, "#72b7b2"),
+			newChart("Problems by kind", kindNames, kindValues, kindTexts, "#e45756"),
+		}
+		v.Columns = []string{"severity", "kind", "origin", "item", "field", "message"}
+		for _, pr := range p.Problems {
+			v.Rows = append(v.Rows, []string{string(pr.Severity), pr.Kind, pr.Origin, pr.Item, pr.Field, pr.Message})
+		}
+	} else {
+		s := r.Run.Summary
+		v.Title, v.Source, v.Fingerprint = "Migration status", s.Source, s.Fingerprint
+		for _, l := range []struct {
+			name string
+			c    checkpoint.Counts
+		}{{"Tickets", s.Tickets}, {"Replies", s.Replies}} {
+			v.Cards = append(v.Cards,
+				card{l.name + " delivered", fmt.Sprintf("%d of %d", l.c.Done, l.c.Total)},
+				card{l.name + " rejected", fmt.Sprint(l.c.Rejected)}, card{l.name + " failed", fmt.Sprint(l.c.Failed)},
+				card{l.name + " uncertain", fmt.Sprint(l.c.Uncertain)}, card{l.name + " pending", fmt.Sprint(l.c.Pending)})
+		}
+		v.Cards = append(v.Cards, card{"Time left", planner.Duration(s.ProjectedSecondsLeft)})
+		labels := []string{"tickets done", "tickets left", "replies done", "replies left"}
+		values := []float64{float64(s.Tickets.Done), float64(s.Tickets.Total - s.Tickets.Done), float64(s.Replies.Done), float64(s.Replies.Total - s.Replies.Done)}
+		texts := make([]string, len(values))
+		for i, x := range values {
+			texts[i] = fmt.Sprint(x)
+		}
+		v.Charts = []chart{newChart("Progress", labels, values, texts, "#4c78a8")}
+		v.Columns = []string{"key", "state", "reason", "origin"}
+		for _, it := range r.Run.Items {
+			v.Rows = append(v.Rows, []string{it.Key, it.State, it.Reason, it.Origin})
+		}
+	}
+	var buf bytes.Buffer
+	err := reportPage.Execute(&buf, v)
+	return buf.Bytes(), err
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/uploader/sandbox"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// dirtyExport copies testdata/dirty into a new folder and adds what git
+// cannot hold: a 32 MB + 1 byte file (sparse) and a link out of the folder.
+// It returns the folder holding it, for running the tool in.
+func dirtyExport(t *testing.T) string {
+	t.Helper()
+	work := t.TempDir()
+	if out, err := exec.Command("cp", "-r", "testdata/dirty", work).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	dir := filepath.Join(work, "dirty")
+	f, err := os.Create(filepath.Join(dir, "files", "big.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(planner.MaxReplyFileSize + 1)
+	f.Close()
+	os.WriteFile(filepath.Join(work, "secret.txt"), []byte("secret"), 0o600)
+	if err := os.Symlink(filepath.Join(work, "secret.txt"), filepath.Join(dir, "files", "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	return work
+}
+
+// golden compares got with testdata/<name>, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s", path, got)
+	}
+}
+
+// TestPlanGolden runs plan on the samples and the dirty fixture and
+// compares its terminal summary and its JSON and CSV reports with golden
+// files.
+func TestPlanGolden(t *testing.T) {
+	dirty := dirtyExport(t)
+	tests := []struct {
+		name, dir string
+		args      []string
+	}{
+		{"samples-csv", ".", []string{"--csv", "../../samples/csv"}},
+		{"samples-xlsx", ".", []string{"--xlsx", "../../samples/xlsx/helpdesk.xlsx"}},
+		{"dirty", dirty, []string{"--csv", "dirty"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			for _, ext := range []string{"json", "csv"} {
+				cmd := command(t, append(append([]string{"plan"}, tt.args...), "--report", filepath.Join(out, "report."+ext))...)
+				cmd.Dir = tt.dir
+				stdout, _ := cmd.Output()
+				if code := cmd.ProcessState.ExitCode(); code != exitInvalid {
+					t.Fatalf("exit %d, want %d", code, exitInvalid)
+				}
+				if ext == "json" {
+					golden(t, filepath.Join("plan", tt.name, "stdout"), []byte(strings.ReplaceAll(string(stdout), out, "OUT")))
+				}
+				data, err := os.ReadFile(filepath.Join(out, "report."+ext))
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden(t, filepath.Join("plan", tt.name, "report."+ext), data)
+			}
+		})
+	}
+}
+
+// TestEveryProblemKind plans the dirty fixture: every kind of problem the
+// planner knows must appear, each located on a row of the source.
+func TestEveryProblemKind(t *testing.T) {
+	dirty := dirtyExport(t)
+	report := filepath.Join(t.TempDir(), "r.json")
+	cmd := command(t, "plan", "--csv", "dirty", "--report", report)
+	cmd.Dir = dirty
+	cmd.Run()
+	var rep struct{ Problems []planner.Problem }
+	data, _ := os.ReadFile(report)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range rep.Problems {
+		seen[p.Kind] = true
+		if _, ok := readers.RowOf(p.Origin); !ok || p.Item == "" || p.Message == "" {
+			t.Errorf("problem not located: %+v", p)
+		}
+	}
+	for _, kind := range planner.ProblemKinds {
+		if !seen[kind] {
+			t.Errorf("the dirty fixture shows no %s problem", kind)
+		}
+	}
+}
+
+// TestHTMLReportInChromium opens the plan's HTML report in headless
+// Chromium: it must run its script without error and show the totals.
+func TestHTMLReportInChromium(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed: make test installs it (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed; make test installs it")
+	}
+	dirty := dirtyExport(t)
+	page := filepath.Join(t.TempDir(), "report.html")
+	cmd := command(t, "plan", "--csv", "dirty", "--report", page)
+	cmd.Dir = dirty
+	cmd.Run()
+	var stderr strings.Builder
+	browser := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+t.TempDir(),
+		"--enable-logging=stderr", "--v=0", "--dump-dom", "file://"+page)
+	browser.Stderr = &stderr
+	dom, err := browser.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{`data-ready="1"`, "Migration plan", "Tickets read", ">10<", "Replies read", ">17<", "Problems by kind", "orphan-reply"} {
+		if !strings.Contains(string(dom), want) {
+			t.Errorf("the page as Chromium shows it lacks %q", want)
+		}
+	}
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "CONSOLE") || strings.Contains(line, "Uncaught") {
+			t.Errorf("console: %s", line)
+		}
+	}
+}
+
+// TestPilotThenFull sends a pilot of three tickets, then the rest: every
+// ticket once, and the full run skips what the pilot sent.
+func TestPilotThenFull(t *testing.T) {
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
+	dir := writeExport(t, 10, 2)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000"}
+	r := runTool(t, append(args, "--sample", "3", "--sample-seed", "7")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "Pilot done") {
+		t.Fatalf("pilot: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if st := sb.Stats(); st.Events.Accepted != 3 || st.Replies.Accepted != 6 {
+		t.Errorf("the pilot sent %d tickets and %d replies, want 3 and 6", st.Events.Accepted, st.Replies.Accepted)
+	}
+	again := runTool(t, append(args, "--sample", "3", "--sample-seed", "7")...)
+	if !strings.Contains(again.stdout, "delivered now 0, settled before 3") {
+		t.Errorf("the same pilot again did not pick the same tickets:\n%s", again.stdout)
+	}
+	if r := runTool(t, args...); r.code != 0 || !strings.Contains(r.stdout, "delivered now 7, settled before 3") {
+		t.Errorf("full run: exit %d\n%s", r.code, r.stdout)
+	}
+	if st := sb.Stats(); st.Events.Accepted != 10 || st.DuplicateTickets != 0 || st.Replies.Accepted != 20 {
+		t.Errorf("after the full run: %+v", st)
+	}
+}
+
+// TestRunReportAndRejects rejects one reply at the server: run --report
+// lists it, status --report writes the same from the checkpoint, and
+// --rejects writes its row back with the server's message.
+func TestRunReportAndRejects(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000, Hook: func(r sandbox.Request) *sandbox.Fault {
+		if r.Lane == sandbox.Replies && r.TicketSSID == "2" {
+			return &sandbox.Fault{Status: 400, Message: "content is required"}
+		}
+		return nil
+	}})
+	dir := writeExport(t, 3, 1)
+	tmp := t.TempDir()
+	cp := filepath.Join(tmp, "cp.jsonl")
+	r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000",
+		"--report", filepath.Join(tmp, "run.json"), "--rejects", filepath.Join(tmp, "rejects"))
+	if r.code != exitNotAll {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var rep runReportJSON
+	data, _ := os.ReadFile(filepath.Join(tmp, "run.json"))
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := runItem{Key: "reply/2-1", State: "rejected", Reason: "HTTP 400: content is required", Origin: "replies.csv:3"}
+	if rep.Summary.Replies.Rejected != 1 || rep.Summary.Tickets.Done != 3 || !slices.Contains(rep.Items, want) {
+		t.Errorf("run report = %+v, want it to list %+v", rep, want)
+	}
+	rows, _ := os.ReadFile(filepath.Join(tmp, "rejects", "replies.csv"))
+	if !strings.Contains(string(rows), "2-1,2,2024-03-01 01:02:00,agent@example.com,Reply 1,rejected by Assembly: HTTP 400: content is required") {
+		t.Errorf("rejects/replies.csv:\n%s", rows)
+	}
+	for _, ext := range []string{"json", "csv", "html"} {
+		out := filepath.Join(tmp, "status."+ext)
+		if r := runTool(t, "status", "--checkpoint", cp, "--report", out); r.code != 0 {
+			t.Fatalf("status --report %s: exit %d\n%s", ext, r.code, r.stderr)
+		}
+		data, _ := os.ReadFile(out)
+		if !strings.Contains(string(data), "reply/2-1") {
+			t.Errorf("status report .%s does not list reply/2-1:\n%s", ext, data)
+		}
+	}
+	snap, _ := checkpoint.Read(cp)
+	if got := newRunReport(snap, nil).Run.Items; len(got) != 1 {
+		t.Errorf("items from the checkpoint alone: %+v", got)
+	}
+}
