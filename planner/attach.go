@@ -14,41 +14,129 @@ import (
 	"github.com/assembly-import/assembly-import/readers"
 )
 
-// MaxReplyFileSize is the largest file Assembly takes on a reply (32 MB);
-// above it the API answers 413.
-const MaxReplyFileSize = 32 << 20
+// Limits of the API on files.
+const (
+	// MaxReplyFileSize is the largest file Assembly takes on a reply (32 MB);
+	// above it the API answers 413.
+	MaxReplyFileSize = 32 << 20
+	// MaxEventImageSize is the largest image a ticket's event takes (4 MB).
+	MaxEventImageSize = 4 << 20
+)
 
-// imageExts are the files Assembly can fetch by URL (files_image_url).
-var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true}
+// Oversize says what to do with a file over 32 MB.
+type Oversize string
 
-// attachment resolves one attachment of a reply into p, or reports why it cannot.
-func (b *builder) attachment(origin, item string, a readers.Attachment, p *Reply, links *[]string) {
-	if a.URL != "" {
-		u, err := url.Parse(a.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%q is not a valid http(s) URL", a.Ref)
-			return
+// A file over the limit fails its item (the default), or is left out of it
+// with a warning, the message naming it.
+const (
+	OversizeFail Oversize = "fail"
+	OversizeSkip Oversize = "skip"
+)
+
+// imageExts are the files Assembly can fetch by URL on a reply
+// (files_image_url); eventImageExts are those a ticket's event takes.
+var (
+	imageExts      = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true}
+	eventImageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true}
+)
+
+// errTooBig is a file over MaxReplyFileSize.
+var errTooBig = errors.New("over Assembly's 32 MB limit")
+
+// placed is where a message's attachments go.
+type placed struct {
+	files     []File   // uploaded with the message
+	imageURLs []string // fetched by Assembly
+	downloads []string // fetched by us at send time (--download-urls)
+	notes     []string // lines added to the text: links, files left out
+}
+
+func (p *placed) empty() bool { return len(p.files)+len(p.imageURLs)+len(p.downloads) == 0 }
+
+// text appends the notes to body.
+func (p *placed) text(body string) string {
+	if len(p.notes) == 0 {
+		return body
+	}
+	return strings.TrimRight(body, "\n") + "\n\nAttachments:\n" + strings.Join(p.notes, "\n")
+}
+
+// attachments resolves a message's attachments, or reports why they cannot go.
+func (b *builder) attachments(origin, item string, as []readers.Attachment) placed {
+	var p placed
+	for _, a := range as {
+		if a.URL != "" {
+			b.attachURL(origin, item, a, &p)
+			continue
 		}
-		if imageExts[strings.ToLower(path.Ext(u.Path))] {
-			p.ImageURLs = append(p.ImageURLs, a.URL)
-			return
+		f, err := resolveFile(a)
+		switch {
+		case errors.Is(err, errTooBig) && b.opts.Oversize == OversizeSkip:
+			b.problems.add(SeverityWarning, ProblemAttachment, origin, item, "attachments",
+				"%s; it is left out and the message names it (--oversize skip)", err)
+			p.notes = append(p.notes, fmt.Sprintf("%s (not migrated: over 32 MB)", a.Name))
+		case err != nil:
+			b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%s", err)
+		default:
+			p.files = append(p.files, f)
 		}
+	}
+	return p
+}
+
+func (b *builder) attachURL(origin, item string, a readers.Attachment, p *placed) {
+	u, err := url.Parse(a.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%q is not a valid http(s) URL", a.Ref)
+		return
+	}
+	switch {
+	case imageExts[strings.ToLower(path.Ext(u.Path))]:
+		p.imageURLs = append(p.imageURLs, a.URL)
+	case b.opts.DownloadURLs:
+		p.downloads = append(p.downloads, a.URL)
+	default:
 		b.problems.add(SeverityWarning, ProblemAttachmentLink, origin, item, "attachments",
-			"%s is not an image, which is all Assembly fetches by URL; the link is added to the message text instead", a.URL)
-		*links = append(*links, a.URL)
-		return
+			"%s is not an image, which is all Assembly fetches by URL; the link is added to the message text instead "+
+				"(--download-urls uploads it as a file)", a.URL)
+		p.notes = append(p.notes, a.URL)
 	}
-	f, err := resolveFile(a)
+}
+
+// splitForEvent takes from a first message's attachments what its ticket's
+// event can carry (JPG/PNG up to 4 MB, files or URLs); the rest goes on a
+// follow-up message in the reply lane.
+func splitForEvent(p placed) (event, followUp placed) {
+	event.notes = p.notes
+	for _, f := range p.files {
+		if eventImageExts[strings.ToLower(filepath.Ext(f.Name))] && f.Size <= MaxEventImageSize {
+			event.files = append(event.files, f)
+		} else {
+			followUp.files = append(followUp.files, f)
+		}
+	}
+	for _, u := range p.imageURLs {
+		if eventImageExts[strings.ToLower(path.Ext(urlPath(u)))] {
+			event.imageURLs = append(event.imageURLs, u)
+		} else {
+			followUp.imageURLs = append(followUp.imageURLs, u)
+		}
+	}
+	followUp.downloads = p.downloads
+	return event, followUp
+}
+
+func urlPath(raw string) string {
+	u, err := url.Parse(raw)
 	if err != nil {
-		b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%s", err)
-		return
+		return raw
 	}
-	p.Files = append(p.Files, f)
+	return u.Path
 }
 
 // resolveFile finds a local attachment under its root and checks it can be
-// sent: it exists, is a regular file within the size limit, and neither its
-// path nor a symbolic link leads outside the root.
+// sent: it exists, is a regular file within the size limit (errTooBig
+// otherwise), and neither its path nor a symbolic link leads outside the root.
 func resolveFile(a readers.Attachment) (File, error) {
 	rel := filepath.FromSlash(strings.ReplaceAll(a.Path, `\`, "/"))
 	if filepath.IsAbs(rel) || strings.HasPrefix(a.Path, "/") || strings.HasPrefix(a.Path, `\`) {
@@ -82,7 +170,7 @@ func resolveFile(a readers.Attachment) (File, error) {
 		return File{}, fmt.Errorf("%q is not a regular file", a.Ref)
 	}
 	if st.Size() > MaxReplyFileSize {
-		return File{}, fmt.Errorf("%q is %.1f MB; Assembly takes at most 32 MB per file", a.Ref, float64(st.Size())/(1<<20))
+		return File{}, fmt.Errorf("%q is %.1f MB: %w", a.Ref, float64(st.Size())/(1<<20), errTooBig)
 	}
 	ct := mime.TypeByExtension(strings.ToLower(filepath.Ext(real)))
 	if ct == "" {

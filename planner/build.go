@@ -23,6 +23,7 @@ type ticketMeta struct {
 	created     time.Time
 	ok          bool
 	job         Job
+	followUp    *Job // a reply-lane message with the first message's other attachments
 }
 
 type replyMeta struct {
@@ -95,7 +96,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		b.stats.Months = append(b.stats.Months, *m)
 	}
 	slices.SortFunc(b.stats.Months, func(x, y Month) int { return cmp.Compare(x.Month, y.Month) })
-	b.stats.Invalid = b.stats.Tickets - b.stats.TicketJobs + b.stats.Replies - b.stats.InternalSkipped - b.stats.ReplyJobs
+	b.stats.Invalid = b.stats.Tickets - b.stats.TicketJobs + b.stats.Replies - b.stats.InternalSkipped - (b.stats.ReplyJobs - b.stats.FollowUps)
 	b.stats.Errors, b.stats.Warnings = b.problems.errors, b.problems.warnings
 	plan.Stats = b.stats
 	plan.Problems = b.problems.list
@@ -164,26 +165,66 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	if strings.TrimSpace(t.Body) == "" {
 		b.problems.add(SeverityError, ProblemEmptyBody, t.Origin, item, "body", "the first message is empty; Assembly requires one")
 	}
+	event, followUp := splitForEvent(b.attachments(t.Origin, item, t.Attachments))
 	m.ok = b.problems.errors == errs
-	if m.ok {
-		ev := Event{
+	if !m.ok {
+		b.tickets = append(b.tickets, m)
+		return nil
+	}
+	ev := Event{
+		Origin:     t.Origin,
+		SSID:       b.opts.IDPrefix + t.Key,
+		Title:      t.Title,
+		Body:       event.text(t.Body),
+		Created:    t.Created,
+		Requester:  t.Requester,
+		Company:    t.Company,
+		Properties: properties(t),
+		Files:      event.files,
+		ImageURLs:  event.imageURLs,
+	}
+	b.count(event)
+	var err error
+	m.job = Job{Kind: KindTicket, Key: "ticket/" + t.Key}
+	if m.job.at, m.job.n, m.job.Hash, err = b.spill.put(ev); err != nil {
+		return err
+	}
+	if !followUp.empty() {
+		// What the event cannot carry goes on the ticket's first reply-lane
+		// message, from the requester, at the ticket's time.
+		rep := Reply{
 			Origin:     t.Origin,
-			SSID:       b.opts.IDPrefix + t.Key,
-			Title:      t.Title,
-			Body:       t.Body,
+			SSID:       b.opts.IDPrefix + t.Key + "-attachments",
+			TicketSSID: ev.SSID,
+			Body:       "Attachments of the first message: " + followUp.names(),
 			Created:    t.Created,
-			Requester:  t.Requester,
-			Company:    t.Company,
-			Properties: properties(t),
+			Author:     t.Requester,
+			Files:      followUp.files,
+			ImageURLs:  followUp.imageURLs,
+			Downloads:  followUp.downloads,
 		}
-		var err error
-		m.job = Job{Kind: KindTicket, Key: "ticket/" + t.Key}
-		if m.job.at, m.job.n, m.job.Hash, err = b.spill.put(ev); err != nil {
+		b.count(followUp)
+		j := Job{Kind: KindReply, Key: FollowUpGroup + "/" + t.Key}
+		if j.at, j.n, j.Hash, err = b.spill.put(rep); err != nil {
 			return err
 		}
+		m.followUp = &j
+		b.stats.FollowUps++
 	}
 	b.tickets = append(b.tickets, m)
 	return nil
+}
+
+// FollowUpGroup is the key group of the messages that carry a first
+// message's attachments the event cannot ("attachments/<ticket id>").
+const FollowUpGroup = "attachments"
+
+// count adds a message's attachments to the stats.
+func (b *builder) count(p placed) {
+	b.stats.Attachments += len(p.files) + len(p.imageURLs) + len(p.downloads)
+	for _, f := range p.files {
+		b.stats.AttachmentBytes += f.Size
+	}
 }
 
 // month returns the counter of t's month; records without a time count
@@ -265,20 +306,16 @@ func (b *builder) reply(r *readers.Reply) error {
 		Created:    r.Created,
 		Author:     r.Author,
 	}
-	var links []string
-	for _, a := range r.Attachments {
-		b.attachment(r.Origin, item, a, &payload, &links)
-	}
-	if len(links) > 0 {
-		payload.Body = strings.TrimRight(payload.Body, "\n") + "\n\nAttachments:\n" + strings.Join(links, "\n")
-	}
+	att := b.attachments(r.Origin, item, r.Attachments)
+	payload.Files, payload.ImageURLs, payload.Downloads = att.files, att.imageURLs, att.downloads
+	payload.Body = att.text(payload.Body)
 	if strings.TrimSpace(payload.Body) == "" {
-		if len(payload.Files)+len(payload.ImageURLs) == 0 {
+		if att.empty() {
 			b.problems.add(SeverityError, ProblemEmptyBody, r.Origin, item, "body", "the message is empty; Assembly requires text")
 		} else {
 			b.problems.add(SeverityWarning, ProblemEmptyBody, r.Origin, item, "body",
 				"the message has attachments but no text; it is sent with the file names as its text")
-			payload.Body = "Attachments: " + attachmentNames(payload)
+			payload.Body = "Attachments: " + att.names()
 		}
 	}
 	if r.Internal {
@@ -287,10 +324,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	}
 	m.ok = b.problems.errors == errs
 	if m.ok {
-		b.stats.Attachments += len(payload.Files) + len(payload.ImageURLs)
-		for _, f := range payload.Files {
-			b.stats.AttachmentBytes += f.Size
-		}
+		b.count(att)
 		var err error
 		m.job = Job{Kind: KindReply, Key: "reply/" + r.Key}
 		if m.job.at, m.job.n, m.job.Hash, err = b.spill.put(payload); err != nil {
@@ -301,12 +335,14 @@ func (b *builder) reply(r *readers.Reply) error {
 	return nil
 }
 
-func attachmentNames(p Reply) string {
+// names lists the attachments for a message's text.
+func (p placed) names() string {
 	var names []string
-	for _, f := range p.Files {
+	for _, f := range p.files {
 		names = append(names, f.Name)
 	}
-	names = append(names, p.ImageURLs...)
+	names = append(names, p.imageURLs...)
+	names = append(names, p.downloads...)
 	return strings.Join(names, ", ")
 }
 
@@ -367,11 +403,13 @@ func (b *builder) link() []Ticket {
 		return cmp.Or(x.created.Compare(y.created), cmp.Compare(x.key, y.key))
 	}
 	var tickets []ordered
+	var followUps []*Job
 	index := make(map[string]int) // ticket key -> index in tickets
 	for _, t := range b.tickets {
 		if t.ok {
 			index[t.key] = len(tickets)
 			tickets = append(tickets, ordered{t.created, t.key, t.job})
+			followUps = append(followUps, t.followUp)
 		}
 	}
 	replies := make([][]ordered, len(tickets))
@@ -403,11 +441,14 @@ func (b *builder) link() []Ticket {
 	for i, t := range tickets {
 		rs := replies[i]
 		slices.SortFunc(rs, byCreation)
-		out[i] = Ticket{Job: t.job, Replies: make([]Job, len(rs))}
-		for j, r := range rs {
-			out[i].Replies[j] = r.job
+		out[i] = Ticket{Job: t.job, Replies: make([]Job, 0, len(rs)+1)}
+		if f := followUps[i]; f != nil {
+			out[i].Replies = append(out[i].Replies, *f) // right after the ticket
 		}
-		b.stats.ReplyJobs += len(rs)
+		for _, r := range rs {
+			out[i].Replies = append(out[i].Replies, r.job)
+		}
+		b.stats.ReplyJobs += len(out[i].Replies)
 	}
 	b.stats.TicketJobs = len(out)
 	order := make([]int, len(tickets))

@@ -244,7 +244,7 @@ func TestValidation(t *testing.T) {
 		{"missing file", []readers.Record{base, with(reply("R", "T", day(2)), attach("gone.png"))},
 			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", `"gone.png" does not exist`},
 		{"file over 32 MB", []readers.Record{base, with(reply("R", "T", day(2)), attach("over.bin"))},
-			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "at most 32 MB"},
+			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "over Assembly's 32 MB limit"},
 		{"path with ..", []readers.Record{base, with(reply("R", "T", day(2)), attach("../secret.txt"))},
 			planner.SeverityError, planner.ProblemAttachment, "replies.csv:R", "attachments", "leads outside"},
 		{"absolute path", []readers.Record{base, with(reply("R", "T", day(2)), attach(filepath.Join(outside, "secret.txt")))},

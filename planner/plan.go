@@ -91,6 +91,7 @@ type Stats struct {
 	ReplyJobs        int   `json:"reply_jobs"`        // replies to send
 	InternalSkipped  int   `json:"internal_skipped"`  // internal notes left out
 	InternalIncluded int   `json:"internal_included"` // internal notes sent as replies
+	FollowUps        int   `json:"follow_ups"`        // reply-lane messages carrying first-message attachments
 	Attachments      int   `json:"attachments"`       // attachments to send
 	AttachmentBytes  int64 `json:"attachment_bytes"`  // their size, where known
 	Users            int   `json:"users"`             // distinct requesters and authors
@@ -129,6 +130,11 @@ type Options struct {
 	SpillDir string
 	// Users gives people their Assembly user ids; nil leaves them unknown.
 	Users *readers.UserMap
+	// Oversize says what to do with a file over 32 MB [OversizeFail].
+	Oversize Oversize
+	// DownloadURLs fetches attachment links that are not images at send
+	// time and uploads them as files, instead of adding the links to the text.
+	DownloadURLs bool
 }
 
 // Event is the payload of a ticket job: POST /interactions.
@@ -141,6 +147,10 @@ type Event struct {
 	Requester  readers.User      `json:"requester"`
 	Company    string            `json:"company,omitempty"`
 	Properties map[string]string `json:"properties,omitempty"`
+	// Files and ImageURLs are the first message's images (JPG/PNG up to
+	// 4 MB); its other attachments go on a follow-up message.
+	Files     []File   `json:"files,omitempty"`
+	ImageURLs []string `json:"image_urls,omitempty"`
 }
 
 // Reply is the payload of a reply job: POST /interactions/reply.
@@ -153,6 +163,8 @@ type Reply struct {
 	Author     readers.User `json:"author"`
 	Files      []File       `json:"files,omitempty"`
 	ImageURLs  []string     `json:"image_urls,omitempty"`
+	// Downloads are links fetched at send time and uploaded as files.
+	Downloads []string `json:"downloads,omitempty"`
 }
 
 // File is a resolved local attachment.
@@ -258,21 +270,27 @@ func contentHash(v any) uint64 {
 	// between runs: they change who is shown, not what is migrated.
 	case Event:
 		p.Origin, p.Requester.AssemblyID = "", ""
+		p.Files = hashable(p.Files)
 		v = p
 	case Reply:
 		p.Origin, p.Author.AssemblyID = "", ""
-		files := make([]File, len(p.Files))
-		for i, f := range p.Files {
-			f.Path = ""
-			files[i] = f
-		}
-		p.Files = files
+		p.Files = hashable(p.Files)
 		v = p
 	}
 	b, _ := json.Marshal(v) // marshalled once already by put
 	h := fnv.New64a()
 	h.Write(b)
 	return h.Sum64()
+}
+
+// hashable copies files without what depends on where the source lies.
+func hashable(files []File) []File {
+	out := make([]File, len(files))
+	for i, f := range files {
+		f.Path = ""
+		out[i] = f
+	}
+	return out
 }
 
 // fingerprint binds a checkpoint to a plan: the jobs, in order, and their content.

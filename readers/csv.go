@@ -35,6 +35,7 @@ type ticketRow struct {
 	Status         string `csv:"status"`
 	Tags           string `csv:"tags"`
 	Body           string `csv:"body"`
+	Attachments    string `csv:"attachments"`
 }
 
 func (r *ticketRow) get(field string) string {
@@ -59,6 +60,8 @@ func (r *ticketRow) get(field string) string {
 		return r.Tags
 	case "body":
 		return r.Body
+	case "attachments":
+		return r.Attachments
 	}
 	return ""
 }

@@ -16,7 +16,7 @@ import (
 // The canonical fields of each file, in the order the README lists them.
 var (
 	TicketFields = []string{"ticket_id", "title", "created_at", "requester_email", "requester_name", "requester_id",
-		"company_id", "status", "tags", "body"}
+		"company_id", "status", "tags", "body", "attachments"}
 	ReplyFields = []string{"reply_id", "ticket_id", "created_at", "author_email", "author_name", "author_id",
 		"internal", "body", "attachments"}
 )
@@ -253,10 +253,11 @@ func (c *converter) ticket(r row) *Ticket {
 			Name:     strings.TrimSpace(r.get("requester_name")),
 			SourceID: strings.TrimSpace(r.get("requester_id")),
 		},
-		Company: strings.TrimSpace(r.get("company_id")),
-		Status:  strings.TrimSpace(r.get("status")),
-		Tags:    SplitTags(r.get("tags")),
-		Body:    r.get("body"),
+		Company:     strings.TrimSpace(r.get("company_id")),
+		Status:      strings.TrimSpace(r.get("status")),
+		Tags:        SplitTags(r.get("tags")),
+		Body:        r.get("body"),
+		Attachments: SplitAttachments(r.get("attachments"), c.separator, c.root),
 	}
 	t.Created, t.Problems = c.time(r.get("created_at"), "created_at", t.Problems)
 	for col, v := range r.extra {

@@ -52,8 +52,10 @@ type Ticket struct {
 	Tags      []string
 	Body      string
 	// Extra holds the source's other columns, kept as additional properties.
-	Extra    map[string]string
-	Problems []FieldProblem
+	Extra map[string]string
+	// Attachments are the first message's files.
+	Attachments []Attachment
+	Problems    []FieldProblem
 }
 
 // Reply is one message added to a ticket after its first.

@@ -87,6 +87,12 @@ func (c *Client) CreateTicket(ctx context.Context, ev planner.Event) (string, er
 	if len(ev.Properties) > 0 {
 		body.json("additional_properties", ev.Properties)
 	}
+	if len(ev.ImageURLs) > 0 {
+		body.field("files_image_url", strings.Join(ev.ImageURLs, ","))
+	}
+	for _, f := range ev.Files {
+		body.file("files", f)
+	}
 	var out struct {
 		Number string `json:"created_ticket_number"`
 	}

@@ -67,6 +67,9 @@ type runSummaryJSON struct {
 	Fingerprint          string            `json:"fingerprint"`
 	Tickets              checkpoint.Counts `json:"tickets"`
 	Replies              checkpoint.Counts `json:"replies"`
+	// Attachments counts the follow-up messages carrying first-message
+	// attachments the events cannot.
+	Attachments checkpoint.Counts `json:"attachments"`
 	ProjectedSecondsLeft float64           `json:"projected_seconds_left"`
 	planner.Limits
 }
@@ -82,10 +85,10 @@ type runItem struct {
 // the source where a run knows them.
 func newRunReport(snap *checkpoint.Snapshot, origins map[string]string) report {
 	limits := planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin}
-	t, r := snap.Count("ticket"), snap.Count("reply")
+	t, r, f := snap.Count("ticket"), snap.Count("reply"), snap.Count(planner.FollowUpGroup)
 	rep := &runReportJSON{Summary: runSummaryJSON{
-		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Limits: limits,
-		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending, limits).TotalSeconds,
+		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Attachments: f, Limits: limits,
+		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending+f.Pending, limits).TotalSeconds,
 	}, Items: []runItem{}}
 	for _, j := range snap.Jobs() {
 		state := ""

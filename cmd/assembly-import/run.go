@@ -241,7 +241,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 // jobGroups counts the plan's jobs under the checkpoint's group names.
 func jobGroups(plan *planner.Plan) map[string]int {
 	tickets, replies := plan.Jobs()
-	return map[string]int{"ticket": tickets, "reply": replies}
+	return map[string]int{"ticket": tickets, "reply": replies - plan.Stats.FollowUps, planner.FollowUpGroup: plan.Stats.FollowUps}
 }
 
 // allDone says every job of plan is delivered.

@@ -54,7 +54,9 @@ the rest will take at the last run's limits.`,
 }
 
 // groupLanes names the checkpoint's job groups as the lanes they go through.
-var groupLanes = []struct{ group, lane string }{{"ticket", "tickets (events)"}, {"reply", "replies"}}
+var groupLanes = []struct{ group, lane string }{
+	{"ticket", "tickets (events)"}, {"reply", "replies"}, {planner.FollowUpGroup, "attachments"},
+}
 
 // listMax is how many items of one kind a status lists by key.
 const listMax = 20
@@ -65,6 +67,9 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 	pending := map[string]int{}
 	for _, gl := range groupLanes {
 		c := snap.Count(gl.group)
+		if c.Total == 0 && gl.group == planner.FollowUpGroup {
+			continue // no first message with attachments for the reply lane
+		}
 		pending[gl.group] = c.Pending - c.Failed - c.Uncertain
 		fmt.Fprintf(w, "  %-17s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
 			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, pending[gl.group])
@@ -101,8 +106,8 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		left += c.Pending
 	}
 	if left > 0 && snap.Run.EventsPerSec > 0 {
-		t, r := snap.Count("ticket"), snap.Count("reply")
-		p := planner.Project(t.Pending, r.Pending, planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin})
+		t, r, f := snap.Count("ticket"), snap.Count("reply"), snap.Count(planner.FollowUpGroup)
+		p := planner.Project(t.Pending, r.Pending+f.Pending, planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin})
 		fmt.Fprintf(w, "  Time left: about %s at %d events/s and %d replies/min\n",
 			planner.Duration(p.TotalSeconds), snap.Run.EventsPerSec, snap.Run.RepliesPerMin)
 	}

@@ -110,6 +110,8 @@ type Ticket struct {
 	Company    string         `json:"company,omitempty"`
 	Created    string         `json:"original_timestamp,omitempty"`
 	Properties map[string]any `json:"additional_properties,omitempty"`
+	Files      []File         `json:"files,omitempty"`
+	ImageURLs  []string       `json:"files_image_url,omitempty"`
 	Replies    []Reply        `json:"replies"`
 }
 
@@ -441,6 +443,14 @@ func (s *Server) createTicket(r *http.Request) (int, any, error) {
 		if fh.Size > MaxEventFile {
 			return 0, nil, fail(400, "file %s is too large: images may be at most 4 MB", fh.Filename)
 		}
+		sum, err := digest(fh)
+		if err != nil {
+			return 0, nil, fail(400, "file %s could not be opened", fh.Filename)
+		}
+		t.Files = append(t.Files, File{Name: fh.Filename, Size: fh.Size, SHA256: sum})
+	}
+	if urls := first(f["files_image_url"]); urls != "" {
+		t.ImageURLs = strings.Split(urls, ",")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
