@@ -328,3 +328,53 @@ func TestProject(t *testing.T) {
 		t.Errorf("Duration(%v) = %q, want 4d 15h", p.TotalSeconds, got)
 	}
 }
+
+// TestFirstMessageAttachments: the event carries JPG/PNG files and links up
+// to 4 MB; everything else goes on a follow-up message, first in the
+// ticket's reply lane, from the requester.
+func TestFirstMessageAttachments(t *testing.T) {
+	root := t.TempDir()
+	for name, size := range map[string]int64{"small.png": 100, "photo.JPG": 200, "huge.png": planner.MaxEventImageSize + 1, "doc.pdf": 300} {
+		f, _ := os.Create(filepath.Join(root, name))
+		f.Truncate(size)
+		f.Close()
+	}
+	tk := ticket("T", day(1))
+	tk.Ticket.Attachments = readers.SplitAttachments("small.png;photo.JPG;huge.png;doc.pdf;https://x.example/a.png;https://x.example/b.gif", ";", root)
+	plan := build(t, planner.Options{}, tk, reply("R", "T", day(2)))
+	if len(plan.Problems) != 0 {
+		t.Fatalf("problems: %v", plan.Problems)
+	}
+	ev, _ := plan.Event(plan.Tickets[0].Job)
+	if len(ev.Files) != 2 || ev.Files[0].Name != "small.png" || ev.Files[1].Name != "photo.JPG" || len(ev.ImageURLs) != 1 {
+		t.Errorf("event files %+v, urls %v; want the two small images and a.png", ev.Files, ev.ImageURLs)
+	}
+	if got := order(plan); got != "ticket/T attachments/T reply/R" {
+		t.Errorf("order = %s, want the follow-up right after the ticket", got)
+	}
+	f, _ := plan.Reply(plan.Tickets[0].Replies[0])
+	if len(f.Files) != 2 || f.Files[0].Name != "huge.png" || f.Files[1].Name != "doc.pdf" || len(f.ImageURLs) != 1 ||
+		f.Author != anna || f.TicketSSID != "T" || !strings.Contains(f.Body, "huge.png, doc.pdf") {
+		t.Errorf("follow-up = %+v", f)
+	}
+	if plan.Stats.FollowUps != 1 || plan.Stats.Attachments != 6 || plan.Stats.ReplyJobs != 2 || plan.Stats.Invalid != 0 {
+		t.Errorf("stats = %+v", plan.Stats)
+	}
+}
+
+func TestOversizeAndDownloads(t *testing.T) {
+	root := t.TempDir()
+	f, _ := os.Create(filepath.Join(root, "big.bin"))
+	f.Truncate(planner.MaxReplyFileSize + 1)
+	f.Close()
+	r := reply("R", "T", day(2))
+	r.Reply.Attachments = readers.SplitAttachments("big.bin;https://old.example/files/report.xlsx", ";", root)
+	plan := build(t, planner.Options{Oversize: planner.OversizeSkip, DownloadURLs: true}, ticket("T", day(1)), r)
+	if len(plan.Problems) != 1 || plan.Problems[0].Severity != planner.SeverityWarning || !strings.Contains(plan.Problems[0].Message, "--oversize skip") {
+		t.Fatalf("problems = %v, want one warning for the skipped file", plan.Problems)
+	}
+	got, _ := plan.Reply(plan.Tickets[0].Replies[0])
+	if len(got.Files) != 0 || len(got.Downloads) != 1 || !strings.Contains(got.Body, "big.bin (not migrated: over 32 MB)") {
+		t.Errorf("reply = %+v", got)
+	}
+}

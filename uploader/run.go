@@ -61,8 +61,11 @@ type Options struct {
 	// MaxErrors stops the run once this many items were rejected or failed
 	// in it [0: never].
 	MaxErrors int
-	Progress  *Progress
-	Logger    *slog.Logger
+	// Downloader fetches the links the plan marked for download; nil keeps
+	// them as links in the text.
+	Downloader *Downloader
+	Progress   *Progress
+	Logger     *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -100,11 +103,22 @@ func (o *Options) defaults() {
 // Result is what one run did.
 type Result struct {
 	Events, Replies LaneResult
+	// Attachments counts the files and image links delivered in this run.
+	Attachments AttachmentResult
 	// Problems lists the jobs rejected or failed in this run.
 	Problems []JobProblem
 	// Stopped is set when the run ended before its work did (cancelled,
 	// 401, a failing checkpoint).
 	Stopped bool
+}
+
+// AttachmentResult counts one run's attachments.
+type AttachmentResult struct {
+	Delivered int   // files and image links on delivered messages
+	Bytes     int64 // the files' size
+	// Skipped lists attachments left out of delivered messages (a link that
+	// could not be downloaded stays a link in the text).
+	Skipped []JobProblem
 }
 
 // LaneResult counts one lane's outcomes in one run.
@@ -145,8 +159,9 @@ type runner struct {
 	replies *lane
 	acked   *queue // tickets whose replies may go
 
-	mu       sync.Mutex // guards the lanes' results and problems
-	problems []JobProblem
+	mu          sync.Mutex // guards the lanes' results, problems and attachments
+	problems    []JobProblem
+	attachments AttachmentResult
 }
 
 // Run sends every job of plan that the journal does not record as done or
@@ -186,7 +201,7 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 	if err == nil {
 		err = ctx.Err()
 	}
-	res := &Result{Events: r.events.result, Replies: r.replies.result, Problems: r.problems, Stopped: err != nil}
+	res := &Result{Events: r.events.result, Replies: r.replies.result, Problems: r.problems, Stopped: err != nil, Attachments: r.attachments}
 	res.Events.EffectiveLimit = r.events.pacer.Effective()
 	res.Replies.EffectiveLimit = r.replies.pacer.Effective()
 	return res, err
@@ -214,6 +229,9 @@ func (r *runner) sendTickets(ctx context.Context) error {
 			state, err := r.deliver(ctx, r.events, t.Job, ev.Origin, false, func(ctx context.Context) (string, error) {
 				return r.opts.Client.CreateTicket(ctx, ev)
 			})
+			if state == checkpoint.Done {
+				r.countAttachments(ev.Files, ev.ImageURLs)
+			}
 			if state != "" {
 				r.ticketSettled(i, state)
 			}
@@ -276,9 +294,14 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 		if err != nil {
 			return err
 		}
+		cleanup := r.fetchAll(ctx, &rep, job.Key)
 		state, err := r.deliver(ctx, r.replies, job, rep.Origin, true, func(ctx context.Context) (string, error) {
 			return r.opts.Client.Reply(ctx, rep)
 		})
+		cleanup()
+		if state == checkpoint.Done {
+			r.countAttachments(rep.Files, rep.ImageURLs)
+		}
 		if err != nil || state == "" {
 			return err
 		}
@@ -424,6 +447,22 @@ func (r *runner) settle(l *lane, key, origin string, state checkpoint.State, det
 		return state, fmt.Errorf("%w: %d items were not delivered", ErrTooManyErrors, len(r.problems))
 	}
 	return state, nil
+}
+
+func (r *runner) countAttachments(files []planner.File, urls []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attachments.Delivered += len(files) + len(urls)
+	for _, f := range files {
+		r.attachments.Bytes += f.Size
+	}
+}
+
+func (r *runner) skipAttachment(key, origin, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attachments.Skipped = append(r.attachments.Skipped, JobProblem{Key: key, Origin: origin, Reason: reason})
+	r.opts.Logger.Warn("attachment not downloaded", "key", key, "origin", origin, "reason", reason)
 }
 
 func (r *runner) count(l *lane, f func(*LaneResult)) {

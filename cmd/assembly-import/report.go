@@ -63,13 +63,13 @@ type runReportJSON struct {
 }
 
 type runSummaryJSON struct {
-	Source               string            `json:"source"`
-	Fingerprint          string            `json:"fingerprint"`
-	Tickets              checkpoint.Counts `json:"tickets"`
-	Replies              checkpoint.Counts `json:"replies"`
+	Source      string            `json:"source"`
+	Fingerprint string            `json:"fingerprint"`
+	Tickets     checkpoint.Counts `json:"tickets"`
+	Replies     checkpoint.Counts `json:"replies"`
 	// Attachments counts the follow-up messages carrying first-message
 	// attachments the events cannot.
-	Attachments checkpoint.Counts `json:"attachments"`
+	Attachments          checkpoint.Counts `json:"attachments"`
 	ProjectedSecondsLeft float64           `json:"projected_seconds_left"`
 	planner.Limits
 }

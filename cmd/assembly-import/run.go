@@ -40,6 +40,7 @@ type runOptions struct {
 	report        string
 	rejects       string
 	sample        int
+	downloadWait  time.Duration
 	sampleSeed    uint64
 	caFile        string
 	dryRun        bool
@@ -83,6 +84,7 @@ resumable, 1 for usage or configuration errors.`,
 	f.BoolVar(&o.allowChanged, "allow-changed-source", false, "resume with an export that changed: send what is new or never delivered, list what changed since it was sent")
 	f.StringVar(&o.report, "report", "", "at the end, write what the migration holds to FILE.json, FILE.csv or FILE.html")
 	f.StringVar(&o.rejects, "rejects", "", "at the end, write the rows not sent (source errors, server rejections) into DIR, in the source's own shape")
+	f.DurationVar(&o.downloadWait, "download-timeout", time.Minute, "with --download-urls: how long one download may take")
 	f.IntVar(&o.sample, "sample", 0, "pilot: send only this many tickets, chosen at random, with all their replies; the full run later skips them")
 	f.Uint64Var(&o.sampleSeed, "sample-seed", 1, "which tickets --sample picks (the same seed, the same tickets)")
 	f.IntVar(&o.maxErrors, "max-errors", 0, "stop once this many items were rejected or failed in this run (0: never); resumable")
@@ -179,6 +181,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		Grace:         o.grace,
 		Jitter:        o.jitter,
 		MaxErrors:     o.maxErrors,
+		Downloader:    &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport}},
 		Progress:      progress,
 		Logger:        e.log,
 	})

@@ -24,6 +24,8 @@ type sourceOptions struct {
 	idPrefix        string
 	internalNotes   string
 	userMap         string
+	oversize        string
+	downloadURLs    bool
 }
 
 func (o *sourceOptions) flags(cmd *cobra.Command) {
@@ -37,6 +39,8 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
 	f.StringVar(&o.userMap, "user-map", "", "CSV of people's Assembly user ids: columns assembly_id and email and/or source_id")
+	f.StringVar(&o.oversize, "oversize", string(planner.OversizeFail), "a file over 32 MB: fail (its message is not sent) or skip (the message goes without it, naming it)")
+	f.BoolVar(&o.downloadURLs, "download-urls", false, "fetch attachment links that are not images when sending, and upload them as files")
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
 }
 
@@ -125,6 +129,10 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	if mode != planner.InternalSkip && mode != planner.InternalInclude {
 		return nil, exitf(exitUsage, "--internal-notes must be skip or include, not %q", o.internalNotes)
 	}
+	oversize := planner.Oversize(o.oversize)
+	if oversize != planner.OversizeFail && oversize != planner.OversizeSkip {
+		return nil, exitf(exitUsage, "--oversize must be fail or skip, not %q", o.oversize)
+	}
 	var users *readers.UserMap
 	if o.userMap != "" {
 		var err error
@@ -137,7 +145,8 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 		return nil, err
 	}
 	defer src.Close()
-	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users})
+	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users,
+		Oversize: oversize, DownloadURLs: o.downloadURLs})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", o.describe(), err)
 	}

@@ -136,5 +136,12 @@ func writeRunReport(w io.Writer, res *uploader.Result, took time.Duration) {
 	for _, p := range res.Problems {
 		fmt.Fprintf(w, "  %s %s (%s): %s\n", p.State, p.Key, p.Origin, p.Reason)
 	}
+	a := res.Attachments
+	if a.Delivered+len(a.Skipped) > 0 {
+		fmt.Fprintf(w, "  attachments delivered %d (%s), not downloaded %d\n", a.Delivered, bytesString(a.Bytes), len(a.Skipped))
+		for _, p := range a.Skipped {
+			fmt.Fprintf(w, "    %s (%s): %s\n", p.Key, p.Origin, p.Reason)
+		}
+	}
 	fmt.Fprintln(w, "Checkpoint:")
 }

@@ -1,0 +1,158 @@
+package uploader_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/uploader"
+	"github.com/assembly-import/assembly-import/uploader/sandbox"
+)
+
+// TestAttachmentsDelivered sends a ticket whose first message has an image
+// and a PDF, and a reply with links to download: one that works, one that
+// answers 404, one that stalls, one too big. The image arrives on the event,
+// the PDF on the follow-up, the good link as a file; the rest stay links.
+func TestAttachmentsDelivered(t *testing.T) {
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok/notes.txt":
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "the old helpdesk's file")
+		case "/stall/slow.txt":
+			select {
+			case <-time.After(5 * time.Second):
+			case <-r.Context().Done():
+			}
+		case "/big/huge.bin":
+			w.Write(make([]byte, 2048))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer files.Close()
+
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "shot.png"), []byte("\x89PNG fake"), 0o644)
+	os.WriteFile(filepath.Join(dir, "invoice.pdf"), []byte("%PDF-1.4"), 0o644)
+	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte("ticket_id,title,created_at,requester_email,body,attachments\n"+
+		"T1,Hello,2024-01-01T00:00:00Z,ann@example.com,Hi,shot.png;invoice.pdf\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte("reply_id,ticket_id,created_at,author_email,body,attachments\n"+
+		fmt.Sprintf("R1,T1,2024-01-02T00:00:00Z,agent@example.com,Files,%[1]s/ok/notes.txt;%[1]s/gone/x.doc;%[1]s/stall/slow.txt;%[1]s/big/huge.bin\n", files.URL)), 0o644)
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir(), DownloadURLs: true})
+	src.Close()
+	if err != nil || len(p.Problems) > 0 {
+		t.Fatalf("%v %v", err, p.Problems)
+	}
+	defer p.Close()
+
+	sb := sandbox.New(sandbox.Options{Key: key, EventsPerSec: 1000, RepliesPerMin: 60000})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	j, err := checkpoint.Open(filepath.Join(t.TempDir(), "cp"), checkpoint.Options{Header: checkpoint.Header{Fingerprint: p.Fingerprint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	client, _ := uploader.NewClient(srv.URL, key, nil)
+	res, err := uploader.Run(context.Background(), p, uploader.Options{
+		Client: client, Journal: j, EventsPerSec: 1000, RepliesPerMin: 60000,
+		Downloader: &uploader.Downloader{Client: &http.Client{Timeout: 200 * time.Millisecond}, MaxBytes: 1024, Attempts: 2, Backoff: 10 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := sb.Tickets()
+	if len(tk) != 1 || len(tk[0].Files) != 1 || tk[0].Files[0].Name != "shot.png" {
+		t.Fatalf("event files = %+v", tk)
+	}
+	if len(tk[0].Replies) != 2 || tk[0].Replies[0].SSID != "T1-attachments" || tk[0].Replies[0].Files[0].Name != "invoice.pdf" {
+		t.Fatalf("replies = %+v, want the follow-up with invoice.pdf first", tk[0].Replies)
+	}
+	r1 := tk[0].Replies[1]
+	sum := sha256.Sum256([]byte("the old helpdesk's file"))
+	if len(r1.Files) != 1 || r1.Files[0].Name != "notes.txt" || r1.Files[0].SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("downloaded files = %+v", r1.Files)
+	}
+	for _, link := range []string{"/gone/x.doc", "/stall/slow.txt", "/big/huge.bin"} {
+		if !strings.Contains(r1.Content, files.URL+link) {
+			t.Errorf("the reply's text lacks the link %s it could not download:\n%s", link, r1.Content)
+		}
+	}
+	if a := res.Attachments; a.Delivered != 3 || len(a.Skipped) != 3 {
+		t.Errorf("attachments = %+v, want 3 delivered and 3 not downloaded", a)
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "assembly-import-download-*")); len(left) > 0 {
+		t.Errorf("temporary downloads left behind: %v", left)
+	}
+}
+
+// TestUploadMemory sends a reply with three files to a server that
+// discards what it reads, and measures the heap while it goes: files of
+// 30 MB must cost no more than files of 1 MB.
+func TestUploadMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moves 90 MB")
+	}
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, `{"created_history_id":"01HZY3V4K8J5T3Q8W6X9RZ2B7C"}`)
+	}))
+	defer sink.Close()
+	client, _ := uploader.NewClient(sink.URL, key, nil)
+	peak := func(size int64) uint64 {
+		dir := t.TempDir()
+		rep := planner.Reply{SSID: "r", TicketSSID: "t", Body: "files", Author: readers.User{Email: "a@example.com"}}
+		for i := range 3 {
+			path := filepath.Join(dir, fmt.Sprint(i, ".bin"))
+			f, _ := os.Create(path)
+			f.Truncate(size) // sparse: reads as zeros
+			f.Close()
+			rep.Files = append(rep.Files, planner.File{Path: path, Name: fmt.Sprint(i, ".bin"), ContentType: "application/octet-stream", Size: size})
+		}
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var most uint64
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for {
+				metrics.Read(sample)
+				most = max(most, sample[0].Value.Uint64())
+				select {
+				case <-done:
+					return
+				case <-time.After(time.Millisecond):
+				}
+			}
+		})
+		if _, err := client.Reply(context.Background(), rep); err != nil {
+			t.Fatal(err)
+		}
+		close(done)
+		wg.Wait()
+		return most
+	}
+	small, large := peak(1<<20), peak(30<<20)
+	t.Logf("peak heap: %.1f MB with 3 x 1 MB files, %.1f MB with 3 x 30 MB", float64(small)/(1<<20), float64(large)/(1<<20))
+	if large > small+16<<20 {
+		t.Errorf("the heap grew with the files' size: %d -> %d bytes", small, large)
+	}
+}

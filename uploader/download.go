@@ -1,0 +1,140 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/assembly-import/assembly-import/planner"
+)
+
+// Downloader fetches an attachment link at send time — the old helpdesk's
+// files, on a server that may be shutting down — into a temporary file, so
+// that it is uploaded like a local file. It is safe for concurrent use.
+type Downloader struct {
+	// Client makes the requests; its Timeout bounds each attempt [60s].
+	Client *http.Client
+	// Dir holds the temporary files [the system's temp dir].
+	Dir string
+	// MaxBytes is the largest file taken [32 MB, Assembly's limit].
+	MaxBytes int64
+	// Attempts bounds the tries of a link that times out or answers 5xx [3].
+	Attempts int
+	// Backoff is the wait before the second try, doubled after [1s].
+	Backoff time.Duration
+}
+
+// permanentError is a download that no retry will mend (4xx, too large).
+type permanentError struct{ error }
+
+// Fetch downloads link into a temporary file, which the caller removes.
+func (d *Downloader) Fetch(ctx context.Context, link string) (planner.File, error) {
+	attempts, backoff := max(d.Attempts, 1), d.Backoff
+	if d.Attempts == 0 {
+		attempts = 3
+	}
+	if backoff <= 0 {
+		backoff = time.Second
+	}
+	var err error
+	for i := range attempts {
+		var f planner.File
+		if f, err = d.fetch(ctx, link); err == nil {
+			return f, nil
+		}
+		var perm permanentError
+		if errors.As(err, &perm) || i == attempts-1 || !sleep(ctx, backoff<<i) {
+			break
+		}
+	}
+	return planner.File{}, fmt.Errorf("download %s: %w", link, err)
+}
+
+func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, error) {
+	client, limit := d.Client, d.MaxBytes
+	if client == nil {
+		client = &http.Client{Timeout: time.Minute}
+	}
+	if limit <= 0 {
+		limit = planner.MaxReplyFileSize
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return planner.File{}, permanentError{err}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return planner.File{}, unwrapURL(err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 500:
+		return planner.File{}, fmt.Errorf("HTTP %d", resp.StatusCode)
+	case resp.StatusCode >= 300:
+		return planner.File{}, permanentError{fmt.Errorf("HTTP %d", resp.StatusCode)}
+	case resp.ContentLength > limit:
+		return planner.File{}, permanentError{fmt.Errorf("%d bytes, over the %d MB limit", resp.ContentLength, limit>>20)}
+	}
+	tmp, err := os.CreateTemp(d.Dir, "assembly-import-download-*")
+	if err != nil {
+		return planner.File{}, err
+	}
+	n, err := io.Copy(tmp, io.LimitReader(resp.Body, limit+1))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > limit {
+		err = permanentError{fmt.Errorf("over the %d MB limit", limit>>20)}
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return planner.File{}, err
+	}
+	name := "attachment"
+	if u, err := url.Parse(link); err == nil && path.Base(u.Path) != "/" && path.Base(u.Path) != "." {
+		name = path.Base(u.Path)
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return planner.File{Ref: link, Path: tmp.Name(), Name: name, ContentType: ct, Size: n}, nil
+}
+
+// fetchAll downloads a reply's links. What cannot be fetched stays a link
+// in the text, so nothing is lost, and is reported.
+func (r *runner) fetchAll(ctx context.Context, rep *planner.Reply, key string) (cleanup func()) {
+	var temps []string
+	var failed []string
+	for _, link := range rep.Downloads {
+		if r.opts.Downloader == nil {
+			failed = append(failed, link)
+			continue
+		}
+		f, err := r.opts.Downloader.Fetch(ctx, link)
+		if err != nil {
+			failed = append(failed, link)
+			r.skipAttachment(key, rep.Origin, err.Error()+"; the link is in the message text instead")
+			continue
+		}
+		temps = append(temps, f.Path)
+		rep.Files = append(rep.Files, f)
+	}
+	if len(failed) > 0 {
+		rep.Body = strings.TrimRight(rep.Body, "\n") + "\n\nAttachments:\n" + strings.Join(failed, "\n")
+	}
+	rep.Downloads = nil
+	return func() {
+		for _, t := range temps {
+			os.Remove(t)
+		}
+	}
+}
