@@ -87,7 +87,7 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 		fmt.Fprintf(w, " (%d of them internal notes)", s.InternalIncluded)
 	}
 	if s.FollowUps > 0 {
-		fmt.Fprintf(w, " (%d of them carry first-message attachments an event cannot: not JPG/PNG, or over 4 MB)", s.FollowUps)
+		fmt.Fprintf(w, " (%d of them carrying first-message attachments an event cannot take: not JPG/PNG, or over 4 MB)", s.FollowUps)
 	}
 	fmt.Fprintf(w, ", %d attachments (%s), %d distinct people\n", s.Attachments, bytesString(s.AttachmentBytes), s.Users)
 	fmt.Fprintf(w, "Problems: %d errors (those items are not sent), %d warnings\n", s.Errors, s.Warnings)
