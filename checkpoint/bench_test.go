@@ -54,7 +54,7 @@ func BenchmarkReplay(b *testing.B) {
 	f.Close()
 	for b.Loop() {
 		snap, err := checkpoint.Read(path)
-		if err != nil || len(snap.Jobs()) != jobs {
+		if err != nil || snap.Len() != jobs {
 			b.Fatal(err)
 		}
 	}

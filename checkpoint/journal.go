@@ -24,6 +24,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/assembly-import/assembly-import/internal/arena"
 )
 
 // State is where a job stands.
@@ -77,12 +79,11 @@ type line struct {
 	Hash   string  `json:"h,omitempty"` // the content sent, on "sending" lines
 }
 
-// Job is what the journal knows of one job.
+// Job is what the journal knows of one job. (The server's id for a done
+// job — a ticket number, a history id — is in the file, not kept in memory.)
 type Job struct {
 	Key   string
 	State State // "" when the journal has never seen it
-	// ID is the server's identifier for a done job (ticket number, history id).
-	ID string
 	// Reason is why a job was rejected or failed.
 	Reason string
 	// Hash identifies the content last sent.
@@ -92,55 +93,97 @@ type Job struct {
 	Uncertain bool
 }
 
+// states numbers the states for entry.
+var states = []State{"", Sending, Done, Rejected, Failed, Retry}
+
+func stateCode(s State) uint8 {
+	for i, x := range states {
+		if x == s {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// entry is a job in 32 bytes: a resume holds a million of them.
+type entry struct {
+	key       string // in the snapshot's arena
+	hash      uint64
+	state     uint8 // index in states
+	uncertain bool
+}
+
 // Snapshot is the state of every job in a journal.
 type Snapshot struct {
 	Header Header
 	Run    Run // the latest run's
 	// Torn is set when the file ended in a partial line (a crash mid-write),
 	// which was ignored.
-	Torn  bool
-	index map[string]int // key -> position in jobs
-	jobs  []Job
+	Torn    bool
+	keys    arena.Strings
+	index   map[string]int32 // key -> position in entries
+	entries arena.List[entry]
+	reasons map[int32]string // of rejected and failed jobs
 }
 
 // newSnapshot returns an empty snapshot with room for about jobs jobs.
 func newSnapshot(jobs int) *Snapshot {
-	return &Snapshot{index: make(map[string]int, jobs), jobs: make([]Job, 0, jobs)}
+	return &Snapshot{index: make(map[string]int32, jobs), reasons: make(map[int32]string)}
+}
+
+func (s *Snapshot) job(i int32) Job {
+	e := s.entries.At(int(i))
+	return Job{Key: e.key, State: states[e.state], Reason: s.reasons[i], Hash: e.hash, Uncertain: e.uncertain}
 }
 
 // Job returns what the snapshot knows of key; State is "" for a job never sent.
 func (s *Snapshot) Job(key string) Job {
 	if i, ok := s.index[key]; ok {
-		return s.jobs[i]
+		return s.job(i)
 	}
 	return Job{Key: key}
 }
 
-// Jobs returns every job the journal knows, in the order it first met them.
-// The slice is the snapshot's own: do not change it.
-func (s *Snapshot) Jobs() []Job { return s.jobs }
+// All yields every job the journal knows, in the order it first met them.
+func (s *Snapshot) All() iter.Seq[Job] {
+	return func(yield func(Job) bool) {
+		for i := range s.entries.Len() {
+			if !yield(s.job(int32(i))) {
+				return
+			}
+		}
+	}
+}
+
+// Len returns how many jobs the journal knows.
+func (s *Snapshot) Len() int { return s.entries.Len() }
 
 // update applies one job line. Its key is bytes so that replaying a line of
 // a job already known allocates nothing for the key.
-func (s *Snapshot) update(key []byte, state State, id, reason string, hash uint64) {
+func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
 	i, ok := s.index[string(key)]
 	if !ok {
-		k := string(key)
-		i = len(s.jobs)
+		k := s.keys.AddBytes(key)
+		i = int32(s.entries.Len())
 		s.index[k] = i
-		s.jobs = append(s.jobs, Job{Key: k})
+		s.entries.Add(entry{key: k})
 	}
-	job := &s.jobs[i]
+	e := s.entries.At(int(i))
 	switch state {
 	case Sending:
-		if job.State == Sending {
-			job.Uncertain = true // sent before, and the run stopped before knowing
+		if e.state == stateCode(Sending) {
+			e.uncertain = true // sent before, and the run stopped before knowing
 		}
-		job.State, job.Hash = Sending, hash
+		e.state, e.hash = stateCode(Sending), hash
 	case uncertain:
-		job.Uncertain = true
+		e.uncertain = true
 	default:
-		job.State, job.ID, job.Reason = state, id, reason
+		e.state = stateCode(state)
+		if state == Rejected || state == Failed {
+			s.reasons[i] = reason
+		} else {
+			delete(s.reasons, i)
+		}
 	}
 }
 
@@ -177,11 +220,12 @@ func (e *MismatchError) Error() string {
 // Journal is an open checkpoint file, locked for one run. It is safe for
 // concurrent use.
 type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
-	snap *Snapshot
-	err  error // the first write error: after it nothing more is written
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	snap   *Snapshot
+	err    error // the first write error: after it nothing more is written
+	closed bool
 }
 
 // Read replays the journal at path without locking or changing it.
@@ -306,7 +350,11 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 			if n == 1 {
 				return nil, 0, notCheckpoint(path)
 			}
-			snap.update(jl.key, jl.state, string(jl.id), string(jl.reason), jl.hash)
+			reason := ""
+			if len(jl.reason) > 0 && (jl.state == Rejected || jl.state == Failed) {
+				reason = string(jl.reason)
+			}
+			snap.update(jl.key, jl.state, reason, jl.hash)
 			continue
 		}
 		var l line
@@ -330,14 +378,14 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 			snap.Run = *l.Run
 		case l.Key != "" && l.State != "":
 			hash, _ := strconv.ParseUint(l.Hash, 16, 64)
-			snap.update([]byte(l.Key), l.State, l.ID, l.Reason, hash)
+			snap.update([]byte(l.Key), l.State, l.Reason, hash)
 		default:
 			return nil, 0, fmt.Errorf("checkpoint %s line %d: neither a job nor a header", path, n)
 		}
 	}
-	for i := range snap.jobs {
-		if snap.jobs[i].State == Sending {
-			snap.jobs[i].Uncertain = true
+	for i := range snap.entries.Len() {
+		if e := snap.entries.At(i); e.state == stateCode(Sending) {
+			e.uncertain = true
 		}
 	}
 	return snap, good, nil
@@ -373,6 +421,9 @@ func (j *Journal) append(l line, sync bool) error {
 
 func (j *Journal) record(key string, state State, id, reason string, hash uint64, sync bool) error {
 	l := line{Key: key, State: state, ID: id, Reason: reason}
+	if state != Rejected && state != Failed {
+		reason = "" // kept in the file, not in memory
+	}
 	if state == Sending {
 		l.Hash = strconv.FormatUint(hash, 16)
 	}
@@ -381,7 +432,7 @@ func (j *Journal) record(key string, state State, id, reason string, hash uint64
 	if err := j.append(l, sync); err != nil {
 		return err
 	}
-	j.snap.update([]byte(key), state, id, reason, hash)
+	j.snap.update([]byte(key), state, reason, hash)
 	return nil
 }
 
@@ -426,23 +477,44 @@ func (j *Journal) Job(key string) Job {
 	return j.snap.Job(key)
 }
 
-// Snapshot returns a copy of the journal's current state.
+// Snapshot returns the journal's state once it is closed (nothing changes
+// it then), or nil while a run may still be writing it: read a live journal
+// with Job, Len, Torn and Compare.
 func (j *Journal) Snapshot() *Snapshot {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	s := *j.snap
-	s.jobs = append([]Job(nil), j.snap.jobs...)
-	s.index = make(map[string]int, len(j.snap.index))
-	for k, v := range j.snap.index {
-		s.index[k] = v
+	if !j.closed {
+		return nil
 	}
-	return &s
+	return j.snap
 }
 
-// Close makes everything written durable, releases the lock and closes the file.
+// Len returns how many jobs the journal knows.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.snap.Len()
+}
+
+// Torn says the file ended in a partial line when it was opened (cut off).
+func (j *Journal) Torn() bool { return j.snap.Torn }
+
+// Compare lists how a plan's jobs differ from what the journal recorded.
+func (j *Journal) Compare(jobs iter.Seq2[string, uint64]) Delta {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.snap.Compare(jobs)
+}
+
+// Close makes everything written durable, releases the lock and closes the
+// file. Closing twice does nothing.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.closed {
+		return nil
+	}
+	j.closed = true
 	err := j.f.Sync()
 	return errors.Join(err, j.f.Close())
 }
@@ -468,14 +540,15 @@ type Counts struct {
 // Count tallies the jobs of group.
 func (s *Snapshot) Count(group string) Counts {
 	c := Counts{Total: s.Header.Jobs[group]}
-	for _, job := range s.jobs {
-		if Group(job.Key) != group {
+	for i := range s.entries.Len() {
+		e := s.entries.At(i)
+		if Group(e.key) != group {
 			continue
 		}
-		switch job.State {
+		switch states[e.state] {
 		case Done:
 			c.Done++
-			if job.Uncertain {
+			if e.uncertain {
 				c.Resent++
 			}
 		case Rejected:
@@ -501,7 +574,7 @@ type Delta struct {
 // from the journal's.
 func (s *Snapshot) Compare(jobs iter.Seq2[string, uint64]) Delta {
 	var d Delta
-	seen := make(map[string]bool, len(s.jobs))
+	seen := make(map[string]bool, s.entries.Len())
 	for key, hash := range jobs {
 		job := s.Job(key)
 		seen[key] = true
@@ -512,9 +585,9 @@ func (s *Snapshot) Compare(jobs iter.Seq2[string, uint64]) Delta {
 			d.Changed = append(d.Changed, key)
 		}
 	}
-	for _, job := range s.jobs {
-		if !seen[job.Key] {
-			d.Gone = append(d.Gone, job.Key)
+	for i := range s.entries.Len() {
+		if key := s.entries.At(i).key; !seen[key] {
+			d.Gone = append(d.Gone, key)
 		}
 	}
 	return d

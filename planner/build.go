@@ -13,38 +13,81 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/arena"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
 // ticketMeta and replyMeta are what the planner keeps of each record while
-// it reads the rest: enough to check ids, link replies and order everything.
+// it reads the rest: enough to check ids, link replies and order everything,
+// and no more — a million replies must plan in well under 256 MB. Keys live
+// in the arena, origins are eight bytes, times are seconds and nanoseconds.
 type ticketMeta struct {
-	key, origin string
-	created     time.Time
-	ok          bool
-	job         Job
-	followUp    *Job // a reply-lane message with the first message's other attachments
+	job      Job  // Key "ticket/<id>", set even when the ticket has errors
+	followUp *Job // a reply-lane message with the first message's other attachments
+	origin   origin
+	created  stamp
+	ok       bool
 }
 
 type replyMeta struct {
-	key, ticketKey, origin string
-	created                time.Time
-	ok                     bool
-	job                    Job
+	job     Job // Key "reply/<id>", set even when the reply has errors
+	origin  origin
+	sec     int64 // created, as a stamp but packed with the rest
+	nsec    int32
+	ticket  int32 // its ticket's first record, or -1 (b.ticketKeys has the key)
+	ok      bool
+	noKey   bool // the reply names no ticket
+	pending bool // its ticket was not read yet: look it up when linking
+}
+
+func (m *replyMeta) created() stamp { return stamp{m.sec, m.nsec} }
+
+const (
+	ticketPrefix = "ticket/"
+	replyPrefix  = "reply/"
+)
+
+func (m *ticketMeta) key() string { return m.job.Key[len(ticketPrefix):] }
+func (m *replyMeta) key() string  { return m.job.Key[len(replyPrefix):] }
+
+// stamp is a time in twelve bytes instead of time.Time's twenty-four.
+type stamp struct {
+	sec  int64
+	nsec int32
+}
+
+func stampOf(t time.Time) stamp {
+	if t.IsZero() {
+		return stamp{}
+	}
+	return stamp{t.Unix(), int32(t.Nanosecond())}
+}
+
+func (s stamp) time() time.Time { return time.Unix(s.sec, int64(s.nsec)).UTC() }
+
+func (s stamp) compare(o stamp) int {
+	return cmp.Or(cmp.Compare(s.sec, o.sec), cmp.Compare(s.nsec, o.nsec))
 }
 
 type builder struct {
-	opts     Options
-	now      time.Time
-	spill    *spillWriter
-	tickets  []ticketMeta
-	replies  []replyMeta
-	ticketAt map[string]int // ticket key -> index of its first record
-	replyAt  map[string]int
-	users    map[string]struct{}
-	months   map[string]*Month
-	stats    Stats
-	problems problems
+	opts    Options
+	now     time.Time
+	spill   *spillWriter
+	tickets arena.List[ticketMeta]
+	replies arena.List[replyMeta]
+	// ticketKeys holds the ticket keys of replies read before their ticket
+	// (a source that does not give tickets first).
+	ticketKeys map[int32]string
+	ticketAt   map[string]int32 // ticket key -> index of its first record
+	replyAt    map[string]int32
+	strs       arena.Strings
+	origins    origins
+	emails     map[string]struct{} // valid emails as written
+	users      map[string]struct{} // distinct people with an email, by lower-cased email
+	sourceIDs  map[string]struct{} // distinct people known by id only
+	months     map[int]*Month      // by year*12 + month; 0 for no time
+	stats      Stats
+	problems   problems
 }
 
 // Build reads src to the end and returns the plan. Every problem is
@@ -71,13 +114,15 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	}
 	plan := &Plan{spill: f}
 	b := &builder{
-		opts:     opts,
-		now:      now(),
-		spill:    &spillWriter{f: f, w: bufio.NewWriterSize(f, 1<<20)},
-		ticketAt: make(map[string]int),
-		replyAt:  make(map[string]int),
-		users:    make(map[string]struct{}),
-		months:   make(map[string]*Month),
+		opts:      opts,
+		now:       now(),
+		spill:     &spillWriter{f: f, w: bufio.NewWriterSize(f, 1<<20)},
+		ticketAt:  make(map[string]int32),
+		replyAt:   make(map[string]int32),
+		emails:    make(map[string]struct{}),
+		users:     make(map[string]struct{}),
+		sourceIDs: make(map[string]struct{}),
+		months:    make(map[int]*Month),
 	}
 	if l, ok := src.(Locator); ok {
 		b.problems.locate = l.Locate
@@ -90,8 +135,9 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		plan.Close()
 		return nil, fmt.Errorf("write plan spill file: %w", err)
 	}
+	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.Tickets = b.link()
-	b.stats.Users = len(b.users)
+	b.stats.Users = len(b.users) + len(b.sourceIDs)
 	for _, m := range b.months {
 		b.stats.Months = append(b.stats.Months, *m)
 	}
@@ -141,7 +187,9 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	errs := b.problems.errors
 	b.readProblems(t.Origin, item, t.Problems)
 	b.month(t.Created).Tickets++
-	m := ticketMeta{key: t.Key, origin: t.Origin, created: t.Created}
+	// Interned: a reader's strings may be slices of its whole row, which
+	// would keep every row's text alive for as long as the plan.
+	m := ticketMeta{job: Job{Kind: KindTicket, Key: b.strs.Add(ticketPrefix + t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created)}
 	b.opts.Users.Apply(&t.Requester)
 	if t.Key == "" {
 		if len(t.Problems) == 0 {
@@ -149,12 +197,12 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		}
 	} else if first, dup := b.ticketAt[t.Key]; dup {
 		b.problems.add(SeverityError, ProblemDuplicate, t.Origin, item, "ticket_id",
-			"duplicate ticket id: first seen at %s, which is the one migrated", b.tickets[first].origin)
+			"duplicate ticket id: first seen at %s, which is the one migrated", b.origins.get(b.tickets.At(int(first)).origin))
 	} else {
-		b.ticketAt[t.Key] = len(b.tickets)
+		b.ticketAt[m.key()] = int32(b.tickets.Len())
 	}
 	if len(t.Problems) > 0 && t.Key == "" {
-		b.tickets = append(b.tickets, m)
+		b.tickets.Add(m)
 		return nil // an unreadable row: nothing more to check
 	}
 	if strings.TrimSpace(t.Title) == "" {
@@ -168,7 +216,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	event, followUp := splitForEvent(b.attachments(t.Origin, item, t.Attachments))
 	m.ok = b.problems.errors == errs
 	if !m.ok {
-		b.tickets = append(b.tickets, m)
+		b.tickets.Add(m)
 		return nil
 	}
 	ev := Event{
@@ -185,7 +233,6 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	}
 	b.count(event)
 	var err error
-	m.job = Job{Kind: KindTicket, Key: "ticket/" + t.Key}
 	if m.job.at, m.job.n, m.job.Hash, err = b.spill.put(ev); err != nil {
 		return err
 	}
@@ -204,14 +251,14 @@ func (b *builder) ticket(t *readers.Ticket) error {
 			Downloads:  followUp.downloads,
 		}
 		b.count(followUp)
-		j := Job{Kind: KindReply, Key: FollowUpGroup + "/" + t.Key}
+		j := Job{Kind: KindReply, Key: b.strs.Add(FollowUpGroup + "/" + t.Key)}
 		if j.at, j.n, j.Hash, err = b.spill.put(rep); err != nil {
 			return err
 		}
 		m.followUp = &j
 		b.stats.FollowUps++
 	}
-	b.tickets = append(b.tickets, m)
+	b.tickets.Add(m)
 	return nil
 }
 
@@ -230,13 +277,16 @@ func (b *builder) count(p placed) {
 // month returns the counter of t's month; records without a time count
 // under "unknown".
 func (b *builder) month(t time.Time) *Month {
-	key := "unknown"
+	key := 0
 	if !t.IsZero() {
-		key = t.Format("2006-01")
+		key = t.Year()*12 + int(t.Month())
 	}
 	m, ok := b.months[key]
 	if !ok {
-		m = &Month{Month: key}
+		m = &Month{Month: "unknown"}
+		if key != 0 {
+			m.Month = t.Format("2006-01")
+		}
 		b.months[key] = m
 	}
 	return m
@@ -274,10 +324,23 @@ func (b *builder) reply(r *readers.Reply) error {
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
-	m := replyMeta{key: r.Key, ticketKey: r.TicketKey, origin: r.Origin, created: r.Created}
+	created := stampOf(r.Created)
+	m := replyMeta{job: Job{Kind: KindReply, Key: b.strs.Add(replyPrefix + r.Key)}, origin: b.origins.add(r.Origin),
+		sec: created.sec, nsec: created.nsec, ticket: -1}
+	if i, ok := b.ticketAt[r.TicketKey]; ok {
+		m.ticket = i
+	} else if r.TicketKey == "" {
+		m.noKey = true
+	} else {
+		m.pending = true
+		if b.ticketKeys == nil {
+			b.ticketKeys = make(map[int32]string)
+		}
+		b.ticketKeys[int32(b.replies.Len())] = b.strs.Add(r.TicketKey)
+	}
 	b.opts.Users.Apply(&r.Author)
 	if len(r.Problems) > 0 && r.Key == "" {
-		b.replies = append(b.replies, m)
+		b.replies.Add(m)
 		return nil // an unreadable row: nothing more to check
 	}
 	if r.Internal && b.opts.InternalNotes == InternalSkip && b.problems.errors == errs {
@@ -288,9 +351,9 @@ func (b *builder) reply(r *readers.Reply) error {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "reply_id", "the reply has no id")
 	} else if first, dup := b.replyAt[r.Key]; dup {
 		b.problems.add(SeverityError, ProblemDuplicate, r.Origin, item, "reply_id",
-			"duplicate reply id: first seen at %s, which is the one migrated", b.replies[first].origin)
+			"duplicate reply id: first seen at %s, which is the one migrated", b.origins.get(b.replies.At(int(first)).origin))
 	} else {
-		b.replyAt[r.Key] = len(b.replies)
+		b.replyAt[m.key()] = int32(b.replies.Len())
 	}
 	if r.TicketKey == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "ticket_id", "the reply names no ticket")
@@ -326,12 +389,11 @@ func (b *builder) reply(r *readers.Reply) error {
 	if m.ok {
 		b.count(att)
 		var err error
-		m.job = Job{Kind: KindReply, Key: "reply/" + r.Key}
 		if m.job.at, m.job.n, m.job.Hash, err = b.spill.put(payload); err != nil {
 			return err
 		}
 	}
-	b.replies = append(b.replies, m)
+	b.replies.Add(m)
 	return nil
 }
 
@@ -368,7 +430,8 @@ func (b *builder) checkTime(origin, item string, t time.Time, reported bool) {
 // helpdesk's id.
 func (b *builder) checkPerson(origin, item, role string, u readers.User, reply bool) {
 	field := role + "_email"
-	if u.Email != "" {
+	_, known := b.emails[u.Email] // checked before: people write many messages
+	if u.Email != "" && !known {
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
 			b.problems.add(SeverityError, ProblemBadValue, origin, item, field, "%q is not an email address", u.Email)
 			return
@@ -383,82 +446,94 @@ func (b *builder) checkPerson(origin, item, role string, u readers.User, reply b
 		b.problems.add(SeverityError, ProblemIdentity, origin, item, field, "the %s has neither an email nor an id", role)
 		return
 	}
-	id := "email:" + strings.ToLower(u.Email)
-	if u.Email == "" {
-		id = "id:" + u.SourceID
+	switch {
+	case u.Email != "" && !known:
+		b.emails[strings.Clone(u.Email)] = struct{}{}
+		b.users[strings.ToLower(u.Email)] = struct{}{}
+	case u.Email == "":
+		if _, ok := b.sourceIDs[u.SourceID]; !ok {
+			b.sourceIDs[strings.Clone(u.SourceID)] = struct{}{}
+		}
 	}
-	b.users[id] = struct{}{}
 }
 
 // link checks what needs the whole source — replies against their tickets —
 // and orders the jobs: tickets by creation time then id, each ticket's
-// replies likewise.
+// replies likewise, after the ticket's follow-up message if it has one.
+// It sorts indexes rather than records, and puts every ticket's reply jobs
+// in one shared slice, so that linking a million replies costs little more
+// than their jobs.
 func (b *builder) link() []Ticket {
-	type ordered struct {
-		created time.Time
-		key     string
-		job     Job
-	}
-	byCreation := func(x, y ordered) int {
-		return cmp.Or(x.created.Compare(y.created), cmp.Compare(x.key, y.key))
-	}
-	var tickets []ordered
-	var followUps []*Job
-	index := make(map[string]int) // ticket key -> index in tickets
-	for _, t := range b.tickets {
-		if t.ok {
-			index[t.key] = len(tickets)
-			tickets = append(tickets, ordered{t.created, t.key, t.job})
-			followUps = append(followUps, t.followUp)
+	var order []int32 // valid tickets, in sending order
+	for i := range b.tickets.Len() {
+		if b.tickets.At(i).ok {
+			order = append(order, int32(i))
 		}
 	}
-	replies := make([][]ordered, len(tickets))
-	for _, r := range b.replies {
-		if !r.ok && (r.key == "" || r.ticketKey == "") {
+	slices.SortFunc(order, func(x, y int32) int {
+		tx, ty := b.tickets.At(int(x)), b.tickets.At(int(y))
+		return cmp.Or(tx.created.compare(ty.created), cmp.Compare(tx.job.Key, ty.job.Key))
+	})
+	rank := make([]int32, b.tickets.Len()) // ticket record -> its place in order, or -1
+	for i := range rank {
+		rank[i] = -1
+	}
+	for pos, i := range order {
+		rank[i] = int32(pos)
+	}
+	var sendable []int32 // valid replies of valid tickets
+	ticketOf := make([]int32, b.replies.Len())
+	for k := range b.replies.Len() {
+		r := b.replies.At(k)
+		if !r.ok && (r.key() == "" || r.noKey) {
 			continue // reported already
 		}
-		item := itemName("reply", r.key)
-		i, ok := index[r.ticketKey]
-		if !ok {
-			if first, exists := b.ticketAt[r.ticketKey]; exists {
-				b.problems.add(SeverityError, ProblemTicketBlocked, r.origin, item, "ticket_id",
-					"ticket %s has errors (%s), so its replies are not migrated either", r.ticketKey, b.tickets[first].origin)
+		i, exists := r.ticket, r.ticket >= 0
+		ticketKey := ""
+		if r.pending {
+			ticketKey = b.ticketKeys[int32(k)]
+			i, exists = b.ticketAt[ticketKey]
+		} else if exists {
+			ticketKey = b.tickets.At(int(i)).key()
+		}
+		if !exists || rank[i] < 0 {
+			item := itemName("reply", r.key())
+			if exists {
+				b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
+					"ticket %s has errors (%s), so its replies are not migrated either", ticketKey, b.origins.get(b.tickets.At(int(i)).origin))
 			} else {
-				b.problems.add(SeverityError, ProblemOrphan, r.origin, item, "ticket_id", "there is no ticket %s", r.ticketKey)
+				b.problems.add(SeverityError, ProblemOrphan, b.origins.get(r.origin), item, "ticket_id", "there is no ticket %s", ticketKey)
 			}
 			continue
 		}
 		if !r.ok {
 			continue
 		}
-		if t := tickets[i].created; r.created.Before(t) {
-			b.problems.add(SeverityWarning, ProblemBeforeTicket, r.origin, item, "created_at",
-				"the reply (%s) is older than its ticket (%s)", r.created.Format(time.RFC3339), t.Format(time.RFC3339))
+		if t := b.tickets.At(int(i)).created; r.created().compare(t) < 0 {
+			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemName("reply", r.key()), "created_at",
+				"the reply (%s) is older than its ticket (%s)", r.created().time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 		}
-		replies[i] = append(replies[i], ordered{r.created, r.key, r.job})
+		ticketOf[k] = rank[i]
+		sendable = append(sendable, int32(k))
 	}
-	out := make([]Ticket, len(tickets))
-	for i, t := range tickets {
-		rs := replies[i]
-		slices.SortFunc(rs, byCreation)
-		out[i] = Ticket{Job: t.job, Replies: make([]Job, 0, len(rs)+1)}
-		if f := followUps[i]; f != nil {
-			out[i].Replies = append(out[i].Replies, *f) // right after the ticket
+	slices.SortFunc(sendable, func(x, y int32) int {
+		rx, ry := b.replies.At(int(x)), b.replies.At(int(y))
+		return cmp.Or(cmp.Compare(ticketOf[x], ticketOf[y]), rx.created().compare(ry.created()), cmp.Compare(rx.job.Key, ry.job.Key))
+	})
+	jobs := make([]Job, 0, len(sendable)+b.stats.FollowUps)
+	out := make([]Ticket, len(order))
+	next := 0 // into sendable
+	for pos, i := range order {
+		t := b.tickets.At(int(i))
+		start := len(jobs)
+		if t.followUp != nil {
+			jobs = append(jobs, *t.followUp) // right after the ticket
 		}
-		for _, r := range rs {
-			out[i].Replies = append(out[i].Replies, r.job)
+		for ; next < len(sendable) && ticketOf[sendable[next]] == int32(pos); next++ {
+			jobs = append(jobs, b.replies.At(int(sendable[next])).job)
 		}
-		b.stats.ReplyJobs += len(out[i].Replies)
+		out[pos] = Ticket{Job: t.job, Replies: jobs[start:len(jobs):len(jobs)]}
 	}
-	b.stats.TicketJobs = len(out)
-	order := make([]int, len(tickets))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(x, y int) int { return byCreation(tickets[x], tickets[y]) })
-	sorted := make([]Ticket, len(out))
-	for i, o := range order {
-		sorted[i] = out[o]
-	}
-	return sorted
+	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), len(jobs)
+	return out
 }

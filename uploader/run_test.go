@@ -341,7 +341,7 @@ func TestUnauthorizedStopsAndResumes(t *testing.T) {
 	if strings.Contains(err.Error(), key) {
 		t.Errorf("the error shows the key: %v", err)
 	}
-	for _, j := range snap.Jobs() {
+	for j := range snap.All() {
 		if j.Uncertain {
 			t.Errorf("%s marked uncertain after a 401: a refused request was not acted on", j.Key)
 		}

@@ -152,7 +152,7 @@ func waitDone(t *testing.T, path string, n int) {
 	for time.Now().Before(deadline) {
 		if snap, err := checkpoint.Read(path); err == nil {
 			done := 0
-			for _, j := range snap.Jobs() {
+			for j := range snap.All() {
 				if j.State == checkpoint.Done {
 					done++
 				}

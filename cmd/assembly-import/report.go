@@ -90,7 +90,7 @@ func newRunReport(snap *checkpoint.Snapshot, origins map[string]string) report {
 		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Attachments: f, Limits: limits,
 		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending+f.Pending, limits).TotalSeconds,
 	}, Items: []runItem{}}
-	for _, j := range snap.Jobs() {
+	for j := range snap.All() {
 		state := ""
 		switch {
 		case j.State == checkpoint.Rejected, j.State == checkpoint.Failed:

@@ -144,23 +144,23 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		return exitf(exitUsage, "%w", err)
 	}
 	defer journal.Close()
-	before := journal.Snapshot()
-	if before.Torn {
+	if journal.Torn() {
 		e.log.Warn("the checkpoint ended in a partial line, written as the last run was killed; it was cut off", "checkpoint", o.checkpoint)
 	}
-	if len(before.Jobs()) > 0 {
+	if journal.Len() > 0 {
 		fmt.Fprintf(e.stdout, "Resuming from %s.\n", o.checkpoint)
 		if o.allowChanged {
-			writeDelta(e.stdout, before.Compare(plan.All()))
+			writeDelta(e.stdout, journal.Compare(plan.All()))
 		}
 	}
 
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
-	context.AfterFunc(ctx, func() {
+	stopWarning := context.AfterFunc(ctx, func() {
 		stopSignals() // a second Ctrl-C ends the process at once; the journal keeps that safe
 		e.log.Warn("stopping: no new requests; those in flight get a few seconds (Ctrl-C again to quit now)")
 	})
+	defer stopWarning() // before stopSignals: the end of a run is no Ctrl-C
 
 	work := plan
 	if o.sample > 0 {

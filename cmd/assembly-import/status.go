@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,14 +73,14 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		fmt.Fprintf(w, "  %-17s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
 			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, pending[gl.group])
 	}
-	jobs := slices.SortedFunc(slices.Values(snap.Jobs()), func(a, b checkpoint.Job) int { return strings.Compare(a.Key, b.Key) })
 	list := func(title string, match func(checkpoint.Job) bool, detail func(checkpoint.Job) string) {
 		var lines []string
-		for _, j := range jobs {
+		for j := range snap.All() {
 			if match(j) {
 				lines = append(lines, fmt.Sprintf("    %s%s", j.Key, detail(j)))
 			}
 		}
+		slices.Sort(lines)
 		if len(lines) == 0 {
 			return
 		}

@@ -92,7 +92,7 @@ func torture(t *testing.T, dedup bool, kills int) {
 		t.Errorf("%d tickets stored, want each of %d exactly once", len(stored), tickets)
 	}
 	doubles, uncertain := 0, 0
-	for _, j := range snap.Jobs() {
+	for j := range snap.All() {
 		if j.Uncertain {
 			uncertain++
 		}

@@ -1,0 +1,61 @@
+// Package arena holds data structures for keeping millions of small
+// records in little memory: strings interned into large chunks, and lists
+// that grow without copying.
+package arena
+
+import "unsafe"
+
+// Strings interns strings into large append-only chunks: one allocation per
+// megabyte instead of one per string, and no string keeps a reader's whole
+// row alive. A string it returns shares its chunk's memory, which is never
+// written again once the string is in it, so the string stays valid for as
+// long as it is referenced (the garbage collector keeps its chunk).
+type Strings struct {
+	chunk []byte
+}
+
+const stringsChunk = 1 << 20
+
+// Add returns a copy of s that lives in the arena.
+func (a *Strings) Add(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) > cap(a.chunk)-len(a.chunk) {
+		a.chunk = make([]byte, 0, max(stringsChunk, len(s)))
+	}
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, s...) // within capacity: the chunk does not move
+	return unsafe.String(&a.chunk[start], len(s))
+}
+
+// List is an append-only list stored in fixed-size chunks: growing it
+// never copies what it holds, so a million records never exist twice, as
+// they briefly do when a slice doubles.
+type List[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const chunkLen = 1 << 14
+
+// Add appends v.
+func (c *List[T]) Add(v T) {
+	if c.n%chunkLen == 0 {
+		c.chunks = append(c.chunks, make([]T, 0, chunkLen))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, v)
+	c.n++
+}
+
+// At returns the i-th element, which stays where it is.
+func (c *List[T]) At(i int) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
+
+// Len returns how many elements the list holds.
+func (c *List[T]) Len() int { return c.n }
+
+// AddBytes returns b as a string that lives in the arena.
+func (a *Strings) AddBytes(b []byte) string {
+	return a.Add(unsafe.String(unsafe.SliceData(b), len(b))) // Add copies before b can change
+}

@@ -1,0 +1,37 @@
+package arena
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestStrings(t *testing.T) {
+	var a Strings
+	var got []string
+	for i := range 3 * stringsChunk / 1000 {
+		got = append(got, a.Add(strings.Repeat(string(rune('a'+i%26)), 1000)))
+	}
+	big := a.Add(strings.Repeat("z", 2*stringsChunk))
+	for i, s := range got {
+		if s != strings.Repeat(string(rune('a'+i%26)), 1000) {
+			t.Fatalf("string %d changed", i)
+		}
+	}
+	if len(big) != 2*stringsChunk || a.Add("") != "" {
+		t.Error("large or empty strings")
+	}
+}
+
+func TestList(t *testing.T) {
+	var l List[int]
+	for i := range 3*chunkLen + 5 {
+		l.Add(i)
+	}
+	p := l.At(7)
+	for i := range chunkLen {
+		l.Add(i)
+	}
+	if l.Len() != 4*chunkLen+5 || *p != 7 || *l.At(3*chunkLen + 4) != 3*chunkLen+4 {
+		t.Errorf("len %d, at(7) %d", l.Len(), *p)
+	}
+}
