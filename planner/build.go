@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/mail"
 	"os"
 	"slices"
@@ -32,15 +33,12 @@ type ticketMeta struct {
 type replyMeta struct {
 	job     Job // Key "reply/<id>", set even when the reply has errors
 	origin  origin
-	sec     int64 // created, as a stamp but packed with the rest
-	nsec    int32
+	created stamp
 	ticket  int32 // its ticket's first record, or -1 (b.ticketKeys has the key)
 	ok      bool
 	noKey   bool // the reply names no ticket
 	pending bool // its ticket was not read yet: look it up when linking
 }
-
-func (m *replyMeta) created() stamp { return stamp{m.sec, m.nsec} }
 
 const (
 	ticketPrefix = "ticket/"
@@ -48,26 +46,30 @@ const (
 )
 
 func (m *ticketMeta) key() string { return m.job.Key[len(ticketPrefix):] }
-func (m *replyMeta) key() string  { return m.job.Key[len(replyPrefix):] }
 
-// stamp is a time in twelve bytes instead of time.Time's twenty-four.
-type stamp struct {
-	sec  int64
-	nsec int32
-}
+func (b *builder) replyKey(i int32) string { return b.replies.At(int(i)).key() }
+func (m *replyMeta) key() string           { return m.job.Key[len(replyPrefix):] }
+
+// stamp is a time in eight bytes instead of time.Time's twenty-four:
+// nanoseconds since 1970, exact from 1678 to 2262. Times outside that span
+// (a typo like 0201 or 9999, which validation reports anyway) clamp to its ends.
+type stamp int64
 
 func stampOf(t time.Time) stamp {
-	if t.IsZero() {
-		return stamp{}
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Year() < 1678:
+		return math.MinInt64 + 1
+	case t.Year() > 2261:
+		return math.MaxInt64
 	}
-	return stamp{t.Unix(), int32(t.Nanosecond())}
+	return stamp(t.UnixNano())
 }
 
-func (s stamp) time() time.Time { return time.Unix(s.sec, int64(s.nsec)).UTC() }
+func (s stamp) time() time.Time { return time.Unix(0, int64(s)).UTC() }
 
-func (s stamp) compare(o stamp) int {
-	return cmp.Or(cmp.Compare(s.sec, o.sec), cmp.Compare(s.nsec, o.nsec))
-}
+func (s stamp) compare(o stamp) int { return cmp.Compare(s, o) }
 
 type builder struct {
 	opts    Options
@@ -79,7 +81,7 @@ type builder struct {
 	// (a source that does not give tickets first).
 	ticketKeys map[int32]string
 	ticketAt   map[string]int32 // ticket key -> index of its first record
-	replyAt    map[string]int32
+	replyAt    idSet
 	strs       arena.Strings
 	origins    origins
 	emails     map[string]struct{} // valid emails as written
@@ -118,7 +120,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		now:       now(),
 		spill:     &spillWriter{f: f, w: bufio.NewWriterSize(f, 1<<20)},
 		ticketAt:  make(map[string]int32),
-		replyAt:   make(map[string]int32),
+		replyAt:   newIDSet(),
 		emails:    make(map[string]struct{}),
 		users:     make(map[string]struct{}),
 		sourceIDs: make(map[string]struct{}),
@@ -135,7 +137,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		plan.Close()
 		return nil, fmt.Errorf("write plan spill file: %w", err)
 	}
-	b.replyAt = nil // not needed any more: let the collector have it while linking
+	b.replyAt = idSet{} // not needed any more: let the collector have it while linking
 	plan.Tickets = b.link()
 	b.stats.Users = len(b.users) + len(b.sourceIDs)
 	for _, m := range b.months {
@@ -324,9 +326,8 @@ func (b *builder) reply(r *readers.Reply) error {
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
-	created := stampOf(r.Created)
 	m := replyMeta{job: Job{Kind: KindReply, Key: b.strs.Add(replyPrefix + r.Key)}, origin: b.origins.add(r.Origin),
-		sec: created.sec, nsec: created.nsec, ticket: -1}
+		created: stampOf(r.Created), ticket: -1}
 	if i, ok := b.ticketAt[r.TicketKey]; ok {
 		m.ticket = i
 	} else if r.TicketKey == "" {
@@ -349,11 +350,11 @@ func (b *builder) reply(r *readers.Reply) error {
 	}
 	if r.Key == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "reply_id", "the reply has no id")
-	} else if first, dup := b.replyAt[r.Key]; dup {
+	} else if first, dup := b.replyAt.get(r.Key, b.replyKey); dup {
 		b.problems.add(SeverityError, ProblemDuplicate, r.Origin, item, "reply_id",
 			"duplicate reply id: first seen at %s, which is the one migrated", b.origins.get(b.replies.At(int(first)).origin))
 	} else {
-		b.replyAt[m.key()] = int32(b.replies.Len())
+		b.replyAt.put(m.key(), int32(b.replies.Len()), b.replyKey)
 	}
 	if r.TicketKey == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "ticket_id", "the reply names no ticket")
@@ -449,7 +450,7 @@ func (b *builder) checkPerson(origin, item, role string, u readers.User, reply b
 	switch {
 	case u.Email != "" && !known:
 		b.emails[strings.Clone(u.Email)] = struct{}{}
-		b.users[strings.ToLower(u.Email)] = struct{}{}
+		b.users[strings.Clone(strings.ToLower(u.Email))] = struct{}{} // ToLower may return its argument, a slice of a row
 	case u.Email == "":
 		if _, ok := b.sourceIDs[u.SourceID]; !ok {
 			b.sourceIDs[strings.Clone(u.SourceID)] = struct{}{}
@@ -481,7 +482,7 @@ func (b *builder) link() []Ticket {
 	for pos, i := range order {
 		rank[i] = int32(pos)
 	}
-	var sendable []int32 // valid replies of valid tickets
+	sendable := make([]int32, 0, b.replies.Len()) // valid replies of valid tickets
 	ticketOf := make([]int32, b.replies.Len())
 	for k := range b.replies.Len() {
 		r := b.replies.At(k)
@@ -509,16 +510,16 @@ func (b *builder) link() []Ticket {
 		if !r.ok {
 			continue
 		}
-		if t := b.tickets.At(int(i)).created; r.created().compare(t) < 0 {
+		if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
 			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemName("reply", r.key()), "created_at",
-				"the reply (%s) is older than its ticket (%s)", r.created().time().Format(time.RFC3339), t.time().Format(time.RFC3339))
+				"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 		}
 		ticketOf[k] = rank[i]
 		sendable = append(sendable, int32(k))
 	}
 	slices.SortFunc(sendable, func(x, y int32) int {
 		rx, ry := b.replies.At(int(x)), b.replies.At(int(y))
-		return cmp.Or(cmp.Compare(ticketOf[x], ticketOf[y]), rx.created().compare(ry.created()), cmp.Compare(rx.job.Key, ry.job.Key))
+		return cmp.Or(cmp.Compare(ticketOf[x], ticketOf[y]), rx.created.compare(ry.created), cmp.Compare(rx.job.Key, ry.job.Key))
 	})
 	jobs := make([]Job, 0, len(sendable)+b.stats.FollowUps)
 	out := make([]Ticket, len(order))
