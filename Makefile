@@ -56,10 +56,13 @@ check:
 test: deps check
 	$(GO) test -race -count=1 ./...
 
-# bench: Go benchmarks (planning, the journal), then the lanes against the
-# sandbox under each limit model with jitter (four scenarios of a minute).
-bench:
+# bench: Go benchmarks (planning, the journal, workbooks), planning and
+# resuming at 10k/100k/1M replies, then the lanes against the sandbox under
+# each limit model with jitter (four scenarios of a minute).
+bench: build
+	$(GO) build -o bin/genexport ./cmd/genexport
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/scalebench --bin $(BIN) --genexport bin/genexport
 	$(GO) run ./cmd/pacebench --duration 60s
 
 # torture: kill -9 the tool 60 times at random moments against a sandbox

@@ -1,15 +1,19 @@
 package planner_test
 
 import (
+	"cmp"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/synth"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -376,5 +380,72 @@ func TestOversizeAndDownloads(t *testing.T) {
 	got, _ := plan.Reply(plan.Tickets[0].Replies[0])
 	if len(got.Files) != 0 || len(got.Downloads) != 1 || !strings.Contains(got.Body, "big.bin (not migrated: over 32 MB)") {
 		t.Errorf("reply = %+v", got)
+	}
+}
+
+// TestLargeUnsortedInput plans a synthetic export of 50,000 replies in
+// random order and checks the plan against a reference computed the
+// simple way, in memory; and that planning it twice gives the same plan.
+func TestLargeUnsortedInput(t *testing.T) {
+	dir := t.TempDir()
+	if err := synth.Write(dir, 5000, 50_000, 7); err != nil {
+		t.Fatal(err)
+	}
+	plan := func() *planner.Plan {
+		src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		p, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		return p
+	}
+	a, b := plan(), plan()
+	if a.Fingerprint != b.Fingerprint || order(a) != order(b) {
+		t.Fatal("the same export planned twice differs")
+	}
+	// The reference: every row in memory, sorted by (created, id).
+	type row struct {
+		key, ticket string
+		created     time.Time
+	}
+	load := func(name string, key, ticket, created int) []row {
+		f, _ := os.Open(filepath.Join(dir, name))
+		defer f.Close()
+		recs, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []row
+		for _, r := range recs[1:] {
+			c, err := readers.ParseTime(r[created], time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk := ""
+			if ticket >= 0 {
+				tk = r[ticket]
+			}
+			out = append(out, row{r[key], tk, c})
+		}
+		slices.SortFunc(out, func(x, y row) int { return cmp.Or(x.created.Compare(y.created), cmp.Compare(x.key, y.key)) })
+		return out
+	}
+	tickets, replies := load("tickets.csv", 0, -1, 2), load("replies.csv", 0, 1, 2)
+	byTicket := map[string][]string{}
+	for _, r := range replies {
+		byTicket[r.ticket] = append(byTicket[r.ticket], "reply/"+r.key)
+	}
+	var want []string
+	for _, tk := range tickets {
+		want = append(want, "ticket/"+tk.key)
+		want = append(want, byTicket[tk.key]...)
+	}
+	if got := order(a); got != strings.Join(want, " ") {
+		t.Errorf("the plan's order differs from the reference (%d jobs, want %d)", len(strings.Fields(got)), len(want))
 	}
 }

@@ -5,20 +5,11 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
-	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/planner"
-	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/internal/synth"
 )
 
 func main() {
@@ -33,136 +24,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: genexport -out DIR [-tickets N] [-replies N] [-seed S]")
 		os.Exit(2)
 	}
-	if err := write(*dir, *tickets, *replies, *seed); err != nil {
+	if err := synth.Write(*dir, *tickets, *replies, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	if *cp != "" {
-		if err := writeCheckpoint(*dir, *cp, *done); err != nil {
+		if err := synth.WriteCheckpoint(*dir, *cp, *done); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
-}
-
-// writeCheckpoint plans the export as run does and writes a journal in
-// which its first done jobs were sent and acknowledged.
-func writeCheckpoint(dir, path string, done int) error {
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	plan, err := planner.Build(context.Background(), src, planner.Options{})
-	if err != nil {
-		return err
-	}
-	defer plan.Close()
-	tickets, replies := plan.Jobs()
-	j, err := checkpoint.Open(path, checkpoint.Options{Header: checkpoint.Header{
-		Fingerprint: plan.Fingerprint, Source: "csv:" + dir,
-		Jobs: map[string]int{"ticket": tickets, "reply": replies - plan.Stats.FollowUps, planner.FollowUpGroup: plan.Stats.FollowUps},
-	}})
-	if err != nil {
-		return err
-	}
-	j.Close()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	n := 0
-	for key, hash := range plan.All() {
-		if n == done {
-			break
-		}
-		fmt.Fprintf(w, `{"t":"2026-01-01T00:00:00Z","k":%q,"s":"sending","h":"%x"}`+"\n", key, hash)
-		fmt.Fprintf(w, `{"t":"2026-01-01T00:00:01Z","k":%q,"s":"done","id":"01HZY3V4K8J5T3Q8W6X9RZ2B7C"}`+"\n", key)
-		n++
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-var words = strings.Fields(`the invoice login password export error page account billing team please thanks
-could you check again still failing works now update refund order shipping delayed customer support agent
-mobile app crash screen settings email notification webhook integration report monthly annual plan seats`)
-
-func sentence(rng *rand.Rand, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(words[rng.IntN(len(words))])
-	}
-	return b.String()
-}
-
-func write(dir string, nTickets, nReplies int, seed uint64) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	rng := rand.New(rand.NewPCG(seed, 42))
-	base := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
-	created := make([]time.Time, nTickets)
-	err := writeCSV(filepath.Join(dir, "tickets.csv"), []string{"ticket_id", "title", "created_at", "requester_email", "requester_name", "status", "tags", "body"},
-		func(emit func([]string) error) error {
-			for i := range nTickets {
-				created[i] = base.Add(time.Duration(rng.Int64N(int64(5 * 365 * 24 * time.Hour))))
-				c := rng.IntN(nTickets/4 + 1)
-				row := []string{fmt.Sprintf("T%07d", i+1), sentence(rng, 3+rng.IntN(6)), created[i].Format(time.DateTime),
-					fmt.Sprintf("customer%d@example.com", c), fmt.Sprintf("Customer %d", c), []string{"open", "closed", "pending"}[rng.IntN(3)],
-					"synthetic", sentence(rng, 20+rng.IntN(80))}
-				if err := emit(row); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	if err != nil {
-		return err
-	}
-	return writeCSV(filepath.Join(dir, "replies.csv"), []string{"reply_id", "ticket_id", "created_at", "author_email", "author_name", "internal", "body"},
-		func(emit func([]string) error) error {
-			for _, i := range rng.Perm(nReplies) { // unsorted, as exports come
-				t := int(uint64(i) * 2654435761 % uint64(nTickets))
-				at := created[t].Add(time.Duration(1+i%97) * time.Hour)
-				a := rng.IntN(50)
-				row := []string{fmt.Sprintf("R%08d", i+1), fmt.Sprintf("T%07d", t+1), at.Format(time.RFC3339),
-					fmt.Sprintf("agent%d@helpdesk.example", a), fmt.Sprintf("Agent %d", a), "false", sentence(rng, 10+rng.IntN(60))}
-				if err := emit(row); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-}
-
-func writeCSV(path string, header []string, rows func(func([]string) error) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := csv.NewWriter(bw)
-	w.Write(header)
-	if err := rows(w.Write); err != nil {
-		f.Close()
-		return err
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
