@@ -35,19 +35,24 @@ demo: build
 	kill -INT $$(cat $(DEMO)/sandbox.pid); wait; trap - EXIT; \
 	echo; echo "== 5. what the sandbox received"; sed 1d $(DEMO)/sandbox.log
 
-# deps installs what the tests need when it is missing: Go's modules, and
-# Chromium for the HTML report's test (through apt-get, when run as root;
-# under CI=true that test fails rather than skips without it).
+# deps installs what the tests need when it is missing: Go's modules,
+# Chromium for the HTML report's test and PostgreSQL for the database
+# readers' tests, which start throwaway servers (through apt-get, when run
+# as root; under CI=true those tests fail rather than skip without them).
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install" >&2; exit 1; }
 	$(GO) mod download
-	@command -v chromium >/dev/null || { \
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing chromium for the HTML report test"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			echo "installing$$missing for the tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "chromium is missing and this user cannot install it (apt-get install chromium as root)" >&2; \
-		fi; }
+			echo "missing:$$missing; install them (apt-get install$$missing as root)" >&2; \
+		fi; \
+	fi
 
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -16,7 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
@@ -339,5 +343,48 @@ func TestSourcesShareACheckpoint(t *testing.T) {
 	}
 	if r := run(foreignArgs); r.code != exitUsage || !strings.Contains(r.stderr, "different input") {
 		t.Errorf("run foreign on the csv's checkpoint: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestPostgresSource plans and migrates a helpdesk database through a
+// query file, with the connection string in the PG* variables (a flag
+// would show a password in ps) and checks nothing shows it.
+func TestPostgresSource(t *testing.T) {
+	srv := pgtest.Start(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, srv.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `CREATE TABLE t (id int, subject text, at timestamptz, who text, body text);
+		CREATE TABLE r (id int, t int, at timestamptz, who text, body text);
+		INSERT INTO t VALUES (1, 'Hello', '2024-01-01 10:00+00', 'ann@example.com', 'Hi'), (2, 'Bye', '2024-01-02 10:00+00', 'bob@example.com', 'Yo');
+		INSERT INTO r VALUES (5, 1, '2024-01-01 11:00+00', 'agent@example.com', 'Reply');`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qf := filepath.Join(t.TempDir(), "q.sql")
+	os.WriteFile(qf, []byte(`-- name: tickets
+SELECT id AS ticket_id, subject AS title, at AS created_at, who AS requester_email, body FROM t;
+-- name: replies
+SELECT id AS reply_id, t AS ticket_id, at AS created_at, who AS author_email, body FROM r;
+`), 0o644)
+	cfg, _ := pgconn.ParseConfig(srv.DSN)
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cmd := command(t, "run", "--postgres", "", "--query-file", qf, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000")
+	cmd.Env = append(cmd.Env, "PGHOST="+cfg.Host, fmt.Sprint("PGPORT=", cfg.Port), "PGUSER=test", "PGDATABASE=postgres", "PGSSLMODE=disable", "PGPASSWORD=never-shown-pw")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	if st := sb.Stats(); st.Events.Accepted != 2 || st.Replies.Accepted != 1 {
+		t.Errorf("sandbox: %+v", st)
+	}
+	data, _ := os.ReadFile(cp)
+	if !strings.Contains(string(data), fmt.Sprintf(`"source":"postgres:%s:%d/postgres"`, cfg.Host, cfg.Port)) ||
+		strings.Contains(string(out)+string(data), "never-shown-pw") {
+		t.Errorf("the checkpoint's source or the output is wrong:\n%s\n%.300s", out, data)
 	}
 }

@@ -28,7 +28,10 @@ the migration will take at the API's limits. Nothing goes over the network.
 Exit status: 0 when nothing blocks, 2 when some items have errors (they would
 not be sent), 1 when the source cannot be read.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, e, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.source.postgresSet = cmd.Flags().Changed("postgres")
+			return runPlan(cmd, e, o)
+		},
 	}
 	o.source.flags(cmd)
 	limitFlags(cmd, &o.limits)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
 	"github.com/assembly-import/assembly-import/planner"
@@ -16,6 +17,9 @@ import (
 type sourceOptions struct {
 	csvDir          string
 	xlsxFile        string
+	postgres        string
+	postgresSet     bool // --postgres was given, if empty (the PG* variables)
+	queryFile       string
 	ticketsSheet    string
 	repliesSheet    string
 	mapping         string
@@ -32,6 +36,8 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv")
 	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
+	f.StringVar(&o.postgres, "postgres", "", `a helpdesk's Postgres database: a URL or "key=value" string; "" uses the PG* variables and ~/.pgpass`)
+	f.StringVar(&o.queryFile, "query-file", "", "with --postgres: the SQL file whose named queries (tickets, replies, attachments) return the fields")
 	f.StringVar(&o.ticketsSheet, "tickets-sheet", "tickets", "the workbook's tickets sheet (matched without regard to case)")
 	f.StringVar(&o.repliesSheet, "replies-sheet", "replies", "the workbook's replies sheet")
 	f.StringVar(&o.mapping, "mapping", "", "YAML or JSON file mapping the source's columns and formats to the fields (see README)")
@@ -44,18 +50,31 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
 }
 
-// describe names the source for logs and the checkpoint.
+// describe names the source for logs and the checkpoint: never a
+// connection string, which may hold a password.
 func (o *sourceOptions) describe() string {
-	if o.xlsxFile != "" {
+	switch {
+	case o.xlsxFile != "":
 		return "xlsx:" + o.xlsxFile
+	case o.postgresSet:
+		if cfg, err := pgconn.ParseConfig(o.postgres); err == nil {
+			return fmt.Sprintf("postgres:%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+		}
+		return "postgres"
 	}
 	return "csv:" + o.csvDir
 }
 
 // open opens the source the flags name.
-func (o *sourceOptions) open() (planner.Source, error) {
-	if (o.csvDir == "") == (o.xlsxFile == "") {
-		return nil, exitf(exitUsage, "say what to read: --csv DIR or --xlsx FILE")
+func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
+	chosen := 0
+	for _, set := range []bool{o.csvDir != "", o.xlsxFile != "", o.postgresSet} {
+		if set {
+			chosen++
+		}
+	}
+	if chosen != 1 {
+		return nil, exitf(exitUsage, "say what to read, once: --csv DIR, --xlsx FILE or --postgres DSN --query-file FILE")
 	}
 	loc, err := time.LoadLocation(o.timezone)
 	if err != nil {
@@ -68,10 +87,27 @@ func (o *sourceOptions) open() (planner.Source, error) {
 		}
 	}
 	var src planner.Source
-	if o.xlsxFile != "" {
+	switch {
+	case o.postgresSet:
+		if o.queryFile == "" {
+			return nil, exitf(exitUsage, "--postgres needs --query-file FILE: the SQL that reads the helpdesk's tables (see README)")
+		}
+		if o.mapping != "" {
+			return nil, exitf(exitUsage, "--mapping is for CSV and XLSX; with --postgres, the queries name the fields")
+		}
+		q, err := readers.LoadQueries(o.queryFile)
+		if err != nil {
+			return nil, exitf(exitUsage, "%w", err)
+		}
+		src, err = readers.OpenPostgres(ctx, readers.PostgresOptions{DSN: o.postgres, Queries: q, Location: loc, AttachmentsRoot: o.attachmentsRoot})
+		if err != nil {
+			return nil, exitf(exitUsage, "%w", err)
+		}
+		return src, nil
+	case o.xlsxFile != "":
 		src, err = readers.OpenXLSX(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
 			Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
-	} else {
+	default:
 		src, err = readers.OpenCSV(readers.CSVOptions{Dir: o.csvDir, Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
 	}
 	if err != nil {
@@ -93,6 +129,9 @@ func (o *sourceOptions) writeRejects(dir string, problems map[readers.Row]string
 		if m, err = readers.LoadMapping(o.mapping); err != nil {
 			return 0, err
 		}
+	}
+	if o.postgresSet {
+		return 0, exitf(exitUsage, "--rejects writes rows back into CSV or XLSX files; for a database, --report FILE.csv lists them")
 	}
 	if o.xlsxFile != "" {
 		return readers.WriteXLSXRejects(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
@@ -140,7 +179,7 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 			return nil, exitf(exitUsage, "%w", err)
 		}
 	}
-	src, err := o.open()
+	src, err := o.open(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,301 @@
+package readers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Queries are the SQL that reads a helpdesk database: tickets and replies
+// return the canonical columns (ticket_id, title, created_at, … as for CSV);
+// attachments, optional, returns one row per file with ticket_id or
+// reply_id (whose message it belongs to), path or url, and optionally name.
+type Queries struct {
+	Tickets, Replies, Attachments string
+}
+
+// LoadQueries reads a query file: SQL sections each headed by a line
+// "-- name: tickets", "-- name: replies" or "-- name: attachments".
+func LoadQueries(path string) (Queries, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Queries{}, &InputError{Err: fmt.Errorf("query file: %w", err)}
+	}
+	name := filepath.Base(path)
+	var q Queries
+	var current *string
+	for n, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+			switch strings.TrimSpace(rest) {
+			case "tickets":
+				current = &q.Tickets
+			case "replies":
+				current = &q.Replies
+			case "attachments":
+				current = &q.Attachments
+			default:
+				return Queries{}, &InputError{Err: fmt.Errorf("%s line %d: unknown query %q (want tickets, replies or attachments)", name, n+1, strings.TrimSpace(rest))}
+			}
+			continue
+		}
+		if current == nil {
+			if strings.TrimSpace(line) != "" && !strings.HasPrefix(strings.TrimSpace(line), "--") {
+				return Queries{}, &InputError{Err: fmt.Errorf("%s line %d: SQL before the first \"-- name:\" line", name, n+1)}
+			}
+			continue
+		}
+		*current += line + "\n"
+	}
+	for _, s := range []*string{&q.Tickets, &q.Replies, &q.Attachments} {
+		*s = strings.TrimSuffix(strings.TrimSpace(*s), ";")
+	}
+	if q.Tickets == "" || q.Replies == "" {
+		return Queries{}, &InputError{Err: fmt.Errorf("%s: needs a tickets and a replies query", name)}
+	}
+	return q, nil
+}
+
+// PostgresOptions configures a Postgres source.
+type PostgresOptions struct {
+	// DSN is a URL or key=value connection string; empty uses the PG*
+	// environment variables.
+	DSN     string
+	Queries Queries
+	// Location is the zone of timestamps without one (timestamp columns);
+	// nil is UTC.
+	Location *time.Location
+	// AttachmentsRoot is the folder attachment paths are relative to.
+	AttachmentsRoot string
+}
+
+// Postgres streams a helpdesk database through its queries, inside one
+// read-only REPEATABLE READ transaction, so a live database yields one
+// consistent snapshot: every ticket, then every reply, one row in memory at
+// a time (the attachments query, which is small, is read first). Origins
+// name the query and the row's id: "replies reply_id=88". It is not safe for
+// concurrent use.
+type Postgres struct {
+	conn        *pgx.Conn
+	tx          pgx.Tx
+	opts        PostgresOptions
+	conv        *converter
+	rows        pgx.Rows
+	kind        string // the query being read: "tickets", then "replies"
+	h           *header
+	attachments map[string][]Attachment // "tickets 7", "replies 9" -> files
+}
+
+// OpenPostgres connects, starts the snapshot and checks the queries'
+// columns, so a missing column is reported before anything is read.
+func OpenPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) {
+	cfg, err := pgx.ParseConfig(opts.DSN)
+	if err != nil {
+		return nil, &InputError{Err: errors.New("the Postgres connection string is not valid (it is not shown: it may hold a password)")}
+	}
+	where := fmt.Sprintf("host=%s port=%d database=%s user=%s", cfg.Host, cfg.Port, cfg.Database, cfg.User)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("cannot connect to Postgres (%s): %w", where, withoutPassword(err, cfg.Password))}
+	}
+	conv, err := newConverter(nil, opts.Location, opts.AttachmentsRoot)
+	if err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	p := &Postgres{conn: conn, opts: opts, conv: conv, attachments: map[string][]Attachment{}}
+	if p.tx, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("Postgres (%s): start a read-only snapshot: %w", where, err)
+	}
+	if opts.Queries.Attachments != "" {
+		if err := p.readAttachments(ctx); err != nil {
+			p.Close()
+			return nil, err
+		}
+	}
+	if err := p.start(ctx, "tickets", opts.Queries.Tickets); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// withoutPassword keeps a password out of an error's text, whatever the
+// driver put in it.
+func withoutPassword(err error, password string) error {
+	if password == "" || !strings.Contains(err.Error(), password) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), password, "********"))
+}
+
+// start runs a query and checks its columns.
+func (p *Postgres) start(ctx context.Context, kind, sql string) error {
+	rows, err := p.tx.Query(ctx, sql)
+	if err != nil {
+		return &InputError{Err: fmt.Errorf("%s query: %w", kind, err)}
+	}
+	var cols []string
+	for _, f := range rows.FieldDescriptions() {
+		cols = append(cols, f.Name)
+	}
+	h, err := resolveHeader(kind+" query", kind, cols, nil)
+	if err != nil {
+		rows.Close()
+		return err
+	}
+	p.rows, p.kind, p.h = rows, kind, h
+	return nil
+}
+
+// readAttachments reads the attachments query whole: one small row per file.
+func (p *Postgres) readAttachments(ctx context.Context) error {
+	rows, err := p.tx.Query(ctx, p.opts.Queries.Attachments)
+	if err != nil {
+		return &InputError{Err: fmt.Errorf("attachments query: %w", err)}
+	}
+	defer rows.Close()
+	col := map[string]int{}
+	for i, f := range rows.FieldDescriptions() {
+		col[f.Name] = i
+	}
+	owner, ownerKind := "reply_id", "replies"
+	if _, ok := col["reply_id"]; !ok {
+		owner, ownerKind = "ticket_id", "tickets"
+	}
+	_, hasOwner := col[owner]
+	_, hasPath := col["path"]
+	_, hasURL := col["url"]
+	if !hasOwner || !hasPath && !hasURL {
+		return &InputError{Err: fmt.Errorf("attachments query: want the columns reply_id or ticket_id, and path or url (it returns: %s)", strings.Join(keys(col), ", "))}
+	}
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return fmt.Errorf("attachments query: %w", err)
+		}
+		cell := func(name string) string {
+			if i, ok := col[name]; ok {
+				return text(vals[i])
+			}
+			return ""
+		}
+		ref := cell("url")
+		if ref == "" {
+			ref = cell("path")
+		}
+		for _, a := range SplitAttachments(ref, "\x00", p.conv.root) {
+			if n := cell("name"); n != "" {
+				a.Name = n
+			}
+			id := ownerKind + " " + cell(owner)
+			p.attachments[id] = append(p.attachments[id], a)
+		}
+	}
+	return rows.Err()
+}
+
+func keys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// text writes a database value as a cell.
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano)
+	case bool:
+		return strconv.FormatBool(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int32:
+		return strconv.FormatInt(int64(v), 10)
+	case int16:
+		return strconv.FormatInt(int64(v), 10)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// Next returns the next record — tickets, then replies — and io.EOF after
+// the last one.
+func (p *Postgres) Next(ctx context.Context) (Record, error) {
+	if err := ctx.Err(); err != nil {
+		return Record{}, err
+	}
+	for p.rows != nil {
+		if p.rows.Next() {
+			vals, err := p.rows.Values()
+			if err != nil {
+				return Record{}, fmt.Errorf("%s query: %w", p.kind, err)
+			}
+			get := func(field string) string {
+				if i, ok := p.h.index[field]; ok {
+					return text(vals[i])
+				}
+				return ""
+			}
+			idField := "ticket_id"
+			if p.kind == "replies" {
+				idField = "reply_id"
+			}
+			id := strings.TrimSpace(get(idField))
+			r := row{origin: fmt.Sprintf("%s %s=%s", p.kind, idField, id), get: get}
+			if p.kind == "tickets" {
+				t := p.conv.ticket(r)
+				t.Attachments = append(t.Attachments, p.attachments["tickets "+id]...)
+				return Record{Ticket: t}, nil
+			}
+			rp := p.conv.reply(r)
+			rp.Attachments = append(rp.Attachments, p.attachments["replies "+id]...)
+			return Record{Reply: rp}, nil
+		}
+		err := p.rows.Err()
+		p.rows.Close()
+		p.rows = nil
+		if err != nil {
+			return Record{}, fmt.Errorf("%s query: %w", p.kind, err)
+		}
+		if p.kind == "tickets" {
+			if err := p.start(ctx, "replies", p.opts.Queries.Replies); err != nil {
+				return Record{}, err
+			}
+		}
+	}
+	return Record{}, io.EOF
+}
+
+// Close ends the snapshot and the connection.
+func (p *Postgres) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if p.rows != nil {
+		p.rows.Close()
+	}
+	var err error
+	if p.tx != nil {
+		err = p.tx.Rollback(ctx) // read-only: nothing to keep
+	}
+	return errors.Join(err, p.conn.Close(ctx))
+}
