@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/assembly-import/assembly-import/internal/synth"
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -391,20 +392,7 @@ func TestLargeUnsortedInput(t *testing.T) {
 	if err := synth.Write(dir, 5000, 50_000, 7); err != nil {
 		t.Fatal(err)
 	}
-	plan := func() *planner.Plan {
-		src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer src.Close()
-		p, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Close() })
-		return p
-	}
-	a, b := plan(), plan()
+	a, b := testutil.PlanCSV(t, dir, planner.Options{}), testutil.PlanCSV(t, dir, planner.Options{})
 	if a.Fingerprint != b.Fingerprint || order(a) != order(b) {
 		t.Fatal("the same export planned twice differs")
 	}

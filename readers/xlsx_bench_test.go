@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"runtime/metrics"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -44,29 +42,6 @@ func bigWorkbook(b *testing.B, n int) string {
 	return path
 }
 
-// peakHeap samples the live heap every millisecond until stop is called,
-// then returns the most it saw.
-func peakHeap() (stop func() uint64) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(sample)
-			peak = max(peak, sample[0].Value.Uint64())
-			select {
-			case <-t.C:
-			case <-done:
-				return
-			}
-		}
-	})
-	return func() uint64 { close(done); wg.Wait(); return peak }
-}
-
 // BenchmarkXLSX reads workbooks of 50,000 and 100,000 rows: rows per
 // second, and the peak live heap, which streaming keeps flat as rows double.
 func BenchmarkXLSX(b *testing.B) {
@@ -75,7 +50,7 @@ func BenchmarkXLSX(b *testing.B) {
 			path := bigWorkbook(b, n)
 			var peak uint64
 			for b.Loop() {
-				stop := peakHeap()
+				stop := testutil.PeakHeap()
 				x, err := readers.OpenXLSX(readers.XLSXOptions{Path: path})
 				if err != nil {
 					b.Fatal(err)

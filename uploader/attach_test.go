@@ -10,13 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime/metrics"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/uploader"
@@ -53,16 +52,10 @@ func TestAttachmentsDelivered(t *testing.T) {
 		"T1,Hello,2024-01-01T00:00:00Z,ann@example.com,Hi,shot.png;invoice.pdf\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte("reply_id,ticket_id,created_at,author_email,body,attachments\n"+
 		fmt.Sprintf("R1,T1,2024-01-02T00:00:00Z,agent@example.com,Files,%[1]s/ok/notes.txt;%[1]s/gone/x.doc;%[1]s/stall/slow.txt;%[1]s/big/huge.bin\n", files.URL)), 0o644)
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
+	p := testutil.PlanCSV(t, dir, planner.Options{DownloadURLs: true})
+	if len(p.Problems) > 0 {
+		t.Fatal(p.Problems)
 	}
-	p, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir(), DownloadURLs: true})
-	src.Close()
-	if err != nil || len(p.Problems) > 0 {
-		t.Fatalf("%v %v", err, p.Problems)
-	}
-	defer p.Close()
 
 	sb := sandbox.New(sandbox.Options{Key: key, EventsPerSec: 1000, RepliesPerMin: 60000})
 	srv := httptest.NewServer(sb)
@@ -128,27 +121,11 @@ func TestUploadMemory(t *testing.T) {
 			f.Close()
 			rep.Files = append(rep.Files, planner.File{Path: path, Name: fmt.Sprint(i, ".bin"), ContentType: "application/octet-stream", Size: size})
 		}
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		var most uint64
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			for {
-				metrics.Read(sample)
-				most = max(most, sample[0].Value.Uint64())
-				select {
-				case <-done:
-					return
-				case <-time.After(time.Millisecond):
-				}
-			}
-		})
+		stop := testutil.PeakHeap()
 		if _, err := client.Reply(context.Background(), rep); err != nil {
 			t.Fatal(err)
 		}
-		close(done)
-		wg.Wait()
-		return most
+		return stop()
 	}
 	small, large := peak(1<<20), peak(30<<20)
 	t.Logf("peak heap: %.1f MB with 3 x 1 MB files, %.1f MB with 3 x 30 MB", float64(small)/(1<<20), float64(large)/(1<<20))

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
-	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/uploader"
 	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
@@ -56,19 +56,10 @@ func export(t *testing.T, n, perTicket int) (dir string, fileSum string) {
 
 func plan(t *testing.T, dir string) *planner.Plan {
 	t.Helper()
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	p, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testutil.PlanCSV(t, dir, planner.Options{})
 	if len(p.Problems) > 0 {
 		t.Fatalf("plan problems: %v", p.Problems)
 	}
-	t.Cleanup(func() { p.Close() })
 	return p
 }
 

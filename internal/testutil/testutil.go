@@ -1,0 +1,56 @@
+// Package testutil holds what several packages' tests share: planning a CSV
+// export, and measuring the heap while something runs.
+package testutil
+
+import (
+	"context"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+// PlanCSV plans the CSV export in dir, closing the plan when t ends.
+func PlanCSV(t testing.TB, dir string, opts planner.Options) *planner.Plan {
+	t.Helper()
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if opts.SpillDir == "" {
+		opts.SpillDir = t.TempDir()
+	}
+	p, err := planner.Build(context.Background(), src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// PeakHeap samples the live heap every millisecond until the returned
+// function is called, which returns the most it saw, in bytes.
+func PeakHeap() (stop func() uint64) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(sample)
+			peak = max(peak, sample[0].Value.Uint64())
+			select {
+			case <-t.C:
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() uint64 { close(done); wg.Wait(); return peak }
+}
