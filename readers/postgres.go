@@ -2,6 +2,7 @@ package readers
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +17,9 @@ import (
 
 // Queries are the SQL that reads a helpdesk database: tickets and replies
 // return the canonical columns (ticket_id, title, created_at, … as for CSV);
-// attachments, optional, returns one row per file with ticket_id or
-// reply_id (whose message it belongs to), path or url, and optionally name.
+// attachments, optional, returns one row per file with reply_id (whose
+// message it belongs to; empty for a ticket's first message, then
+// ticket_id), path or url, and optionally name.
 type Queries struct {
 	Tickets, Replies, Attachments string
 }
@@ -29,7 +31,39 @@ func LoadQueries(path string) (Queries, error) {
 	if err != nil {
 		return Queries{}, &InputError{Err: fmt.Errorf("query file: %w", err)}
 	}
-	name := filepath.Base(path)
+	return parseQueries(filepath.Base(path), data)
+}
+
+// presets holds the query files written for real helpdesks' schemas.
+//
+//go:embed presets/*.sql
+var presets embed.FS
+
+// presetTables are the tables each preset reads: a database without them is
+// not that helpdesk's.
+var presetTables = map[string][]string{
+	"chatwoot": {"conversations", "messages", "contacts", "users", "attachments", "active_storage_attachments", "active_storage_blobs"},
+}
+
+// Preset returns the queries of a helpdesk preset and the tables they read.
+func Preset(name string) (Queries, []string, error) {
+	tables, ok := presetTables[name]
+	if !ok {
+		var names []string
+		for n := range presetTables {
+			names = append(names, n)
+		}
+		return Queries{}, nil, &InputError{Err: fmt.Errorf("no preset %q (there is: %s; --query-file reads any other helpdesk)", name, strings.Join(names, ", "))}
+	}
+	data, err := presets.ReadFile("presets/" + name + ".sql")
+	if err != nil {
+		return Queries{}, nil, err
+	}
+	q, err := parseQueries(name+".sql", data)
+	return q, tables, err
+}
+
+func parseQueries(name string, data []byte) (Queries, error) {
 	var q Queries
 	var current *string
 	for n, line := range strings.Split(string(data), "\n") {
@@ -74,6 +108,10 @@ type PostgresOptions struct {
 	Location *time.Location
 	// AttachmentsRoot is the folder attachment paths are relative to.
 	AttachmentsRoot string
+	// Helpdesk and Tables, for a preset: the database must have these
+	// tables, or it is not that helpdesk's.
+	Helpdesk string
+	Tables   []string
 }
 
 // Postgres streams a helpdesk database through its queries, inside one
@@ -114,6 +152,17 @@ func OpenPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) 
 	if p.tx, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("Postgres (%s): start a read-only snapshot: %w", where, err)
+	}
+	for _, table := range opts.Tables {
+		var found *string
+		if err := p.tx.QueryRow(ctx, "SELECT to_regclass($1)::text", table).Scan(&found); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("Postgres (%s): look for table %s: %w", where, table, err)
+		}
+		if found == nil {
+			p.Close()
+			return nil, &InputError{Err: fmt.Errorf("this does not look like a %s database (%s): table %s not found", opts.Helpdesk, where, table)}
+		}
 	}
 	if opts.Queries.Attachments != "" {
 		if err := p.readAttachments(ctx); err != nil {
@@ -167,14 +216,11 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 	for i, f := range rows.FieldDescriptions() {
 		col[f.Name] = i
 	}
-	owner, ownerKind := "reply_id", "replies"
-	if _, ok := col["reply_id"]; !ok {
-		owner, ownerKind = "ticket_id", "tickets"
-	}
-	_, hasOwner := col[owner]
+	_, hasReply := col["reply_id"]
+	_, hasTicket := col["ticket_id"]
 	_, hasPath := col["path"]
 	_, hasURL := col["url"]
-	if !hasOwner || !hasPath && !hasURL {
+	if !hasReply && !hasTicket || !hasPath && !hasURL {
 		return &InputError{Err: fmt.Errorf("attachments query: want the columns reply_id or ticket_id, and path or url (it returns: %s)", strings.Join(keys(col), ", "))}
 	}
 	for rows.Next() {
@@ -192,12 +238,17 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 		if ref == "" {
 			ref = cell("path")
 		}
+		// Each row belongs to a reply, or, where reply_id is empty, to a
+		// ticket's first message.
+		owner := "replies " + cell("reply_id")
+		if cell("reply_id") == "" {
+			owner = "tickets " + cell("ticket_id")
+		}
 		for _, a := range SplitAttachments(ref, "\x00", p.conv.root) {
 			if n := cell("name"); n != "" {
 				a.Name = n
 			}
-			id := ownerKind + " " + cell(owner)
-			p.attachments[id] = append(p.attachments[id], a)
+			p.attachments[owner] = append(p.attachments[owner], a)
 		}
 	}
 	return rows.Err()

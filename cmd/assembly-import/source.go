@@ -20,6 +20,7 @@ type sourceOptions struct {
 	postgres        string
 	postgresSet     bool // --postgres was given, if empty (the PG* variables)
 	queryFile       string
+	preset          string
 	ticketsSheet    string
 	repliesSheet    string
 	mapping         string
@@ -37,6 +38,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv")
 	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
 	f.StringVar(&o.postgres, "postgres", "", `a helpdesk's Postgres database: a URL or "key=value" string; "" uses the PG* variables and ~/.pgpass`)
+	f.StringVar(&o.preset, "preset", "", "with --postgres: the helpdesk the database belongs to: chatwoot")
 	f.StringVar(&o.queryFile, "query-file", "", "with --postgres: the SQL file whose named queries (tickets, replies, attachments) return the fields")
 	f.StringVar(&o.ticketsSheet, "tickets-sheet", "tickets", "the workbook's tickets sheet (matched without regard to case)")
 	f.StringVar(&o.repliesSheet, "replies-sheet", "replies", "the workbook's replies sheet")
@@ -89,17 +91,23 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	var src planner.Source
 	switch {
 	case o.postgresSet:
-		if o.queryFile == "" {
-			return nil, exitf(exitUsage, "--postgres needs --query-file FILE: the SQL that reads the helpdesk's tables (see README)")
+		if (o.queryFile == "") == (o.preset == "") {
+			return nil, exitf(exitUsage, "--postgres needs --preset NAME or --query-file FILE: the SQL that reads the helpdesk's tables (see README)")
 		}
 		if o.mapping != "" {
 			return nil, exitf(exitUsage, "--mapping is for CSV and XLSX; with --postgres, the queries name the fields")
 		}
-		q, err := readers.LoadQueries(o.queryFile)
+		opts := readers.PostgresOptions{DSN: o.postgres, Location: loc, AttachmentsRoot: o.attachmentsRoot}
+		if o.preset != "" {
+			opts.Helpdesk = o.preset
+			opts.Queries, opts.Tables, err = readers.Preset(o.preset)
+		} else {
+			opts.Queries, err = readers.LoadQueries(o.queryFile)
+		}
 		if err != nil {
 			return nil, exitf(exitUsage, "%w", err)
 		}
-		src, err = readers.OpenPostgres(ctx, readers.PostgresOptions{DSN: o.postgres, Queries: q, Location: loc, AttachmentsRoot: o.attachmentsRoot})
+		src, err = readers.OpenPostgres(ctx, opts)
 		if err != nil {
 			return nil, exitf(exitUsage, "%w", err)
 		}
