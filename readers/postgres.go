@@ -16,7 +16,8 @@ import (
 )
 
 // Queries are the SQL that reads a helpdesk database: tickets and replies
-// return the canonical columns (ticket_id, title, created_at, … as for CSV);
+// return the canonical columns (ticket_id, title, created_at, … as for CSV;
+// body_html instead of body for HTML, which is sent as readable text);
 // attachments, optional, returns one row per file with reply_id (whose
 // message it belongs to; empty for a ticket's first message, then
 // ticket_id), path or url, and optionally name.
@@ -42,7 +43,8 @@ var presets embed.FS
 // presetTables are the tables each preset reads: a database without them is
 // not that helpdesk's.
 var presetTables = map[string][]string{
-	"chatwoot": {"conversations", "messages", "contacts", "users", "attachments", "active_storage_attachments", "active_storage_blobs"},
+	"chatwoot":  {"conversations", "messages", "contacts", "users", "attachments", "active_storage_attachments", "active_storage_blobs"},
+	"freescout": {"conversations", "threads", "customers", "emails", "users", "attachments"},
 }
 
 // Preset returns the queries of a helpdesk preset and the tables they read.
@@ -128,6 +130,7 @@ type Postgres struct {
 	rows        pgx.Rows
 	kind        string // the query being read: "tickets", then "replies"
 	h           *header
+	html        bool                    // the query's body is HTML (column body_html)
 	attachments map[string][]Attachment // "tickets 7", "replies 9" -> files
 }
 
@@ -193,15 +196,20 @@ func (p *Postgres) start(ctx context.Context, kind, sql string) error {
 		return &InputError{Err: fmt.Errorf("%s query: %w", kind, err)}
 	}
 	var cols []string
+	html := false
 	for _, f := range rows.FieldDescriptions() {
-		cols = append(cols, f.Name)
+		name := f.Name
+		if name == "body_html" { // a body stored as HTML: sent as text
+			name, html = "body", true
+		}
+		cols = append(cols, name)
 	}
 	h, err := resolveHeader(kind+" query", kind, cols, nil)
 	if err != nil {
 		rows.Close()
 		return err
 	}
-	p.rows, p.kind, p.h = rows, kind, h
+	p.rows, p.kind, p.h, p.html = rows, kind, h, html
 	return nil
 }
 
@@ -302,10 +310,14 @@ func (p *Postgres) Next(ctx context.Context) (Record, error) {
 				return Record{}, fmt.Errorf("%s query: %w", p.kind, err)
 			}
 			get := func(field string) string {
-				if i, ok := p.h.index[field]; ok {
-					return text(vals[i])
+				i, ok := p.h.index[field]
+				switch {
+				case !ok:
+					return ""
+				case field == "body" && p.html:
+					return HTMLText(text(vals[i]))
 				}
-				return ""
+				return text(vals[i])
 			}
 			idField := "ticket_id"
 			if p.kind == "replies" {

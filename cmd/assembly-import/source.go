@@ -38,7 +38,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv")
 	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
 	f.StringVar(&o.postgres, "postgres", "", `a helpdesk's Postgres database: a URL or "key=value" string; "" uses the PG* variables and ~/.pgpass`)
-	f.StringVar(&o.preset, "preset", "", "with --postgres: the helpdesk the database belongs to: chatwoot")
+	f.StringVar(&o.preset, "preset", "", "with --postgres: the helpdesk the database belongs to: chatwoot or freescout")
 	f.StringVar(&o.queryFile, "query-file", "", "with --postgres: the SQL file whose named queries (tickets, replies, attachments) return the fields")
 	f.StringVar(&o.ticketsSheet, "tickets-sheet", "tickets", "the workbook's tickets sheet (matched without regard to case)")
 	f.StringVar(&o.repliesSheet, "replies-sheet", "replies", "the workbook's replies sheet")

@@ -1,0 +1,22 @@
+package readers_test
+
+import (
+	"testing"
+
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+func TestHTMLText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain text", "plain text"},
+		{"<p>Hello&nbsp;Anna,</p><p>the <b>invoice</b> is fixed.<br>Regards</p>", "Hello Anna,\n\nthe invoice is fixed.\nRegards"},
+		{"<div>Steps:<ul><li>one</li><li>two</li></ul></div>", "Steps:\n\n- one\n- two"},
+		{`See <a href="https://x.example/kb">the article</a>.`, "See the article (https://x.example/kb)."},
+		{"<style>p{color:red}</style><script>alert(1)</script><p>Ä &amp; Ö</p>", "Ä & Ö"},
+	}
+	for _, tt := range tests {
+		if got := readers.HTMLText(tt.in); got != tt.want {
+			t.Errorf("HTMLText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
