@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/pgserver"
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
@@ -386,5 +387,43 @@ SELECT id AS reply_id, t AS ticket_id, at AS created_at, who AS author_email, bo
 	if !strings.Contains(string(data), fmt.Sprintf(`"source":"postgres:%s:%d/postgres"`, cfg.Host, cfg.Port)) ||
 		strings.Contains(string(out)+string(data), "never-shown-pw") {
 		t.Errorf("the checkpoint's source or the output is wrong:\n%s\n%.300s", out, data)
+	}
+}
+
+// TestPgDump plans each sample dump, plain SQL and custom format, through
+// its preset: each restores into a private server that is gone afterwards —
+// no folder, no process.
+func TestPgDump(t *testing.T) {
+	if _, err := pgserver.Bin("initdb"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	tests := []struct {
+		preset, root, read string
+	}{
+		{"chatwoot", "chatwoot-storage", "Read: 3 tickets, 5 replies"},
+		{"freescout", "freescout-attachments", "Read: 2 tickets, 3 replies"},
+	}
+	for _, tt := range tests {
+		prints := map[string]string{}
+		for _, ext := range []string{".sql", ".dump"} {
+			r := runTool(t, "plan", "--pg-dump", "../../samples/postgres/"+tt.preset+ext, "--preset", tt.preset,
+				"--attachments-root", "../../samples/postgres/"+tt.root)
+			if r.code != exitInvalid || !strings.Contains(r.stdout, tt.read) || !strings.Contains(r.stderr, "dump restored") {
+				t.Errorf("%s%s: exit %d\n%s%s", tt.preset, ext, r.code, r.stdout, r.stderr)
+			}
+			_, prints[ext], _ = strings.Cut(r.stdout, "Plan fingerprint: ")
+		}
+		if prints[".sql"] == "" || prints[".sql"] != prints[".dump"] {
+			t.Errorf("%s: the plain and custom dumps plan differently", tt.preset)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "assembly-import-postgres-*")); len(left) > 0 {
+		t.Errorf("private servers' folders left behind: %v", left)
+	}
+	if out, _ := exec.Command("pgrep", "-f", "assembly-import-postgres-").Output(); len(out) > 0 {
+		t.Errorf("private servers still running: %s", out)
 	}
 }

@@ -29,7 +29,7 @@ Exit status: 0 when nothing blocks, 2 when some items have errors (they would
 not be sent), 1 when the source cannot be read.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.source.postgresSet = cmd.Flags().Changed("postgres")
+			o.source.postgresSet, o.source.env = cmd.Flags().Changed("postgres"), e
 			return runPlan(cmd, e, o)
 		},
 	}

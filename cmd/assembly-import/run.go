@@ -64,7 +64,7 @@ rejected or failed, 4 when stopped (Ctrl-C, or the key was refused) and
 resumable, 1 for usage or configuration errors.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.source.postgresSet = cmd.Flags().Changed("postgres")
+			o.source.postgresSet, o.source.env = cmd.Flags().Changed("postgres"), e
 			if o.dryRun {
 				return runPlan(cmd, e, planOptions{source: o.source, limits: o.limits})
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,6 +23,8 @@ type sourceOptions struct {
 	postgresSet     bool // --postgres was given, if empty (the PG* variables)
 	queryFile       string
 	preset          string
+	pgDump          string
+	env             *env // for the dump's progress lines
 	ticketsSheet    string
 	repliesSheet    string
 	mapping         string
@@ -38,6 +42,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv")
 	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
 	f.StringVar(&o.postgres, "postgres", "", `a helpdesk's Postgres database: a URL or "key=value" string; "" uses the PG* variables and ~/.pgpass`)
+	f.StringVar(&o.pgDump, "pg-dump", "", "a pg_dump file (plain SQL or -Fc) of a helpdesk database: restored into a private temporary server, removed on exit")
 	f.StringVar(&o.preset, "preset", "", "with --postgres: the helpdesk the database belongs to: chatwoot or freescout")
 	f.StringVar(&o.queryFile, "query-file", "", "with --postgres: the SQL file whose named queries (tickets, replies, attachments) return the fields")
 	f.StringVar(&o.ticketsSheet, "tickets-sheet", "tickets", "the workbook's tickets sheet (matched without regard to case)")
@@ -58,6 +63,8 @@ func (o *sourceOptions) describe() string {
 	switch {
 	case o.xlsxFile != "":
 		return "xlsx:" + o.xlsxFile
+	case o.pgDump != "":
+		return "pg-dump:" + o.pgDump
 	case o.postgresSet:
 		if cfg, err := pgconn.ParseConfig(o.postgres); err == nil {
 			return fmt.Sprintf("postgres:%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
@@ -70,13 +77,13 @@ func (o *sourceOptions) describe() string {
 // open opens the source the flags name.
 func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	chosen := 0
-	for _, set := range []bool{o.csvDir != "", o.xlsxFile != "", o.postgresSet} {
+	for _, set := range []bool{o.csvDir != "", o.xlsxFile != "", o.postgresSet || o.pgDump != ""} {
 		if set {
 			chosen++
 		}
 	}
 	if chosen != 1 {
-		return nil, exitf(exitUsage, "say what to read, once: --csv DIR, --xlsx FILE or --postgres DSN --query-file FILE")
+		return nil, exitf(exitUsage, "say what to read, once: --csv DIR, --xlsx FILE, --postgres DSN or --pg-dump FILE")
 	}
 	loc, err := time.LoadLocation(o.timezone)
 	if err != nil {
@@ -90,9 +97,12 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	}
 	var src planner.Source
 	switch {
-	case o.postgresSet:
+	case o.postgresSet || o.pgDump != "":
+		if o.postgresSet && o.pgDump != "" {
+			return nil, exitf(exitUsage, "--postgres and --pg-dump: read a database or a dump, not both")
+		}
 		if (o.queryFile == "") == (o.preset == "") {
-			return nil, exitf(exitUsage, "--postgres needs --preset NAME or --query-file FILE: the SQL that reads the helpdesk's tables (see README)")
+			return nil, exitf(exitUsage, "--postgres and --pg-dump need --preset NAME or --query-file FILE: the SQL that reads the helpdesk's tables (see README)")
 		}
 		if o.mapping != "" {
 			return nil, exitf(exitUsage, "--mapping is for CSV and XLSX; with --postgres, the queries name the fields")
@@ -107,11 +117,18 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		if err != nil {
 			return nil, exitf(exitUsage, "%w", err)
 		}
+		stop := func() {}
+		if o.pgDump != "" {
+			if opts.DSN, stop, err = restoreDump(ctx, o.env, o.pgDump); err != nil {
+				return nil, err
+			}
+		}
 		src, err = readers.OpenPostgres(ctx, opts)
 		if err != nil {
+			stop()
 			return nil, exitf(exitUsage, "%w", err)
 		}
-		return src, nil
+		return dumpSource{Source: src, stop: stop}, nil
 	case o.xlsxFile != "":
 		src, err = readers.OpenXLSX(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
 			Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
@@ -186,6 +203,13 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 		if users, err = readers.ReadUserMap(o.userMap); err != nil {
 			return nil, exitf(exitUsage, "%w", err)
 		}
+	}
+	if o.pgDump != "" {
+		// Ctrl-C while a dump is restored or read must still stop the
+		// private server: handle it until the plan is built.
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
 	}
 	src, err := o.open(ctx)
 	if err != nil {
