@@ -157,3 +157,46 @@ func order(p *planner.Plan) string {
 	}
 	return strings.Join(keys, " ")
 }
+
+// TestPresetIsAQueryFile: a preset is a query file; written out and read
+// back with LoadQueries, it plans the same database identically — the path
+// an admin takes to adapt a preset to a customised helpdesk.
+func TestPresetIsAQueryFile(t *testing.T) {
+	srv := pgtest.Start(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, srv.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, chatwootSQL); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	preset, tables, _ := readers.Preset("chatwoot")
+	file := filepath.Join(t.TempDir(), "chatwoot.sql")
+	os.WriteFile(file, []byte("-- name: tickets\n"+preset.Tickets+"\n-- name: replies\n"+preset.Replies+"\n-- name: attachments\n"+preset.Attachments+"\n"), 0o644)
+	fromFile, err := readers.LoadQueries(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prints []string
+	for _, opts := range []readers.PostgresOptions{
+		{DSN: srv.DSN, Queries: preset, Tables: tables, Helpdesk: "chatwoot"},
+		{DSN: srv.DSN, Queries: fromFile},
+	} {
+		src, err := readers.OpenPostgres(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir()})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		prints = append(prints, plan.Fingerprint)
+		plan.Close()
+	}
+	if prints[0] != prints[1] {
+		t.Errorf("preset and query file plan differently: %v", prints)
+	}
+}
