@@ -375,7 +375,7 @@ SELECT id AS reply_id, t AS ticket_id, at AS created_at, who AS author_email, bo
 	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
 	cp := filepath.Join(t.TempDir(), "cp.jsonl")
 	cmd := command(t, "run", "--postgres", "", "--query-file", qf, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000")
-	cmd.Env = append(cmd.Env, "PGHOST="+cfg.Host, fmt.Sprint("PGPORT=", cfg.Port), "PGUSER=test", "PGDATABASE=postgres", "PGSSLMODE=disable", "PGPASSWORD=never-shown-pw")
+	cmd.Env = append(cmd.Env, "PGHOST="+cfg.Host, fmt.Sprint("PGPORT=", cfg.Port), "PGUSER="+cfg.User, "PGDATABASE="+cfg.Database, "PGSSLMODE=disable", "PGPASSWORD=never-shown-pw")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
