@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
@@ -67,15 +65,8 @@ INSERT INTO active_storage_attachments (name, record_type, record_id, blob_id, c
 
 func TestChatwootPreset(t *testing.T) {
 	srv := pgtest.Start(t)
+	srv.Load(t, chatwootSQL)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, srv.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, chatwootSQL); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
 	storage := t.TempDir() // Chatwoot's storage/ folder: <key[0:2]>/<key[2:4]>/<key>
 	for key, data := range map[string]string{"ab12cd34ef": "%PDF-1.4", "ff00ee11dd": "png"} {
 		dir := filepath.Join(storage, key[:2], key[2:4])
@@ -163,15 +154,8 @@ func order(p *planner.Plan) string {
 // an admin takes to adapt a preset to a customised helpdesk.
 func TestPresetIsAQueryFile(t *testing.T) {
 	srv := pgtest.Start(t)
+	srv.Load(t, chatwootSQL)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, srv.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, chatwootSQL); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
 	preset, tables, _ := readers.Preset("chatwoot")
 	file := filepath.Join(t.TempDir(), "chatwoot.sql")
 	os.WriteFile(file, []byte("-- name: tickets\n"+preset.Tickets+"\n-- name: replies\n"+preset.Replies+"\n-- name: attachments\n"+preset.Attachments+"\n"), 0o644)

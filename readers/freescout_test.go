@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
@@ -54,15 +52,8 @@ INSERT INTO attachments (thread_id, file_dir, file_name, mime_type, type, size, 
 
 func TestFreeScoutPreset(t *testing.T) {
 	srv := pgtest.Start(t)
+	srv.Load(t, freescoutSQL)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, srv.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, freescoutSQL); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
 	storage := t.TempDir() // storage/app/attachment
 	for path, data := range map[string]string{"1/2/lieferschein.pdf": "%PDF-1.4", "3/label.png": "png"} {
 		os.MkdirAll(filepath.Join(storage, filepath.Dir(path)), 0o755)

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
@@ -60,15 +58,7 @@ SELECT post AS reply_id, stored_as AS path, filename AS name FROM files;
 func helpdeskDB(t *testing.T) (*pgtest.Server, readers.Queries, string) {
 	t.Helper()
 	srv := pgtest.Start(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, srv.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, helpdeskSQL); err != nil {
-		t.Fatal(err)
-	}
+	srv.Load(t, helpdeskSQL)
 	dir := t.TempDir()
 	qf := filepath.Join(dir, "helpdesk.sql")
 	os.WriteFile(qf, []byte(helpdeskQueries), 0o644)

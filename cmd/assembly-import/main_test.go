@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
@@ -352,19 +351,10 @@ func TestSourcesShareACheckpoint(t *testing.T) {
 // would show a password in ps) and checks nothing shows it.
 func TestPostgresSource(t *testing.T) {
 	srv := pgtest.Start(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, srv.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = conn.Exec(ctx, `CREATE TABLE t (id int, subject text, at timestamptz, who text, body text);
+	srv.Load(t, `CREATE TABLE t (id int, subject text, at timestamptz, who text, body text);
 		CREATE TABLE r (id int, t int, at timestamptz, who text, body text);
 		INSERT INTO t VALUES (1, 'Hello', '2024-01-01 10:00+00', 'ann@example.com', 'Hi'), (2, 'Bye', '2024-01-02 10:00+00', 'bob@example.com', 'Yo');
 		INSERT INTO r VALUES (5, 1, '2024-01-01 11:00+00', 'agent@example.com', 'Reply');`)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	qf := filepath.Join(t.TempDir(), "q.sql")
 	os.WriteFile(qf, []byte(`-- name: tickets
 SELECT id AS ticket_id, subject AS title, at AS created_at, who AS requester_email, body FROM t;

@@ -3,8 +3,11 @@
 package pgtest
 
 import (
+	"context"
 	"os"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/assembly-import/assembly-import/internal/pgserver"
 )
@@ -31,4 +34,18 @@ func Start(t testing.TB) *Server {
 	}
 	t.Cleanup(func() { s.Stop() })
 	return &Server{DSN: s.DSN}
+}
+
+// Load runs sql (a schema and its rows) on the server's database.
+func (s *Server) Load(t testing.TB, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
 }
