@@ -17,7 +17,8 @@ import (
 
 // Queries are the SQL that reads a helpdesk database: tickets and replies
 // return the canonical columns (ticket_id, title, created_at, … as for CSV;
-// body_html instead of body for HTML, which is sent as readable text);
+// body_html instead of body for HTML, which is sent as readable text, or a
+// body_type column whose text/html rows are);
 // attachments, optional, returns one row per file with reply_id (whose
 // message it belongs to; empty for a ticket's first message, then
 // ticket_id), path or url, and optionally name.
@@ -43,6 +44,7 @@ var presets embed.FS
 // presetTables are the tables each preset reads: a database without them is
 // not that helpdesk's.
 var presetTables = map[string][]string{
+	"zammad":    {"tickets", "ticket_articles", "ticket_article_senders", "ticket_states", "users", "stores", "store_objects", "store_files", "store_provider_dbs"},
 	"chatwoot":  {"conversations", "messages", "contacts", "users", "attachments", "active_storage_attachments", "active_storage_blobs"},
 	"freescout": {"conversations", "threads", "customers", "emails", "users", "attachments"},
 }
@@ -114,6 +116,10 @@ type PostgresOptions struct {
 	// tables, or it is not that helpdesk's.
 	Helpdesk string
 	Tables   []string
+	// BlobDir receives attachments stored in the database (the attachments
+	// query's data column), one file each, for the run to upload; the
+	// caller removes it when done.
+	BlobDir string
 }
 
 // Postgres streams a helpdesk database through its queries, inside one
@@ -131,6 +137,7 @@ type Postgres struct {
 	kind        string // the query being read: "tickets", then "replies"
 	h           *header
 	html        bool                    // the query's body is HTML (column body_html)
+	bodyType    int                     // the column saying each row's body type, or -1
 	attachments map[string][]Attachment // "tickets 7", "replies 9" -> files
 }
 
@@ -196,11 +203,14 @@ func (p *Postgres) start(ctx context.Context, kind, sql string) error {
 		return &InputError{Err: fmt.Errorf("%s query: %w", kind, err)}
 	}
 	var cols []string
-	html := false
-	for _, f := range rows.FieldDescriptions() {
+	html, bodyType := false, -1
+	for i, f := range rows.FieldDescriptions() {
 		name := f.Name
-		if name == "body_html" { // a body stored as HTML: sent as text
+		switch name {
+		case "body_html": // a body stored as HTML: sent as text
 			name, html = "body", true
+		case "body_type": // each row says: text/html is sent as text
+			bodyType = i
 		}
 		cols = append(cols, name)
 	}
@@ -209,7 +219,7 @@ func (p *Postgres) start(ctx context.Context, kind, sql string) error {
 		rows.Close()
 		return err
 	}
-	p.rows, p.kind, p.h, p.html = rows, kind, h, html
+	p.rows, p.kind, p.h, p.html, p.bodyType = rows, kind, h, html, bodyType
 	return nil
 }
 
@@ -228,9 +238,14 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 	_, hasTicket := col["ticket_id"]
 	_, hasPath := col["path"]
 	_, hasURL := col["url"]
-	if !hasReply && !hasTicket || !hasPath && !hasURL {
-		return &InputError{Err: fmt.Errorf("attachments query: want the columns reply_id or ticket_id, and path or url (it returns: %s)", strings.Join(keys(col), ", "))}
+	_, hasData := col["data"]
+	if !hasReply && !hasTicket || !hasPath && !hasURL && !hasData {
+		return &InputError{Err: fmt.Errorf("attachments query: want the columns reply_id or ticket_id, and path, url or data (it returns: %s)", strings.Join(keys(col), ", "))}
 	}
+	if hasData && p.opts.BlobDir == "" {
+		return errors.New("attachments query: a data column needs a folder to write the files to (PostgresOptions.BlobDir)")
+	}
+	blobs := 0
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
@@ -242,9 +257,18 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 			}
 			return ""
 		}
-		ref := cell("url")
+		ref, root := cell("url"), p.conv.root
 		if ref == "" {
 			ref = cell("path")
+		}
+		if i, ok := col["data"]; ok && vals[i] != nil {
+			// Stored in the database: written out to a file of its own.
+			data, _ := vals[i].([]byte)
+			blobs++
+			ref, root = strconv.Itoa(blobs), p.opts.BlobDir
+			if err := os.WriteFile(filepath.Join(root, ref), data, 0o600); err != nil {
+				return fmt.Errorf("attachments query: write %s: %w", cell("name"), err)
+			}
 		}
 		// Each row belongs to a reply, or, where reply_id is empty, to a
 		// ticket's first message.
@@ -252,7 +276,7 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 		if cell("reply_id") == "" {
 			owner = "tickets " + cell("ticket_id")
 		}
-		for _, a := range SplitAttachments(ref, "\x00", p.conv.root) {
+		for _, a := range SplitAttachments(ref, "\x00", root) {
 			if n := cell("name"); n != "" {
 				a.Name = n
 			}
@@ -314,7 +338,7 @@ func (p *Postgres) Next(ctx context.Context) (Record, error) {
 				switch {
 				case !ok:
 					return ""
-				case field == "body" && p.html:
+				case field == "body" && (p.html || p.bodyType >= 0 && strings.EqualFold(text(vals[p.bodyType]), "text/html")):
 					return HTMLText(text(vals[i]))
 				}
 				return text(vals[i])

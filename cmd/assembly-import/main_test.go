@@ -395,6 +395,7 @@ func TestPgDump(t *testing.T) {
 	}{
 		{"chatwoot", "chatwoot-storage", "Read: 3 tickets, 5 replies"},
 		{"freescout", "freescout-attachments", "Read: 2 tickets, 3 replies"},
+		{"zammad", "zammad-fs", "Read: 2 tickets, 3 replies"},
 	}
 	for _, tt := range tests {
 		prints := map[string]string{}
@@ -410,8 +411,21 @@ func TestPgDump(t *testing.T) {
 			t.Errorf("%s: the plain and custom dumps plan differently", tt.preset)
 		}
 	}
-	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "assembly-import-postgres-*")); len(left) > 0 {
-		t.Errorf("private servers' folders left behind: %v", left)
+	// A run from Zammad's dump: the photo stored in the database arrives,
+	// although the private server is gone once the plan is built.
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	r := runTool(t, "run", "--pg-dump", "../../samples/postgres/zammad.dump", "--preset", "zammad",
+		"--attachments-root", "../../samples/postgres/zammad-fs", "--api-url", url,
+		"--checkpoint", filepath.Join(t.TempDir(), "cp"), "--replies-per-min", "6000")
+	tk := sb.Tickets()
+	if len(tk) != 1 || len(tk[0].Files) != 1 || tk[0].Files[0].Name != "broken-printer.jpg" || tk[0].Files[0].Size != int64(len("photo-bytes")) ||
+		len(tk[0].Replies) != 1 || len(tk[0].Replies[0].Files) != 1 {
+		t.Errorf("run from the Zammad dump: exit %d, store %+v\n%s", r.code, tk, r.stderr)
+	}
+	for _, pattern := range []string{"assembly-import-postgres-*", "assembly-import-attachments-*"} {
+		if left, _ := filepath.Glob(filepath.Join(os.TempDir(), pattern)); len(left) > 0 {
+			t.Errorf("left behind: %v", left)
+		}
 	}
 	if out, _ := exec.Command("pgrep", "-f", "assembly-import-postgres-").Output(); len(out) > 0 {
 		t.Errorf("private servers still running: %s", out)

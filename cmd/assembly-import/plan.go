@@ -46,6 +46,7 @@ func limitFlags(cmd *cobra.Command, l *planner.Limits) {
 }
 
 func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
+	defer o.source.release()
 	if err := checkReportPath(o.report); err != nil {
 		return err
 	}

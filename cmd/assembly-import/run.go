@@ -95,6 +95,7 @@ resumable, 1 for usage or configuration errors.`,
 }
 
 func runRun(ctx context.Context, e *env, o runOptions) error {
+	defer o.source.release()
 	if o.apiURL == "" || o.checkpoint == "" {
 		return exitf(exitUsage, "run needs --api-url and --checkpoint")
 	}

@@ -24,7 +24,8 @@ type sourceOptions struct {
 	queryFile       string
 	preset          string
 	pgDump          string
-	env             *env // for the dump's progress lines
+	env             *env     // for the dump's progress lines
+	cleanups        []func() // what release undoes when the command ends
 	ticketsSheet    string
 	repliesSheet    string
 	mapping         string
@@ -43,7 +44,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
 	f.StringVar(&o.postgres, "postgres", "", `a helpdesk's Postgres database: a URL or "key=value" string; "" uses the PG* variables and ~/.pgpass`)
 	f.StringVar(&o.pgDump, "pg-dump", "", "a pg_dump file (plain SQL or -Fc) of a helpdesk database: restored into a private temporary server, removed on exit")
-	f.StringVar(&o.preset, "preset", "", "with --postgres: the helpdesk the database belongs to: chatwoot or freescout")
+	f.StringVar(&o.preset, "preset", "", "with --postgres or --pg-dump: the helpdesk the database belongs to: chatwoot, freescout or zammad")
 	f.StringVar(&o.queryFile, "query-file", "", "with --postgres: the SQL file whose named queries (tickets, replies, attachments) return the fields")
 	f.StringVar(&o.ticketsSheet, "tickets-sheet", "tickets", "the workbook's tickets sheet (matched without regard to case)")
 	f.StringVar(&o.repliesSheet, "replies-sheet", "replies", "the workbook's replies sheet")
@@ -107,7 +108,14 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		if o.mapping != "" {
 			return nil, exitf(exitUsage, "--mapping is for CSV and XLSX; with --postgres, the queries name the fields")
 		}
-		opts := readers.PostgresOptions{DSN: o.postgres, Location: loc, AttachmentsRoot: o.attachmentsRoot}
+		// Attachments stored in the database are written here while planning
+		// and uploaded from here by run: it lasts as long as the command.
+		blobs, err := os.MkdirTemp("", "assembly-import-attachments-")
+		if err != nil {
+			return nil, err
+		}
+		o.cleanups = append(o.cleanups, func() { os.RemoveAll(blobs) })
+		opts := readers.PostgresOptions{DSN: o.postgres, Location: loc, AttachmentsRoot: o.attachmentsRoot, BlobDir: blobs}
 		if o.preset != "" {
 			opts.Helpdesk = o.preset
 			opts.Queries, opts.Tables, err = readers.Preset(o.preset)
@@ -139,6 +147,15 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		return nil, exitf(exitUsage, "%w", err)
 	}
 	return src, nil
+}
+
+// release removes what reading the source left for the command's length
+// (attachments taken out of a database).
+func (o *sourceOptions) release() {
+	for _, f := range o.cleanups {
+		f()
+	}
+	o.cleanups = nil
 }
 
 // writeRejects writes the rows that have problems back in the source's own
