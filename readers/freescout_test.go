@@ -43,11 +43,14 @@ INSERT INTO threads (id, conversation_id, type, state, body, source_via, source_
   (402, 40, 3, 2, '<p>Carrier lost it</p>', 2, 1, 1, 3, NULL, '2024-06-01 10:30'),
   (404, 40, 2, 1, '<p>unsent draft</p>', 2, 1, 1, 3, NULL, '2024-06-01 12:00'),
   (420, 42, 1, 2, '<p>hello</p>', 1, 1, 2, NULL, 2, '2024-06-03 10:00'),
-  (421, 42, 1, 2, '<p>anyone?</p>', 1, 1, 2, NULL, 2, '2024-06-03 11:00');
+  (421, 42, 1, 2, '<p>anyone?</p>', 1, 1, 2, NULL, 2, '2024-06-03 11:00'),
+  (410, 41, 1, 2, '<p>in a draft conversation</p>', 1, 1, 1, NULL, 1, '2024-06-02 10:00');
 INSERT INTO attachments (thread_id, file_dir, file_name, mime_type, type, size, embedded) VALUES
   (400, '1/2/', 'lieferschein.pdf', 'application/pdf', 0, 8, false),
   (403, '3/', 'label.png', 'image/png', 0, 3, false),
-  (403, '3/', 'inline.png', 'image/png', 0, 3, true);
+  (403, '3/', 'inline.png', 'image/png', 0, 3, true),
+  (404, '3/', 'on-the-unsent-draft.pdf', 'application/pdf', 0, 3, false),
+  (410, '4/', 'in-the-draft-conversation.pdf', 'application/pdf', 0, 3, false);
 `
 
 func TestFreeScoutPreset(t *testing.T) {

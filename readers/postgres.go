@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -136,9 +137,15 @@ type Postgres struct {
 	rows        pgx.Rows
 	kind        string // the query being read: "tickets", then "replies"
 	h           *header
-	html        bool                    // the query's body is HTML (column body_html)
-	bodyType    int                     // the column saying each row's body type, or -1
-	attachments map[string][]Attachment // "tickets 7", "replies 9" -> files
+	html        bool                   // the query's body is HTML (column body_html)
+	bodyType    int                    // the column saying each row's body type, or -1
+	attachments map[string]*ownedFiles // "tickets 7", "replies 9" -> files, taken as the records are read
+}
+
+// ownedFiles are the attachments query's rows for one ticket or reply.
+type ownedFiles struct {
+	files    []Attachment
+	problems []FieldProblem // rows that say nowhere where the file is
 }
 
 // OpenPostgres connects, starts the snapshot and checks the queries'
@@ -158,7 +165,7 @@ func OpenPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) 
 		conn.Close(ctx)
 		return nil, err
 	}
-	p := &Postgres{conn: conn, opts: opts, conv: conv, attachments: map[string][]Attachment{}}
+	p := &Postgres{conn: conn, opts: opts, conv: conv, attachments: map[string]*ownedFiles{}}
 	if p.tx, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("Postgres (%s): start a read-only snapshot: %w", where, err)
@@ -276,14 +283,56 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 		if cell("reply_id") == "" {
 			owner = "tickets " + cell("ticket_id")
 		}
+		o := p.attachments[owner]
+		if o == nil {
+			o = &ownedFiles{}
+			p.attachments[owner] = o
+		}
+		if strings.TrimSpace(ref) == "" {
+			// A file in a storage the query does not read (Zammad's S3,
+			// a missing blob row): the message is reported, not sent without it.
+			o.problems = append(o.problems, FieldProblem{Field: "attachments",
+				Message: fmt.Sprintf("the attachments query gives %q neither a path, a url nor data", cell("name"))})
+			continue
+		}
 		for _, a := range SplitAttachments(ref, "\x00", root) {
 			if n := cell("name"); n != "" {
 				a.Name = n
 			}
-			p.attachments[owner] = append(p.attachments[owner], a)
+			o.files = append(o.files, a)
 		}
 	}
 	return rows.Err()
+}
+
+// take hands a record the attachments query's rows for it.
+func (p *Postgres) take(owner string) (files []Attachment, problems []FieldProblem) {
+	o := p.attachments[owner]
+	if o == nil {
+		return nil, nil
+	}
+	delete(p.attachments, owner)
+	return o.files, o.problems
+}
+
+// unclaimed reports attachments query rows no ticket or reply took: their
+// owner is not among the rows of the tickets and replies queries.
+func (p *Postgres) unclaimed() error {
+	if len(p.attachments) == 0 {
+		return nil
+	}
+	owners := make([]string, 0, len(p.attachments))
+	for owner := range p.attachments {
+		owners = append(owners, owner)
+	}
+	sort.Strings(owners)
+	more := ""
+	if len(owners) > 5 {
+		more = fmt.Sprintf(" and %d more", len(owners)-5)
+		owners = owners[:5]
+	}
+	return &InputError{Err: fmt.Errorf("attachments query: it gives files to messages the tickets and replies queries do not return: %s%s "+
+		"(reply_id must match a reply's reply_id; ticket_id, with reply_id empty, a ticket's)", strings.Join(owners, ", "), more)}
 }
 
 func keys(m map[string]int) []string {
@@ -351,11 +400,15 @@ func (p *Postgres) Next(ctx context.Context) (Record, error) {
 			r := row{origin: fmt.Sprintf("%s %s=%s", p.kind, idField, id), get: get}
 			if p.kind == "tickets" {
 				t := p.conv.ticket(r)
-				t.Attachments = append(t.Attachments, p.attachments["tickets "+id]...)
+				files, problems := p.take("tickets " + id)
+				t.Attachments = append(t.Attachments, files...)
+				t.Problems = append(t.Problems, problems...)
 				return Record{Ticket: t}, nil
 			}
 			rp := p.conv.reply(r)
-			rp.Attachments = append(rp.Attachments, p.attachments["replies "+id]...)
+			files, problems := p.take("replies " + id)
+			rp.Attachments = append(rp.Attachments, files...)
+			rp.Problems = append(rp.Problems, problems...)
 			return Record{Reply: rp}, nil
 		}
 		err := p.rows.Err()
@@ -368,6 +421,9 @@ func (p *Postgres) Next(ctx context.Context) (Record, error) {
 			if err := p.start(ctx, "replies", p.opts.Queries.Replies); err != nil {
 				return Record{}, err
 			}
+		} else if err := p.unclaimed(); err != nil {
+			clear(p.attachments)
+			return Record{}, err
 		}
 	}
 	return Record{}, io.EOF

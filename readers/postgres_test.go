@@ -135,6 +135,43 @@ func TestPostgresErrors(t *testing.T) {
 	}
 }
 
+// An attachments row must never vanish: one that says nowhere where its file
+// is becomes a problem of its message, and one whose message the other
+// queries do not return fails the read.
+func TestPostgresAttachmentRowsAccounted(t *testing.T) {
+	srv, q, dir := helpdeskDB(t)
+	ctx := context.Background()
+	build := func(attachments string) (*planner.Plan, error) {
+		qq := q
+		qq.Attachments = attachments
+		src, err := readers.OpenPostgres(ctx, readers.PostgresOptions{DSN: srv.DSN, Queries: qq, AttachmentsRoot: dir})
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		return planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir()})
+	}
+
+	plan, err := build(`SELECT 102 AS reply_id, NULL::text AS path, 'in-s3.pdf' AS name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plan.Close()
+	var got []string
+	for _, p := range plan.Problems {
+		got = append(got, p.String())
+	}
+	want := `replies reply_id=102: error: reply 102 attachments: the attachments query gives "in-s3.pdf" neither a path, a url nor data`
+	if !strings.Contains(strings.Join(got, "\n"), want) {
+		t.Errorf("no problem %q among:\n%s", want, strings.Join(got, "\n"))
+	}
+
+	_, err = build(`SELECT 999 AS reply_id, 'files/fuse.png' AS path`)
+	if err == nil || !strings.Contains(err.Error(), "attachments query: it gives files to messages the tickets and replies queries do not return: replies 999") {
+		t.Errorf("an attachment for a reply no query returns: %v", err)
+	}
+}
+
 func TestLoadQueriesErrors(t *testing.T) {
 	for _, tt := range []struct{ text, want string }{
 		{"SELECT 1", `line 1: SQL before the first "-- name:" line`},

@@ -63,7 +63,8 @@ SELECT CASE WHEN a.thread_id = first.id THEN NULL ELSE a.thread_id END AS reply_
             ELSE trim(both '/' FROM a.file_dir) || '/' || a.file_name END AS path,
        a.file_name AS name
 FROM attachments a
-JOIN threads t ON t.id = a.thread_id AND t.state = 2
+JOIN threads t ON t.id = a.thread_id AND t.type IN (1, 2, 3, 8) AND t.state = 2
+JOIN conversations c ON c.id = t.conversation_id AND c.state = 2
 LEFT JOIN LATERAL (
   SELECT f.id FROM threads f
   WHERE f.conversation_id = t.conversation_id AND f.type IN (1, 2, 8) AND f.state = 2
