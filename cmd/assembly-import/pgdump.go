@@ -51,6 +51,9 @@ func restoreDump(ctx context.Context, e *env, path string) (string, func(), erro
 	if err != nil {
 		return "", nil, exitf(exitUsage, "--pg-dump: %w", err)
 	}
+	for _, dir := range srv.Reclaimed {
+		e.log.Warn("stopped and removed the private PostgreSQL server of an earlier run that was killed", "folder", dir)
+	}
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
+	"github.com/assembly-import/assembly-import/internal/owned"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -110,12 +111,16 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		}
 		// Attachments stored in the database are written here while planning
 		// and uploaded from here by run: it lasts as long as the command.
-		blobs, err := os.MkdirTemp("", "assembly-import-attachments-")
+		// Those an earlier run killed with kill -9 left are removed first.
+		for _, dir := range owned.Reclaim(blobDirPrefix, nil) {
+			o.env.log.Warn("removed the attachments folder of an earlier run that was killed", "folder", dir)
+		}
+		blobs, err := owned.MkdirTemp(blobDirPrefix)
 		if err != nil {
 			return nil, err
 		}
-		o.cleanups = append(o.cleanups, func() { os.RemoveAll(blobs) })
-		opts := readers.PostgresOptions{DSN: o.postgres, Location: loc, AttachmentsRoot: o.attachmentsRoot, BlobDir: blobs}
+		o.cleanups = append(o.cleanups, func() { blobs.Release() })
+		opts := readers.PostgresOptions{DSN: o.postgres, Location: loc, AttachmentsRoot: o.attachmentsRoot, BlobDir: blobs.Path}
 		if o.preset != "" {
 			opts.Helpdesk = o.preset
 			opts.Queries, opts.Tables, err = readers.Preset(o.preset)
@@ -148,6 +153,9 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	}
 	return src, nil
 }
+
+// blobDirPrefix names the folders that hold attachments taken out of a database.
+const blobDirPrefix = "assembly-import-attachments-"
 
 // release removes what reading the source left for the command's length
 // (attachments taken out of a database).

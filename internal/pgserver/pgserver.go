@@ -1,8 +1,12 @@
 // Package pgserver runs a private, temporary PostgreSQL server from the
 // installed PostgreSQL programs: initdb and pg_ctl in a temporary folder,
-// listening on a free loopback port and a socket in that folder, stopped
-// and removed by Stop. The tool uses it to read a dump file; tests use it
+// listening on a free loopback port only (no Unix socket: a socket's path
+// is limited to 107 bytes, which a long $TMPDIR exceeds), stopped and
+// removed by Stop. The tool uses it to read a dump file; tests use it
 // for a real database.
+//
+// A process killed with kill -9 cannot stop its server: each server's folder
+// is an owned.Dir, and Start stops and removes the servers of dead processes.
 package pgserver
 
 import (
@@ -15,6 +19,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/assembly-import/assembly-import/internal/owned"
 )
 
 // Server is a running temporary server.
@@ -23,10 +29,17 @@ type Server struct {
 	DSN  string
 	Port int
 	Dir  string
-	data string
-	cred *syscall.Credential
-	ctl  string
+	// Reclaimed lists the folders of servers that earlier processes left
+	// running when they died, which Start stopped and removed.
+	Reclaimed []string
+	data      string
+	cred      *syscall.Credential
+	ctl       string
+	dir       *owned.Dir
 }
+
+// dirPrefix starts the name of every server's folder in the temporary folder.
+const dirPrefix = "assembly-import-postgres-"
 
 // Bin finds a PostgreSQL program on PATH or in Debian's versioned folders.
 func Bin(name string) (string, error) {
@@ -51,40 +64,44 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "assembly-import-postgres-")
+	cred, err := serverUser()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir, data: filepath.Join(dir, "data"), ctl: ctl}
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("running as root, PostgreSQL needs the postgres user (apt-get install postgresql creates it): %w", err)
+	// Servers of processes that died without stopping them (kill -9).
+	reclaimed := owned.Reclaim(dirPrefix, func(dir string) {
+		old := &Server{Dir: dir, data: filepath.Join(dir, "data"), ctl: ctl, cred: cred}
+		if _, err := os.Stat(filepath.Join(old.data, "postmaster.pid")); err == nil {
+			old.Run(ctl, "-D", old.data, "-m", "immediate", "-w", "stop") // fails only if it is no longer running
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
+	})
+	od, err := owned.MkdirTemp(dirPrefix)
+	if err != nil {
+		return nil, err
+	}
+	dir := od.Path
+	s := &Server{Dir: dir, Reclaimed: reclaimed, data: filepath.Join(dir, "data"), ctl: ctl, cred: cred, dir: od}
+	fail := func(err error) (*Server, error) {
+		od.Release()
+		return nil, err
+	}
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return fail(err)
 		}
-		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	if err := s.Run(initdb, "-D", s.data, "-U", "assembly", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		return fail(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		return fail(err)
 	}
 	s.Port = ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	if err := s.Run(ctl, "-D", s.data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start",
-		"-o", fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", s.Port, dir)); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		"-o", fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off", s.Port)); err != nil {
+		return fail(err)
 	}
 	s.DSN = fmt.Sprintf("postgres://assembly@127.0.0.1:%d/postgres?sslmode=disable", s.Port)
 	return s, nil
@@ -110,5 +127,20 @@ func (s *Server) Command(name string, args ...string) *exec.Cmd {
 // Stop stops the server at once and removes its folder.
 func (s *Server) Stop() error {
 	err := s.Run(s.ctl, "-D", s.data, "-m", "immediate", "-w", "stop")
-	return errors.Join(err, os.RemoveAll(s.Dir))
+	return errors.Join(err, s.dir.Release())
+}
+
+// serverUser is who runs the server: PostgreSQL will not run as root, so
+// root runs it as the postgres user (nil: as ourselves).
+func serverUser() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("running as root, PostgreSQL needs the postgres user (apt-get install postgresql creates it): %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }

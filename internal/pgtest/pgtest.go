@@ -18,9 +18,9 @@ type Server struct {
 	DSN string
 }
 
-// Start starts a server for t. Without PostgreSQL installed the test is
-// skipped — or fails when $CI is set, since CI must run every test.
-func Start(t testing.TB) *Server {
+// Require skips t when PostgreSQL is not installed — or fails it when $CI
+// is set, since CI must run every test.
+func Require(t testing.TB) {
 	t.Helper()
 	if _, err := pgserver.Bin("initdb"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -28,6 +28,12 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skip(err)
 	}
+}
+
+// Start starts a server for t (see Require).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	Require(t)
 	s, err := pgserver.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,80 @@
+// Package owned makes temporary folders that outlive no process: each holds
+// a lock file its process keeps open (the kernel drops the lock when the
+// process dies, even by kill -9), so a later process can tell a folder in use
+// from one a killed process left behind, and reclaim the latter.
+package owned
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// lockName is the file in an owned folder its process keeps locked.
+const lockName = "owner.lock"
+
+// Dir is a temporary folder this process owns until Release or its death.
+type Dir struct {
+	Path string
+	lock *os.File
+}
+
+// MkdirTemp makes and locks a new folder in the temporary folder, named
+// prefix followed by random characters. Its lock file is owner.lock.
+func MkdirTemp(prefix string) (*Dir, error) {
+	path, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	// Locked under another name first, so Reclaim never finds owner.lock
+	// unlocked in a folder being set up.
+	f, err := os.CreateTemp(path, "owner-*")
+	if err == nil {
+		if err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			err = fmt.Errorf("lock %s: %w", f.Name(), err)
+		} else {
+			err = os.Rename(f.Name(), filepath.Join(path, lockName))
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		os.RemoveAll(path)
+		return nil, err
+	}
+	return &Dir{Path: path, lock: f}, nil
+}
+
+// Release removes the folder and gives up its lock.
+func (d *Dir) Release() error {
+	return errors.Join(os.RemoveAll(d.Path), d.lock.Close())
+}
+
+// Reclaim removes the folders named prefix* in the temporary folder whose
+// process died without releasing them, after clean (if not nil) has undone
+// what lives there beyond files (a server), and returns them. Folders in
+// use, and those without a lock file (being set up, or not made here), are
+// left alone.
+func Reclaim(prefix string, clean func(dir string)) []string {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
+	var reclaimed []string
+	for _, dir := range dirs {
+		f, err := os.Open(filepath.Join(dir, lockName))
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if clean != nil {
+				clean(dir)
+			}
+			if os.RemoveAll(dir) == nil {
+				reclaimed = append(reclaimed, dir)
+			}
+		}
+		f.Close()
+	}
+	return reclaimed
+}
