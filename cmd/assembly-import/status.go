@@ -97,8 +97,11 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 	list("Rejected by the server (not retried)", func(j checkpoint.Job) bool { return j.State == checkpoint.Rejected }, reason)
 	list("Failed (retried by the next run)", func(j checkpoint.Job) bool { return j.State == checkpoint.Failed }, reason)
 	list("Uncertain: sent, answer lost; resent by the next run", func(j checkpoint.Job) bool { return j.State == checkpoint.Sending }, none)
+	// Only the reply lanes: the server deduplicates tickets by their id.
 	list("Delivered after an uncertain send: replies may appear twice in Assembly",
-		func(j checkpoint.Job) bool { return j.State == checkpoint.Done && j.Uncertain }, none)
+		func(j checkpoint.Job) bool {
+			return j.State == checkpoint.Done && j.Uncertain && checkpoint.Group(j.Key) != "ticket"
+		}, none)
 	left := 0
 	for _, gl := range groupLanes {
 		c := snap.Count(gl.group)
