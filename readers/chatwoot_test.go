@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -90,10 +91,7 @@ func TestChatwootPreset(t *testing.T) {
 	if got := order(plan); got != "ticket/501 attachments/501 reply/9004 ticket/502 reply/9011" {
 		t.Errorf("order = %s", got)
 	}
-	var problems []string
-	for _, p := range plan.Problems {
-		problems = append(problems, p.String())
-	}
+	problems := testutil.Problems(plan)
 	for _, want := range []string{
 		"tickets ticket_id=503: error: ticket 503 body: the first message is empty",
 		"replies reply_id=9012: error: reply 9012 author_email: the author has no email",

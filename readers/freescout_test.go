@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -96,10 +97,7 @@ func TestFreeScoutPreset(t *testing.T) {
 	if len(followUp.Files) != 1 || followUp.Files[0].Name != "lieferschein.pdf" {
 		t.Errorf("the first message's PDF: %+v", followUp)
 	}
-	var problems []string
-	for _, p := range plan.Problems {
-		problems = append(problems, p.String())
-	}
+	problems := testutil.Problems(plan)
 	// A customer without an address: the ticket goes (by the customer's id),
 	// the customer's reply cannot (Assembly needs an email on replies).
 	if want := "replies reply_id=421: error: reply 421 author_email: the author has no email"; !strings.Contains(strings.Join(problems, "\n"), want) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/readers/readertest"
@@ -89,10 +90,7 @@ func TestPostgresQueryFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer plan.Close()
-	var got []string
-	for _, p := range plan.Problems {
-		got = append(got, p.String())
-	}
+	got := testutil.Problems(plan)
 	for _, want := range []string{
 		"replies reply_id=111: error: reply 111 author_email: the author has no email",
 		"replies reply_id=112: error: reply 112 body: the message is empty",
@@ -157,10 +155,7 @@ func TestPostgresAttachmentRowsAccounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer plan.Close()
-	var got []string
-	for _, p := range plan.Problems {
-		got = append(got, p.String())
-	}
+	got := testutil.Problems(plan)
 	want := `replies reply_id=102: error: reply 102 attachments: the attachments query gives "in-s3.pdf" neither a path, a url nor data`
 	if !strings.Contains(strings.Join(got, "\n"), want) {
 		t.Errorf("no problem %q among:\n%s", want, strings.Join(got, "\n"))

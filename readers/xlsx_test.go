@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/readers/readertest"
@@ -150,10 +151,7 @@ func TestXLSXProblemsNameTheirCell(t *testing.T) {
 		"tickets!B4: error: ticket 3 title: the title is empty",
 		"replies!B2: error: reply r1 ticket_id: there is no ticket 9",
 	}
-	var got []string
-	for _, p := range plan.Problems {
-		got = append(got, p.String())
-	}
+	got := testutil.Problems(plan)
 	for _, w := range want {
 		found := false
 		for _, g := range got {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -92,10 +93,7 @@ func TestZammadPreset(t *testing.T) {
 	if r.Body != "Hi Nicole,\nplease send a photo." || r.Author.Name != "Åsa Lind" || len(r.Files) != 1 || r.Files[0].Name != "manual.pdf" {
 		t.Errorf("reply 72 = %+v (plain text keeps its lines)", r)
 	}
-	var problems []string
-	for _, p := range plan.Problems {
-		problems = append(problems, p.String())
-	}
+	problems := testutil.Problems(plan)
 	if want := "tickets ticket_id=8: error: ticket 8 body: the first message is empty"; !strings.Contains(strings.Join(problems, "\n"), want) {
 		t.Errorf("no problem %q among:\n%s", want, strings.Join(problems, "\n"))
 	}

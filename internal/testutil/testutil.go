@@ -1,5 +1,5 @@
 // Package testutil holds what several packages' tests share: planning a CSV
-// export, and measuring the heap while something runs.
+// export, listing a plan's problems, and measuring the heap while something runs.
 package testutil
 
 import (
@@ -30,6 +30,15 @@ func PlanCSV(t testing.TB, dir string, opts planner.Options) *planner.Plan {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+// Problems returns a plan's problems as the report prints them, one a line.
+func Problems(p *planner.Plan) []string {
+	out := make([]string, 0, len(p.Problems))
+	for _, pr := range p.Problems {
+		out = append(out, pr.String())
+	}
+	return out
 }
 
 // PeakHeap samples the live heap every millisecond until the returned
