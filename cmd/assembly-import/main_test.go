@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -430,5 +432,61 @@ func TestPgDump(t *testing.T) {
 	}
 	if out, _ := exec.Command("pgrep", "-f", filepath.Join(tmp, "assembly-import-postgres-")).Output(); len(out) > 0 {
 		t.Errorf("private servers still running: %s", out)
+	}
+}
+
+// Ctrl-C while a dump is restored stops the restore, then the private
+// server, and leaves nothing behind.
+func TestPgDumpInterruptedWhileRestoring(t *testing.T) {
+	pgtest.Require(t)
+	tmp := t.TempDir()
+	for _, dir := range []string{tmp, filepath.Dir(tmp)} {
+		os.Chmod(dir, 0o755) // the postgres user, when we are root, must enter it
+	}
+	t.Setenv("TMPDIR", tmp)
+	dump := filepath.Join(t.TempDir(), "slow.sql")
+	os.WriteFile(dump, []byte("CREATE TABLE tickets (id int);\nSELECT pg_sleep(60);\n"), 0o644)
+
+	cmd := command(t, "plan", "--pg-dump", dump, "--preset", "zammad")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	restoring := make(chan struct{})
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		lines, once := bufio.NewScanner(stderr), sync.Once{}
+		for lines.Scan() {
+			log.WriteString(lines.Text() + "\n")
+			if strings.Contains(lines.Text(), "restoring the dump") {
+				once.Do(func() { close(restoring) })
+			}
+		}
+	}()
+	select {
+	case <-restoring:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the restore did not start")
+	}
+	time.Sleep(500 * time.Millisecond) // psql is in pg_sleep now
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	<-scanned
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitStopped || time.Since(start) > 15*time.Second {
+		t.Errorf("interrupted restore: %v after %s\n%s", err, time.Since(start), log.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "assembly-import-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if out, _ := exec.Command("pgrep", "-f", tmp).Output(); len(out) > 0 {
+		t.Errorf("the private server still runs: %s", out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +77,7 @@ func restoreDump(ctx context.Context, e *env, path string) (string, func(), erro
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
+	e.log.Info("restoring the dump", "file", path, "with", filepath.Base(bin))
 	if err := cmd.Start(); err != nil {
 		stop()
 		return "", nil, err

@@ -62,8 +62,12 @@ strict fake of the API to try it all on.`,
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "error:", err)
 	var ee *exitError
+	if !errors.As(err, &ee) && errors.Is(err, context.Canceled) {
+		// Ctrl-C before run's own handling (while a source is read or planned).
+		err = exitf(exitStopped, "interrupted before anything was sent")
+	}
+	fmt.Fprintln(stderr, "error:", err)
 	if errors.As(err, &ee) {
 		return ee.code
 	}
