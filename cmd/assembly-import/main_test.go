@@ -386,13 +386,7 @@ SELECT id AS reply_id, t AS ticket_id, at AS created_at, who AS author_email, bo
 // no folder, no process.
 func TestPgDump(t *testing.T) {
 	pgtest.Require(t)
-	// The tool's temporary folders go to one of the test's own, to check
-	// nothing is left there; the postgres user must be able to enter it.
-	tmp := t.TempDir()
-	for _, dir := range []string{tmp, filepath.Dir(tmp)} {
-		os.Chmod(dir, 0o755)
-	}
-	t.Setenv("TMPDIR", tmp)
+	tmp := pgtest.SetTempDir(t) // to check what the tool leaves behind
 	tests := []struct {
 		preset, root, read string
 	}{
@@ -439,11 +433,7 @@ func TestPgDump(t *testing.T) {
 // server, and leaves nothing behind.
 func TestPgDumpInterruptedWhileRestoring(t *testing.T) {
 	pgtest.Require(t)
-	tmp := t.TempDir()
-	for _, dir := range []string{tmp, filepath.Dir(tmp)} {
-		os.Chmod(dir, 0o755) // the postgres user, when we are root, must enter it
-	}
-	t.Setenv("TMPDIR", tmp)
+	tmp := pgtest.SetTempDir(t) // to check what the tool leaves behind
 	dump := filepath.Join(t.TempDir(), "slow.sql")
 	os.WriteFile(dump, []byte("CREATE TABLE tickets (id int);\nSELECT pg_sleep(60);\n"), 0o644)
 

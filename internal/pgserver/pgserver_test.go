@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -37,11 +36,7 @@ func TestMain(m *testing.M) {
 // stops and removes it, and leaves a live process's server alone.
 func TestStartReclaimsServersOfKilledProcesses(t *testing.T) {
 	pgtest.Require(t)
-	tmp := t.TempDir()
-	for _, dir := range []string{tmp, filepath.Dir(tmp)} {
-		os.Chmod(dir, 0o755) // the postgres user, when we are root, must enter it
-	}
-	t.Setenv("TMPDIR", tmp)
+	pgtest.SetTempDir(t)
 
 	live, err := pgserver.Start()
 	if err != nil {

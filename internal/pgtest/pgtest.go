@@ -5,6 +5,7 @@ package pgtest
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,22 @@ func Require(t testing.TB) {
 		}
 		t.Skip(err)
 	}
+}
+
+// SetTempDir points $TMPDIR, for t and the processes it starts, at a folder
+// of t's own, where the postgres user (which runs the servers when the tests
+// run as root) can enter, and returns it: a test can then check what a
+// program leaves behind without seeing other tests' servers.
+func SetTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("TMPDIR", dir)
+	return dir
 }
 
 // Start starts a server for t (see Require).
