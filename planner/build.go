@@ -235,7 +235,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	}
 	b.count(event)
 	var err error
-	if m.job.at, m.job.n, m.job.Hash, err = b.spill.put(ev); err != nil {
+	if m.job.at, m.job.n, m.job.Hash, err = b.spill.putEvent(ev); err != nil {
 		return err
 	}
 	if !followUp.empty() {
@@ -254,7 +254,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		}
 		b.count(followUp)
 		j := Job{Kind: KindReply, Key: b.strs.Add(FollowUpGroup + "/" + t.Key)}
-		if j.at, j.n, j.Hash, err = b.spill.put(rep); err != nil {
+		if j.at, j.n, j.Hash, err = b.spill.putReply(rep); err != nil {
 			return err
 		}
 		m.followUp = &j
@@ -390,7 +390,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	if m.ok {
 		b.count(att)
 		var err error
-		if m.job.at, m.job.n, m.job.Hash, err = b.spill.put(payload); err != nil {
+		if m.job.at, m.job.n, m.job.Hash, err = b.spill.putReply(payload); err != nil {
 			return err
 		}
 	}

@@ -9,13 +9,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash"
 	"hash/fnv"
 	"io"
 	"iter"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -181,22 +181,36 @@ type File struct {
 
 // Event loads the payload of a ticket job. It is safe for concurrent use.
 func (p *Plan) Event(j Job) (Event, error) {
-	var e Event
-	return e, p.load(j, &e)
+	d, err := p.load(j)
+	if err != nil {
+		return Event{}, err
+	}
+	ev := d.event()
+	if d.err != nil {
+		return Event{}, fmt.Errorf("read payload of %s: %w", j.Key, d.err)
+	}
+	return ev, nil
 }
 
 // Reply loads the payload of a reply job. It is safe for concurrent use.
 func (p *Plan) Reply(j Job) (Reply, error) {
-	var r Reply
-	return r, p.load(j, &r)
+	d, err := p.load(j)
+	if err != nil {
+		return Reply{}, err
+	}
+	r := d.reply()
+	if d.err != nil {
+		return Reply{}, fmt.Errorf("read payload of %s: %w", j.Key, d.err)
+	}
+	return r, nil
 }
 
-func (p *Plan) load(j Job, v any) error {
+func (p *Plan) load(j Job) (*spillDecoder, error) {
 	buf := make([]byte, j.n)
 	if _, err := p.spill.ReadAt(buf, j.at); err != nil {
-		return fmt.Errorf("read payload of %s: %w", j.Key, err)
+		return nil, fmt.Errorf("read payload of %s: %w", j.Key, err)
 	}
-	return json.Unmarshal(buf, v)
+	return &spillDecoder{b: buf}, nil
 }
 
 // Close releases the plan's spill file (already unlinked: closing frees it).
@@ -250,19 +264,35 @@ type spillWriter struct {
 	f   *os.File
 	w   *bufio.Writer
 	off int64
+	enc spillEncoder // its buffer is reused from payload to payload
 }
 
-func (s *spillWriter) put(v any) (at int64, n int32, hash uint64, err error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return 0, 0, 0, err
+// putEvent writes a ticket's payload.
+func (s *spillWriter) putEvent(ev Event) (at int64, n int32, hash uint64, err error) {
+	s.enc.b = s.enc.b[:0]
+	s.enc.event(ev)
+	return s.write(contentHash(ev))
+}
+
+// putReply writes a reply's payload.
+func (s *spillWriter) putReply(r Reply) (at int64, n int32, hash uint64, err error) {
+	s.enc.b = s.enc.b[:0]
+	s.enc.reply(r)
+	return s.write(contentHash(r))
+}
+
+// write appends the encoded payload.
+func (s *spillWriter) write(hash uint64) (at int64, n int32, _ uint64, err error) {
+	b := s.enc.b
+	if len(b) > math.MaxInt32 {
+		return 0, 0, 0, fmt.Errorf("a payload of %d bytes is too large for the plan", len(b))
 	}
 	if _, err := s.w.Write(b); err != nil {
 		return 0, 0, 0, fmt.Errorf("write plan spill file: %w", err)
 	}
 	at = s.off
 	s.off += int64(len(b))
-	return at, int32(len(b)), contentHash(v), nil
+	return at, int32(len(b)), hash, nil
 }
 
 // contentHash identifies a payload by what it sends, not where it came

@@ -202,8 +202,10 @@ func otherColumn(i int) string { return "\x00" + strconv.Itoa(i) }
 
 // newCSVReader reads CSV from r, past a UTF-8 byte-order mark (which
 // spreadsheet programs write, and gocsv would take for part of a header).
+// It reads in 1 MB blocks (csv.Reader keeps a large enough bufio.Reader as
+// it is): its own 4 KB would cost a read system call per 4 KB.
 func newCSVReader(r io.Reader) *csv.Reader {
-	br := bufio.NewReader(r)
+	br := bufio.NewReaderSize(r, 1<<20)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
 		br.Discard(3)
 	}
