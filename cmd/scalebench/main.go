@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"text/tabwriter"
 	"time"
 )
 
@@ -26,8 +25,9 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(tmp)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "replies\ttickets\tMB\tread s\tplan s\tplan ÷ read\trows/s\tplan RSS MB\tresume s\tresume RSS MB\t")
+	// Fixed widths, not a tabwriter: each row is printed as soon as it is measured.
+	const row = "%9s %8s %5s %7s %7s %12s %8s %12s %9s %14s\n"
+	fmt.Printf(row, "replies", "tickets", "MB", "read s", "plan s", "plan ÷ read", "rows/s", "plan RSS MB", "resume s", "resume RSS MB")
 	for _, replies := range []int{10_000, 100_000, 1_000_000} {
 		tickets := replies / 5
 		dir := filepath.Join(tmp, fmt.Sprint(replies))
@@ -39,10 +39,10 @@ func main() {
 		size, read := readAll(dir)
 		plan, planRSS := measure(*bin, "plan", "--csv", dir)
 		total, resumeRSS := measure(*bin, "run", "--csv", dir, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp)
-		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.2f\t%.2f\t%.0f×\t%.0f\t%.0f\t%.2f\t%.0f\t\n", replies, tickets, float64(size)/(1<<20),
-			read.Seconds(), plan.Seconds(), plan.Seconds()/read.Seconds(), float64(replies+tickets)/plan.Seconds(),
-			float64(planRSS)/1024, (total - plan).Seconds(), float64(resumeRSS)/1024)
-		tw.Flush()
+		fmt.Printf(row, fmt.Sprint(replies), fmt.Sprint(tickets), fmt.Sprintf("%.0f", float64(size)/(1<<20)),
+			fmt.Sprintf("%.2f", read.Seconds()), fmt.Sprintf("%.2f", plan.Seconds()), fmt.Sprintf("%.0f×", plan.Seconds()/read.Seconds()),
+			fmt.Sprintf("%.0f", float64(replies+tickets)/plan.Seconds()), fmt.Sprintf("%.0f", float64(planRSS)/1024),
+			fmt.Sprintf("%.2f", (total-plan).Seconds()), fmt.Sprintf("%.0f", float64(resumeRSS)/1024))
 		os.RemoveAll(dir)
 		os.Remove(cp)
 	}
