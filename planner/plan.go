@@ -180,37 +180,24 @@ type File struct {
 }
 
 // Event loads the payload of a ticket job. It is safe for concurrent use.
-func (p *Plan) Event(j Job) (Event, error) {
-	d, err := p.load(j)
-	if err != nil {
-		return Event{}, err
-	}
-	ev := d.event()
-	if d.err != nil {
-		return Event{}, fmt.Errorf("read payload of %s: %w", j.Key, d.err)
-	}
-	return ev, nil
-}
+func (p *Plan) Event(j Job) (Event, error) { return load(p, j, (*spillDecoder).event) }
 
 // Reply loads the payload of a reply job. It is safe for concurrent use.
-func (p *Plan) Reply(j Job) (Reply, error) {
-	d, err := p.load(j)
-	if err != nil {
-		return Reply{}, err
-	}
-	r := d.reply()
-	if d.err != nil {
-		return Reply{}, fmt.Errorf("read payload of %s: %w", j.Key, d.err)
-	}
-	return r, nil
-}
+func (p *Plan) Reply(j Job) (Reply, error) { return load(p, j, (*spillDecoder).reply) }
 
-func (p *Plan) load(j Job) (*spillDecoder, error) {
+// load reads a job's payload back from the spill file.
+func load[T any](p *Plan, j Job, decode func(*spillDecoder) T) (T, error) {
+	var zero T
 	buf := make([]byte, j.n)
 	if _, err := p.spill.ReadAt(buf, j.at); err != nil {
-		return nil, fmt.Errorf("read payload of %s: %w", j.Key, err)
+		return zero, fmt.Errorf("read payload of %s: %w", j.Key, err)
 	}
-	return &spillDecoder{b: buf}, nil
+	d := &spillDecoder{b: buf}
+	v := decode(d)
+	if d.err != nil {
+		return zero, fmt.Errorf("read payload of %s: %w", j.Key, d.err)
+	}
+	return v, nil
 }
 
 // Close releases the plan's spill file (already unlinked: closing frees it).
