@@ -67,27 +67,13 @@ INSERT INTO active_storage_attachments (name, record_type, record_id, blob_id, c
 func TestChatwootPreset(t *testing.T) {
 	srv := pgtest.Start(t)
 	srv.Load(t, chatwootSQL)
-	ctx := context.Background()
 	storage := t.TempDir() // Chatwoot's storage/ folder: <key[0:2]>/<key[2:4]>/<key>
 	for key, data := range map[string]string{"ab12cd34ef": "%PDF-1.4", "ff00ee11dd": "png"} {
 		dir := filepath.Join(storage, key[:2], key[2:4])
 		os.MkdirAll(dir, 0o755)
 		os.WriteFile(filepath.Join(dir, key), []byte(data), 0o644)
 	}
-	q, tables, err := readers.Preset("chatwoot")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := readers.OpenPostgres(ctx, readers.PostgresOptions{DSN: srv.DSN, Queries: q, Tables: tables, Helpdesk: "chatwoot", AttachmentsRoot: storage})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	plan, err := planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plan.Close()
+	plan := testutil.Plan(t, openPreset(t, srv.DSN, "chatwoot", readers.PostgresOptions{AttachmentsRoot: storage}), planner.Options{})
 	if got := order(plan); got != "ticket/501 attachments/501 reply/9004 ticket/502 reply/9011" {
 		t.Errorf("order = %s", got)
 	}
@@ -170,13 +156,8 @@ func TestPresetIsAQueryFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir()})
+		prints = append(prints, testutil.Plan(t, src, planner.Options{}).Fingerprint)
 		src.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		prints = append(prints, plan.Fingerprint)
-		plan.Close()
 	}
 	if prints[0] != prints[1] {
 		t.Errorf("preset and query file plan differently: %v", prints)

@@ -1,7 +1,6 @@
 package readers_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,26 +56,13 @@ INSERT INTO attachments (thread_id, file_dir, file_name, mime_type, type, size, 
 func TestFreeScoutPreset(t *testing.T) {
 	srv := pgtest.Start(t)
 	srv.Load(t, freescoutSQL)
-	ctx := context.Background()
 	storage := t.TempDir() // storage/app/attachment
 	for path, data := range map[string]string{"1/2/lieferschein.pdf": "%PDF-1.4", "3/label.png": "png"} {
 		os.MkdirAll(filepath.Join(storage, filepath.Dir(path)), 0o755)
 		os.WriteFile(filepath.Join(storage, path), []byte(data), 0o644)
 	}
-	q, tables, err := readers.Preset("freescout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := readers.OpenPostgres(ctx, readers.PostgresOptions{DSN: srv.DSN, Queries: q, Tables: tables, Helpdesk: "freescout", AttachmentsRoot: storage})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	plan, err := planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir(), InternalNotes: planner.InternalInclude})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plan.Close()
+	plan := testutil.Plan(t, openPreset(t, srv.DSN, "freescout", readers.PostgresOptions{AttachmentsRoot: storage}),
+		planner.Options{InternalNotes: planner.InternalInclude})
 	if got := order(plan); got != "ticket/40 attachments/40 reply/402 reply/403 ticket/42" {
 		t.Errorf("order = %s (drafts, line items and unpublished threads left out)", got)
 	}

@@ -1,13 +1,13 @@
 package readers_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -71,12 +71,8 @@ func TestMappingForeignCSV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir(), Now: func() time.Time { return opened.AddDate(1, 0, 0) }})
+		p := testutil.Plan(t, src, planner.Options{Now: func() time.Time { return opened.AddDate(1, 0, 0) }})
 		src.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
 		if len(p.Problems) > 0 {
 			t.Fatalf("%s: problems %v", name, p.Problems)
 		}

@@ -72,6 +72,23 @@ func helpdeskDB(t *testing.T) (*pgtest.Server, readers.Queries, string) {
 	return srv, q, dir
 }
 
+// openPreset reads the database at dsn with a preset, closing the source
+// when t ends.
+func openPreset(t *testing.T, dsn, preset string, opts readers.PostgresOptions) *readers.Postgres {
+	t.Helper()
+	q, tables, err := readers.Preset(preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.DSN, opts.Queries, opts.Tables, opts.Helpdesk = dsn, q, tables, preset
+	src, err := readers.OpenPostgres(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
 func TestPostgresQueryFile(t *testing.T) {
 	srv, q, dir := helpdeskDB(t)
 	open := func(t *testing.T) planner.Source {
@@ -85,11 +102,7 @@ func TestPostgresQueryFile(t *testing.T) {
 
 	src := open(t)
 	defer src.Close()
-	plan, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plan.Close()
+	plan := testutil.Plan(t, src, planner.Options{})
 	got := testutil.Problems(plan)
 	for _, want := range []string{
 		"replies reply_id=111: error: reply 111 author_email: the author has no email",

@@ -140,11 +140,7 @@ func TestXLSXProblemsNameTheirCell(t *testing.T) {
 		},
 		"replies": {xRepliesHeader, {"r1", "9", date(opened), "c@x.io", "orphan"}},
 	})
-	plan, err := planner.Build(context.Background(), openXLSX(t, path), planner.Options{SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plan.Close()
+	plan := testutil.Plan(t, openXLSX(t, path), planner.Options{})
 	want := []string{
 		"tickets!C3: error: ticket 2 created_at:",
 		"tickets!A4: error: ticket 3: cell G4 holds \"a stray note\" but its column has no header",
@@ -210,16 +206,8 @@ func TestSameDataSamePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	a, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := planner.Build(context.Background(), openXLSX(t, path), planner.Options{SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a := testutil.Plan(t, src, planner.Options{})
+	b := testutil.Plan(t, openXLSX(t, path), planner.Options{})
 	if a.Fingerprint != b.Fingerprint || len(a.Problems)+len(b.Problems) != 0 {
 		t.Errorf("CSV and XLSX plans differ: %s vs %s; problems %v %v", a.Fingerprint, b.Fingerprint, a.Problems, b.Problems)
 	}

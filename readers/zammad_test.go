@@ -1,7 +1,6 @@
 package readers_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -58,26 +57,11 @@ func TestZammadPreset(t *testing.T) {
 	sum := sha256.Sum256([]byte("photo-bytes"))
 	srv := pgtest.Start(t)
 	srv.Load(t, strings.ReplaceAll(zammadSQL, "__SHA_DB__", hex.EncodeToString(sum[:])))
-	ctx := context.Background()
 	fs := t.TempDir() // storage/fs: <sha[0:4]>/<sha[4:8]>/<sha[8:]>
 	os.MkdirAll(filepath.Join(fs, "0123", "4567"), 0o755)
 	os.WriteFile(filepath.Join(fs, "0123", "4567", "89abcdef"), []byte("%PDF-1.4"), 0o644)
-	q, tables, err := readers.Preset("zammad")
-	if err != nil {
-		t.Fatal(err)
-	}
 	blobs := t.TempDir()
-	src, err := readers.OpenPostgres(ctx, readers.PostgresOptions{DSN: srv.DSN, Queries: q, Tables: tables, Helpdesk: "zammad",
-		AttachmentsRoot: fs, BlobDir: blobs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	plan, err := planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plan.Close()
+	plan := testutil.Plan(t, openPreset(t, srv.DSN, "zammad", readers.PostgresOptions{AttachmentsRoot: fs, BlobDir: blobs}), planner.Options{})
 	if got := order(plan); got != "ticket/7 reply/72" {
 		t.Errorf("order = %s (the System's auto reply left out, the note skipped)", got)
 	}

@@ -1,5 +1,5 @@
-// Package testutil holds what several packages' tests share: planning a CSV
-// export, listing a plan's problems, and measuring the heap while something runs.
+// Package testutil holds what several packages' tests share: planning a
+// source or a CSV export, listing a plan's problems, and measuring the heap while something runs.
 package testutil
 
 import (
@@ -21,6 +21,13 @@ func PlanCSV(t testing.TB, dir string, opts planner.Options) *planner.Plan {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	return Plan(t, src, opts)
+}
+
+// Plan plans src (which the caller closes) with a spill folder of t's own
+// unless opts names one, and closes the plan when t ends.
+func Plan(t testing.TB, src planner.Source, opts planner.Options) *planner.Plan {
+	t.Helper()
 	if opts.SpillDir == "" {
 		opts.SpillDir = t.TempDir()
 	}
