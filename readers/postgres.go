@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,13 +138,13 @@ type Postgres struct {
 	rows        pgx.Rows
 	kind        string // the query being read: "tickets", then "replies"
 	h           *header
-	html        bool                   // the query's body is HTML (column body_html)
-	bodyType    int                    // the column saying each row's body type, or -1
-	attachments map[string]*ownedFiles // "tickets 7", "replies 9" -> files, taken as the records are read
+	html        bool                     // the query's body is HTML (column body_html)
+	bodyType    int                      // the column saying each row's body type, or -1
+	attachments map[string]*messageFiles // "tickets 7", "replies 9" -> files, taken as the records are read
 }
 
-// ownedFiles are the attachments query's rows for one ticket or reply.
-type ownedFiles struct {
+// messageFiles are the attachments query's rows for one ticket or reply.
+type messageFiles struct {
 	files    []Attachment
 	problems []FieldProblem // rows that say nowhere where the file is
 }
@@ -165,7 +166,7 @@ func OpenPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) 
 		conn.Close(ctx)
 		return nil, err
 	}
-	p := &Postgres{conn: conn, opts: opts, conv: conv, attachments: map[string]*ownedFiles{}}
+	p := &Postgres{conn: conn, opts: opts, conv: conv, attachments: map[string]*messageFiles{}}
 	if p.tx, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("Postgres (%s): start a read-only snapshot: %w", where, err)
@@ -247,7 +248,7 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 	_, hasURL := col["url"]
 	_, hasData := col["data"]
 	if !hasReply && !hasTicket || !hasPath && !hasURL && !hasData {
-		return &InputError{Err: fmt.Errorf("attachments query: want the columns reply_id or ticket_id, and path, url or data (it returns: %s)", strings.Join(keys(col), ", "))}
+		return &InputError{Err: fmt.Errorf("attachments query: want the columns reply_id or ticket_id, and path, url or data (it returns: %s)", strings.Join(slices.Sorted(maps.Keys(col)), ", "))}
 	}
 	if hasData && p.opts.BlobDir == "" {
 		return errors.New("attachments query: a data column needs a folder to write the files to (PostgresOptions.BlobDir)")
@@ -285,7 +286,7 @@ func (p *Postgres) readAttachments(ctx context.Context) error {
 		}
 		o := p.attachments[owner]
 		if o == nil {
-			o = &ownedFiles{}
+			o = &messageFiles{}
 			p.attachments[owner] = o
 		}
 		if strings.TrimSpace(ref) == "" {
@@ -321,11 +322,7 @@ func (p *Postgres) unclaimed() error {
 	if len(p.attachments) == 0 {
 		return nil
 	}
-	owners := make([]string, 0, len(p.attachments))
-	for owner := range p.attachments {
-		owners = append(owners, owner)
-	}
-	sort.Strings(owners)
+	owners := slices.Sorted(maps.Keys(p.attachments))
 	more := ""
 	if len(owners) > 5 {
 		more = fmt.Sprintf(" and %d more", len(owners)-5)
@@ -333,14 +330,6 @@ func (p *Postgres) unclaimed() error {
 	}
 	return &InputError{Err: fmt.Errorf("attachments query: it gives files to messages the tickets and replies queries do not return: %s%s "+
 		"(reply_id must match a reply's reply_id; ticket_id, with reply_id empty, a ticket's)", strings.Join(owners, ", "), more)}
-}
-
-func keys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // text writes a database value as a cell.

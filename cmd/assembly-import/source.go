@@ -25,8 +25,8 @@ type sourceOptions struct {
 	queryFile       string
 	preset          string
 	pgDump          string
-	env             *env     // for the dump's progress lines
-	cleanups        []func() // what release undoes when the command ends
+	env             *env       // for the dump's progress lines
+	blobs           *owned.Dir // attachments taken out of a database, removed by release
 	ticketsSheet    string
 	repliesSheet    string
 	mapping         string
@@ -115,12 +115,10 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		for _, dir := range owned.Reclaim(blobDirPrefix, nil) {
 			o.env.log.Warn("removed the attachments folder of an earlier run that was killed", "folder", dir)
 		}
-		blobs, err := owned.MkdirTemp(blobDirPrefix)
-		if err != nil {
+		if o.blobs, err = owned.MkdirTemp(blobDirPrefix); err != nil {
 			return nil, err
 		}
-		o.cleanups = append(o.cleanups, func() { blobs.Release() })
-		opts := readers.PostgresOptions{DSN: o.postgres, Location: loc, AttachmentsRoot: o.attachmentsRoot, BlobDir: blobs.Path}
+		opts := readers.PostgresOptions{DSN: o.postgres, Location: loc, AttachmentsRoot: o.attachmentsRoot, BlobDir: o.blobs.Path}
 		if o.preset != "" {
 			opts.Helpdesk = o.preset
 			opts.Queries, opts.Tables, err = readers.Preset(o.preset)
@@ -160,10 +158,10 @@ const blobDirPrefix = "assembly-import-attachments-"
 // release removes what reading the source left for the command's length
 // (attachments taken out of a database).
 func (o *sourceOptions) release() {
-	for _, f := range o.cleanups {
-		f()
+	if o.blobs != nil {
+		o.blobs.Release()
+		o.blobs = nil
 	}
-	o.cleanups = nil
 }
 
 // writeRejects writes the rows that have problems back in the source's own
