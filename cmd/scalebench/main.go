@@ -26,8 +26,9 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 	// Fixed widths, not a tabwriter: each row is printed as soon as it is measured.
-	const row = "%9s %8s %5s %7s %7s %12s %8s %12s %9s %14s\n"
-	fmt.Printf(row, "replies", "tickets", "MB", "read s", "plan s", "plan ÷ read", "rows/s", "plan RSS MB", "resume s", "resume RSS MB")
+	// "÷" and "×" take two bytes for one column: one more byte of width.
+	fmt.Printf("%9s %8s %5s %7s %7s %13s %8s %12s %9s %14s\n",
+		"replies", "tickets", "MB", "read s", "plan s", "plan ÷ read", "rows/s", "plan RSS MB", "resume s", "resume RSS MB")
 	for _, replies := range []int{10_000, 100_000, 1_000_000} {
 		tickets := replies / 5
 		dir := filepath.Join(tmp, fmt.Sprint(replies))
@@ -39,10 +40,9 @@ func main() {
 		size, read := readAll(dir)
 		plan, planRSS := measure(*bin, "plan", "--csv", dir)
 		total, resumeRSS := measure(*bin, "run", "--csv", dir, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp)
-		fmt.Printf(row, fmt.Sprint(replies), fmt.Sprint(tickets), fmt.Sprintf("%.0f", float64(size)/(1<<20)),
-			fmt.Sprintf("%.2f", read.Seconds()), fmt.Sprintf("%.2f", plan.Seconds()), fmt.Sprintf("%.0f×", plan.Seconds()/read.Seconds()),
-			fmt.Sprintf("%.0f", float64(replies+tickets)/plan.Seconds()), fmt.Sprintf("%.0f", float64(planRSS)/1024),
-			fmt.Sprintf("%.2f", (total-plan).Seconds()), fmt.Sprintf("%.0f", float64(resumeRSS)/1024))
+		fmt.Printf("%9d %8d %5.0f %7.2f %7.2f %11.0f× %8.0f %12.0f %9.2f %14.0f\n", replies, tickets, float64(size)/(1<<20),
+			read.Seconds(), plan.Seconds(), plan.Seconds()/read.Seconds(), float64(replies+tickets)/plan.Seconds(),
+			float64(planRSS)/1024, (total - plan).Seconds(), float64(resumeRSS)/1024)
 		os.RemoveAll(dir)
 		os.Remove(cp)
 	}
