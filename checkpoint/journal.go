@@ -44,8 +44,10 @@ const (
 	uncertain State = "uncertain" // a line marking an attempt whose outcome is unknown
 )
 
-// Version is the journal format this package writes.
-const Version = 1
+// Version is the journal format this package writes. 2: the planner's
+// content hashes are xxHash (they were FNV-1a in 1), so a journal of
+// version 1 could not be compared with a plan of today.
+const Version = 2
 
 // Header binds a journal to one plan.
 type Header struct {
@@ -367,7 +369,7 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 				return nil, 0, fmt.Errorf("checkpoint %s line %d: a second header", path, n)
 			}
 			if l.Header.Version != Version {
-				return nil, 0, fmt.Errorf("checkpoint %s: format version %d, this program reads %d", path, l.Header.Version, Version)
+				return nil, 0, fmt.Errorf("checkpoint %s: format version %d, this program reads %d: finish that migration with the assembly-import that started it", path, l.Header.Version, Version)
 			}
 			snap.Header = *l.Header
 		case n == 1:

@@ -165,3 +165,18 @@ func TestNotACheckpoint(t *testing.T) {
 		}
 	}
 }
+
+// A journal of another format version is refused, untouched: its content
+// hashes mean something else.
+func TestOtherVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	data := `{"t":"2026-11-20T10:00:00Z","header":{"version":1,"fingerprint":"abc","source":"csv:x","jobs":{"ticket":2}}}` + "\n" +
+		`{"t":"2026-11-20T10:00:01Z","k":"ticket/1","s":"done","id":"9"}` + "\n"
+	must(t, os.WriteFile(path, []byte(data), 0o600))
+	if _, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits}); err == nil || !strings.Contains(err.Error(), "format version 1") {
+		t.Fatalf("Open(version 1) = %v, want a refusal naming the version", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != data {
+		t.Fatalf("Open changed a journal of another version: %q", got)
+	}
+}

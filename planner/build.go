@@ -235,7 +235,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	}
 	b.count(event)
 	var err error
-	if m.job.at, m.job.n, m.job.Hash, err = b.spill.putEvent(ev); err != nil {
+	if m.job.at, m.job.n, m.job.Hash, err = b.spill.putEvent(&ev); err != nil {
 		return err
 	}
 	if !followUp.empty() {
@@ -254,7 +254,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		}
 		b.count(followUp)
 		j := Job{Kind: KindReply, Key: b.strs.Add(FollowUpGroup + "/" + t.Key)}
-		if j.at, j.n, j.Hash, err = b.spill.putReply(rep); err != nil {
+		if j.at, j.n, j.Hash, err = b.spill.putReply(&rep); err != nil {
 			return err
 		}
 		m.followUp = &j
@@ -390,7 +390,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	if m.ok {
 		b.count(att)
 		var err error
-		if m.job.at, m.job.n, m.job.Hash, err = b.spill.putReply(payload); err != nil {
+		if m.job.at, m.job.n, m.job.Hash, err = b.spill.putReply(&payload); err != nil {
 			return err
 		}
 	}
@@ -482,9 +482,14 @@ func (b *builder) link() []Ticket {
 	for pos, i := range order {
 		rank[i] = int32(pos)
 	}
-	sendable := make([]int32, 0, b.replies.Len()) // valid replies of valid tickets
-	ticketOf := make([]int32, b.replies.Len())
+	// Replies are grouped by their ticket's place in order with a counting
+	// sort (linear; each reply's metadata is read once), then each ticket's
+	// few are sorted by time and id. first[pos] counts, then indexes, the
+	// replies of the ticket at pos.
+	first := make([]int32, len(order)+1)
+	ticketOf := make([]int32, b.replies.Len()) // a reply's ticket's place in order, or -1 if it is not sent
 	for k := range b.replies.Len() {
+		ticketOf[k] = -1
 		r := b.replies.At(k)
 		if !r.ok && (r.key() == "" || r.noKey) {
 			continue // reported already
@@ -515,23 +520,35 @@ func (b *builder) link() []Ticket {
 				"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 		}
 		ticketOf[k] = rank[i]
-		sendable = append(sendable, int32(k))
+		first[rank[i]+1]++
 	}
-	slices.SortFunc(sendable, func(x, y int32) int {
-		rx, ry := b.replies.At(int(x)), b.replies.At(int(y))
-		return cmp.Or(cmp.Compare(ticketOf[x], ticketOf[y]), rx.created.compare(ry.created), cmp.Compare(rx.job.Key, ry.job.Key))
-	})
+	for pos := range order {
+		first[pos+1] += first[pos]
+	}
+	sendable := make([]int32, first[len(order)]) // valid replies of valid tickets, grouped by ticket
+	for k, pos := range ticketOf {
+		if pos >= 0 {
+			sendable[first[pos]] = int32(k)
+			first[pos]++ // now the end of pos's replies, which is where pos+1's start
+		}
+	}
 	jobs := make([]Job, 0, len(sendable)+b.stats.FollowUps)
 	out := make([]Ticket, len(order))
-	next := 0 // into sendable
+	var from int32 // into sendable
 	for pos, i := range order {
+		group := sendable[from:first[pos]]
+		from = first[pos]
+		slices.SortFunc(group, func(x, y int32) int {
+			rx, ry := b.replies.At(int(x)), b.replies.At(int(y))
+			return cmp.Or(rx.created.compare(ry.created), cmp.Compare(rx.job.Key, ry.job.Key))
+		})
 		t := b.tickets.At(int(i))
 		start := len(jobs)
 		if t.followUp != nil {
 			jobs = append(jobs, *t.followUp) // right after the ticket
 		}
-		for ; next < len(sendable) && ticketOf[sendable[next]] == int32(pos); next++ {
-			jobs = append(jobs, b.replies.At(int(sendable[next])).job)
+		for _, k := range group {
+			jobs = append(jobs, b.replies.At(int(k)).job)
 		}
 		out[pos] = Ticket{Job: t.job, Replies: jobs[start:len(jobs):len(jobs)]}
 	}

@@ -10,8 +10,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"io"
 	"iter"
 	"maps"
@@ -19,8 +17,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -248,24 +247,25 @@ func (p *Plan) Jobs() (tickets, replies int) {
 
 // spillWriter appends payloads to the spill file and remembers where each went.
 type spillWriter struct {
-	f   *os.File
-	w   *bufio.Writer
-	off int64
-	enc spillEncoder // its buffer is reused from payload to payload
+	f    *os.File
+	w    *bufio.Writer
+	off  int64
+	enc  spillEncoder // its buffer is reused from payload to payload
+	hash contentHasher
 }
 
 // putEvent writes a ticket's payload.
-func (s *spillWriter) putEvent(ev Event) (at int64, n int32, hash uint64, err error) {
+func (s *spillWriter) putEvent(ev *Event) (at int64, n int32, hash uint64, err error) {
 	s.enc.b = s.enc.b[:0]
 	s.enc.event(ev)
-	return s.write(contentHash(ev))
+	return s.write(s.hash.event(ev))
 }
 
 // putReply writes a reply's payload.
-func (s *spillWriter) putReply(r Reply) (at int64, n int32, hash uint64, err error) {
+func (s *spillWriter) putReply(r *Reply) (at int64, n int32, hash uint64, err error) {
 	s.enc.b = s.enc.b[:0]
 	s.enc.reply(r)
-	return s.write(contentHash(r))
+	return s.write(s.hash.reply(r))
 }
 
 // write appends the encoded payload.
@@ -282,51 +282,61 @@ func (s *spillWriter) write(hash uint64) (at int64, n int32, _ uint64, err error
 	return at, int32(len(b)), hash, nil
 }
 
-// contentHash identifies a payload by what it sends, not where it came
+// contentHasher identifies a payload by what it sends, not where it came
 // from: the same ticket read from CSV or XLSX, from any folder, hashes
 // alike. Origins, files' paths and Assembly user ids (from the admin's user
 // map, which may be added between runs: they change who is shown, not what
 // is migrated) are left out. Fields are hashed directly, each with its
-// length, which costs a fraction of encoding the payload again.
-func contentHash(v any) uint64 {
-	h := hasher{fnv.New64a()}
-	switch p := v.(type) {
-	case Event:
-		h.str("event", p.SSID, p.Title, p.Body, p.Created.Format(time.RFC3339Nano), p.Company)
-		h.user(p.Requester)
-		keys := slices.Sorted(maps.Keys(p.Properties))
-		for _, k := range keys {
-			h.str(k, p.Properties[k])
-		}
-		h.files(p.Files)
-		h.str(p.ImageURLs...)
-	case Reply:
-		h.str("reply", p.SSID, p.TicketSSID, p.Body, p.Created.Format(time.RFC3339Nano))
-		h.user(p.Author)
-		h.files(p.Files)
-		h.str(p.ImageURLs...)
-		h.str("downloads")
-		h.str(p.Downloads...)
-	}
-	return h.Sum64()
+// length, with xxHash (FNV-1a, byte by byte, took a quarter of planning).
+// Its zero value is ready to use; it is reused from payload to payload.
+type contentHasher struct {
+	d   xxhash.Digest
+	buf [binary.MaxVarintLen64]byte
 }
 
-type hasher struct{ hash.Hash64 }
+func (h *contentHasher) event(p *Event) uint64 {
+	h.d.Reset()
+	h.str("event", p.SSID, p.Title, p.Body)
+	h.int(p.Created.UnixNano())
+	h.str(p.Company)
+	h.user(p.Requester)
+	for _, k := range slices.Sorted(maps.Keys(p.Properties)) {
+		h.str(k, p.Properties[k])
+	}
+	h.files(p.Files)
+	h.str(p.ImageURLs...)
+	return h.d.Sum64()
+}
 
-func (h hasher) str(ss ...string) {
-	var n [binary.MaxVarintLen64]byte
+func (h *contentHasher) reply(p *Reply) uint64 {
+	h.d.Reset()
+	h.str("reply", p.SSID, p.TicketSSID, p.Body)
+	h.int(p.Created.UnixNano())
+	h.user(p.Author)
+	h.files(p.Files)
+	h.str(p.ImageURLs...)
+	h.str("downloads")
+	h.str(p.Downloads...)
+	return h.d.Sum64()
+}
+
+// str hashes a list of strings, each with its length.
+func (h *contentHasher) str(ss ...string) {
 	for _, s := range ss {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-		io.WriteString(h, s)
+		h.d.Write(binary.AppendUvarint(h.buf[:0], uint64(len(s))))
+		h.d.WriteString(s)
 	}
-	h.Write([]byte{0xff}) // ends the list: ("a","b") and ("ab") differ
+	h.d.Write([]byte{0xff}) // ends the list: ("a","b") and ("ab") differ
 }
 
-func (h hasher) user(u readers.User) { h.str(u.Email, u.Name, u.SourceID) }
+func (h *contentHasher) int(v int64) { h.d.Write(binary.AppendVarint(h.buf[:0], v)) }
 
-func (h hasher) files(files []File) {
+func (h *contentHasher) user(u readers.User) { h.str(u.Email, u.Name, u.SourceID) }
+
+func (h *contentHasher) files(files []File) {
 	for _, f := range files {
-		h.str(f.Ref, f.Name, strconv.FormatInt(f.Size, 10)) // not the type: it comes from the system's MIME table
+		h.str(f.Ref, f.Name) // not the type: it comes from the system's MIME table
+		h.int(f.Size)
 	}
 	h.str()
 }

@@ -48,7 +48,7 @@ func (e *spillEncoder) files(fs []File) {
 	}
 }
 
-func (e *spillEncoder) event(ev Event) {
+func (e *spillEncoder) event(ev *Event) {
 	e.str(ev.Origin, ev.SSID, ev.Title, ev.Body)
 	e.time(ev.Created)
 	e.user(ev.Requester)
@@ -61,7 +61,7 @@ func (e *spillEncoder) event(ev Event) {
 	e.list(ev.ImageURLs)
 }
 
-func (e *spillEncoder) reply(r Reply) {
+func (e *spillEncoder) reply(r *Reply) {
 	e.str(r.Origin, r.SSID, r.TicketSSID, r.Body)
 	e.time(r.Created)
 	e.user(r.Author)

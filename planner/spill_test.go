@@ -31,10 +31,10 @@ func TestSpillRoundTrip(t *testing.T) {
 
 // roundTrip checks a payload reads back as written, and that every
 // truncation and a byte too many are reported, never a panic.
-func roundTrip[T any](t *testing.T, want T, encode func(*spillEncoder, T), decode func(*spillDecoder) T) {
+func roundTrip[T any](t *testing.T, want T, encode func(*spillEncoder, *T), decode func(*spillDecoder) T) {
 	t.Helper()
 	var e spillEncoder
-	encode(&e, want)
+	encode(&e, &want)
 	d := spillDecoder{b: e.b}
 	if got := decode(&d); d.err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("%+v\nread back as %+v (%v)", want, got, d.err)

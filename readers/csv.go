@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -132,6 +133,7 @@ type csvFile struct {
 	cr   *csv.Reader
 	um   *gocsv.Unmarshaller
 	h    *header
+	kept bool // some other column is kept: read rows with the columns gocsv did not match
 	done bool
 }
 
@@ -194,7 +196,11 @@ func openCSVFile(path, kind string, rowType any, m *Mapping) (*csvFile, error) {
 		f.Close()
 		return nil, &InputError{Err: fmt.Errorf("%s line 1: %w", name, err)}
 	}
-	return &csvFile{name: name, f: f, cr: cr, um: um, h: h}, nil
+	// From here on gocsv copies each row's fields into a struct at once, so
+	// the reader may reuse the row's slice (each row's text is still a new
+	// string); um.Headers, read before, is not affected.
+	cr.ReuseRecord = true
+	return &csvFile{name: name, f: f, cr: cr, um: um, h: h, kept: slices.Contains(h.keep, true)}, nil
 }
 
 // otherColumn names column i when it maps to no field.
@@ -247,7 +253,14 @@ func (c *CSV) Next(ctx context.Context) (Record, error) {
 // read returns the next row. A row the CSV parser rejects comes back as a
 // problem with the line it starts on.
 func (f *csvFile) read() (row, *FieldProblem, error) {
-	v, unmatched, err := f.um.ReadUnmatched()
+	var v any
+	var unmatched map[string]string
+	var err error
+	if f.kept {
+		v, unmatched, err = f.um.ReadUnmatched()
+	} else {
+		v, err = f.um.Read() // without a map of the other columns for each row
+	}
 	if errors.Is(err, io.EOF) {
 		return row{}, nil, io.EOF
 	}
@@ -259,13 +272,13 @@ func (f *csvFile) read() (row, *FieldProblem, error) {
 		} else if pe.Line != pe.StartLine {
 			msg = fmt.Sprintf("%s (line %d, column %d)", msg, pe.Line, pe.Column)
 		}
-		return row{origin: fmt.Sprintf("%s:%d", f.name, pe.StartLine)}, &FieldProblem{Message: "unreadable CSV row: " + msg}, nil
+		return row{origin: f.origin(pe.StartLine)}, &FieldProblem{Message: "unreadable CSV row: " + msg}, nil
 	}
 	if err != nil {
 		return row{}, nil, fmt.Errorf("%s: %w", f.name, err)
 	}
 	line, _ := f.cr.FieldPos(0)
-	r := row{origin: fmt.Sprintf("%s:%d", f.name, line)}
+	r := row{origin: f.origin(line)}
 	switch v := v.(type) {
 	case *ticketRow:
 		r.get = v.get
@@ -282,6 +295,9 @@ func (f *csvFile) read() (row, *FieldProblem, error) {
 	}
 	return r, nil, nil
 }
+
+// origin names a line of the file: "replies.csv:17".
+func (f *csvFile) origin(line int) string { return f.name + ":" + strconv.Itoa(line) }
 
 // Close closes both files.
 func (c *CSV) Close() error {
