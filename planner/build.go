@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/assembly-import/assembly-import/internal/arena"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -152,24 +154,59 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	return plan, nil
 }
 
+// readBatch is how many records the reading goroutine hands over at a time.
+const readBatch = 512
+
+// read takes in every record of src. The source is read in a goroutine of
+// its own, a few batches ahead of the checks, hashing and spilling here:
+// parsing a row costs about as much as planning it, and the two overlap
+// on a second core. Records keep their order; src is only ever used by
+// that goroutine, which has ended when read returns. (A Locator's Locate,
+// called from here, must therefore only read what opening the source set.)
 func (b *builder) read(ctx context.Context, src Source) error {
-	for {
-		rec, err := src.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return nil
+	g, ctx := errgroup.WithContext(ctx)
+	batches := make(chan []readers.Record, 4)
+	g.Go(func() error {
+		defer close(batches)
+		for {
+			batch := make([]readers.Record, 0, readBatch)
+			var err error
+			for len(batch) < readBatch && err == nil {
+				var rec readers.Record
+				if rec, err = src.Next(ctx); err == nil {
+					batch = append(batch, rec)
+				}
+			}
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
+	})
+	g.Go(func() error {
+		for batch := range batches {
+			for _, rec := range batch {
+				var err error
+				if rec.Ticket != nil {
+					err = b.ticket(rec.Ticket)
+				} else {
+					err = b.reply(rec.Reply)
+				}
+				if err != nil {
+					return err
+				}
+			}
 		}
-		if rec.Ticket != nil {
-			err = b.ticket(rec.Ticket)
-		} else {
-			err = b.reply(rec.Reply)
-		}
-		if err != nil {
-			return err
-		}
-	}
+		return nil
+	})
+	return g.Wait()
 }
 
 // readProblems reports what the reader found wrong with a record.

@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -435,5 +437,56 @@ func TestLargeUnsortedInput(t *testing.T) {
 	}
 	if got := order(a); got != strings.Join(want, " ") {
 		t.Errorf("the plan's order differs from the reference (%d jobs, want %d)", len(strings.Fields(got)), len(want))
+	}
+}
+
+// endless is a Source of ever more tickets that fails with err after n
+// records (never, if err is nil), and cancels after cancelAt (if set).
+type endless struct {
+	n, cancelAt int
+	err         error
+	cancel      context.CancelFunc
+	read        int
+	built       atomic.Bool // Build has returned: Next must not be called any more
+	t           *testing.T
+}
+
+func (e *endless) Next(ctx context.Context) (readers.Record, error) {
+	if e.built.Load() {
+		e.t.Error("Next called after Build returned")
+	}
+	if err := ctx.Err(); err != nil {
+		return readers.Record{}, err
+	}
+	e.read++
+	if e.err != nil && e.read > e.n {
+		return readers.Record{}, e.err
+	}
+	if e.read == e.cancelAt {
+		e.cancel()
+	}
+	return ticket(fmt.Sprint(e.read), day(1)), nil
+}
+
+func (e *endless) Close() error { return nil }
+
+// The source is read ahead in a goroutine: its error, or a cancelled
+// context, still ends Build with that error, and the source is not used
+// once Build has returned.
+func TestReadAheadStops(t *testing.T) {
+	broken := errors.New("connection reset")
+	src := &endless{n: 1500, err: broken, t: t}
+	_, err := planner.Build(context.Background(), src, planner.Options{SpillDir: t.TempDir()})
+	src.built.Store(true)
+	if !errors.Is(err, broken) {
+		t.Errorf("Build over a source failing after 1500 records = %v, want %v", err, broken)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	src = &endless{cancelAt: 5000, cancel: cancel, t: t}
+	_, err = planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir()})
+	src.built.Store(true)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Build cancelled after 5000 records = %v, want context.Canceled", err)
 	}
 }
