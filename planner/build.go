@@ -228,7 +228,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	b.month(t.Created).Tickets++
 	// Interned: a reader's strings may be slices of its whole row, which
 	// would keep every row's text alive for as long as the plan.
-	m := ticketMeta{job: Job{Kind: KindTicket, Key: b.strs.Add(ticketPrefix + t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created)}
+	m := ticketMeta{job: Job{Kind: KindTicket, Key: b.strs.Add(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created)}
 	b.opts.Users.Apply(&t.Requester)
 	if t.Key == "" {
 		if len(t.Problems) == 0 {
@@ -290,7 +290,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 			Downloads:  followUp.downloads,
 		}
 		b.count(followUp)
-		j := Job{Kind: KindReply, Key: b.strs.Add(FollowUpGroup + "/" + t.Key)}
+		j := Job{Kind: KindReply, Key: b.strs.Add(FollowUpGroup, "/", t.Key)}
 		if j.at, j.n, j.Hash, err = b.spill.putReply(&rep); err != nil {
 			return err
 		}
@@ -363,7 +363,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
-	m := replyMeta{job: Job{Kind: KindReply, Key: b.strs.Add(replyPrefix + r.Key)}, origin: b.origins.add(r.Origin),
+	m := replyMeta{job: Job{Kind: KindReply, Key: b.strs.Add(replyPrefix, r.Key)}, origin: b.origins.add(r.Origin),
 		created: stampOf(r.Created), ticket: -1}
 	if i, ok := b.ticketAt[r.TicketKey]; ok {
 		m.ticket = i
@@ -467,21 +467,20 @@ func (b *builder) checkTime(origin, item string, t time.Time, reported bool) {
 // Replies need an email or an Assembly user id; tickets also take the old
 // helpdesk's id.
 func (b *builder) checkPerson(origin, item, role string, u readers.User, reply bool) {
-	field := role + "_email"
 	_, known := b.emails[u.Email] // checked before: people write many messages
 	if u.Email != "" && !known {
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-			b.problems.add(SeverityError, ProblemBadValue, origin, item, field, "%q is not an email address", u.Email)
+			b.problems.add(SeverityError, ProblemBadValue, origin, item, role+"_email", "%q is not an email address", u.Email)
 			return
 		}
 	}
 	switch {
 	case reply && u.Email == "" && u.AssemblyID == "":
-		b.problems.add(SeverityError, ProblemIdentity, origin, item, field,
+		b.problems.add(SeverityError, ProblemIdentity, origin, item, role+"_email",
 			"the %s has no email; Assembly needs an email (or an Assembly user id) for every reply", role)
 		return
 	case u.Email == "" && u.SourceID == "" && u.AssemblyID == "":
-		b.problems.add(SeverityError, ProblemIdentity, origin, item, field, "the %s has neither an email nor an id", role)
+		b.problems.add(SeverityError, ProblemIdentity, origin, item, role+"_email", "the %s has neither an email nor an id", role)
 		return
 	}
 	switch {

@@ -16,17 +16,24 @@ type Strings struct {
 
 const stringsChunk = 1 << 20
 
-// Add returns a copy of s that lives in the arena.
-func (a *Strings) Add(s string) string {
-	if s == "" {
+// Add returns a copy of the concatenation of parts that lives in the
+// arena ("reply/" and an id make one string, never built elsewhere first).
+func (a *Strings) Add(parts ...string) string {
+	n := 0
+	for _, s := range parts {
+		n += len(s)
+	}
+	if n == 0 {
 		return ""
 	}
-	if len(s) > cap(a.chunk)-len(a.chunk) {
-		a.chunk = make([]byte, 0, max(stringsChunk, len(s)))
+	if n > cap(a.chunk)-len(a.chunk) {
+		a.chunk = make([]byte, 0, max(stringsChunk, n))
 	}
 	start := len(a.chunk)
-	a.chunk = append(a.chunk, s...) // within capacity: the chunk does not move
-	return unsafe.String(&a.chunk[start], len(s))
+	for _, s := range parts {
+		a.chunk = append(a.chunk, s...) // within capacity: the chunk does not move
+	}
+	return unsafe.String(&a.chunk[start], n)
 }
 
 // List is an append-only list stored in fixed-size chunks: growing it

@@ -17,7 +17,10 @@ func TestStrings(t *testing.T) {
 			t.Fatalf("string %d changed", i)
 		}
 	}
-	if len(big) != 2*stringsChunk || a.Add("") != "" {
+	if joined := a.Add("reply/", "", "R-1"); joined != "reply/R-1" {
+		t.Errorf("Add of parts = %q", joined)
+	}
+	if len(big) != 2*stringsChunk || a.Add("") != "" || a.Add() != "" {
 		t.Error("large or empty strings")
 	}
 }
