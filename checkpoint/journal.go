@@ -123,14 +123,14 @@ type Snapshot struct {
 	// which was ignored.
 	Torn    bool
 	keys    arena.Strings
-	index   map[string]int32 // key -> position in entries
+	index   *arena.IDs // key -> position in entries
 	entries arena.List[entry]
 	reasons map[int32]string // of rejected and failed jobs
 }
 
 // newSnapshot returns an empty snapshot with room for about jobs jobs.
 func newSnapshot(jobs int) *Snapshot {
-	return &Snapshot{index: make(map[string]int32, jobs), reasons: make(map[int32]string)}
+	return &Snapshot{index: arena.NewIDs(jobs), reasons: make(map[int32]string)}
 }
 
 func (s *Snapshot) job(i int32) Job {
@@ -138,9 +138,12 @@ func (s *Snapshot) job(i int32) Job {
 	return Job{Key: e.key, State: states[e.state], Reason: s.reasons[i], Hash: e.hash, Uncertain: e.uncertain}
 }
 
+// key returns the key of the job at position i.
+func (s *Snapshot) key(i int32) string { return s.entries.At(int(i)).key }
+
 // Job returns what the snapshot knows of key; State is "" for a job never sent.
 func (s *Snapshot) Job(key string) Job {
-	if i, ok := s.index[key]; ok {
+	if i, ok := s.index.Get(key, s.key); ok {
 		return s.job(i)
 	}
 	return Job{Key: key}
@@ -163,11 +166,11 @@ func (s *Snapshot) Len() int { return s.entries.Len() }
 // update applies one job line. Its key is bytes so that replaying a line of
 // a job already known allocates nothing for the key.
 func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
-	i, ok := s.index[string(key)]
+	i, ok := s.index.GetBytes(key, s.key)
 	if !ok {
 		k := s.keys.AddBytes(key)
 		i = int32(s.entries.Len())
-		s.index[k] = i
+		s.index.Put(k, i)
 		s.entries.Add(entry{key: k})
 	}
 	e := s.entries.At(int(i))

@@ -83,7 +83,7 @@ type builder struct {
 	// (a source that does not give tickets first).
 	ticketKeys map[int32]string
 	ticketAt   map[string]int32 // ticket key -> index of its first record
-	replyAt    idSet
+	replyAt    *arena.IDs
 	strs       arena.Strings
 	origins    origins
 	emails     map[string]struct{} // valid emails as written
@@ -122,7 +122,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		now:       now(),
 		spill:     &spillWriter{f: f, w: bufio.NewWriterSize(f, 1<<20)},
 		ticketAt:  make(map[string]int32),
-		replyAt:   newIDSet(),
+		replyAt:   arena.NewIDs(0),
 		emails:    make(map[string]struct{}),
 		users:     make(map[string]struct{}),
 		sourceIDs: make(map[string]struct{}),
@@ -139,7 +139,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		plan.Close()
 		return nil, fmt.Errorf("write plan spill file: %w", err)
 	}
-	b.replyAt = idSet{} // not needed any more: let the collector have it while linking
+	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.Tickets = b.link()
 	b.stats.Users = len(b.users) + len(b.sourceIDs)
 	for _, m := range b.months {
@@ -387,11 +387,11 @@ func (b *builder) reply(r *readers.Reply) error {
 	}
 	if r.Key == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "reply_id", "the reply has no id")
-	} else if first, dup := b.replyAt.get(r.Key, b.replyKey); dup {
+	} else if first, dup := b.replyAt.Get(r.Key, b.replyKey); dup {
 		b.problems.add(SeverityError, ProblemDuplicate, r.Origin, item, "reply_id",
 			"duplicate reply id: first seen at %s, which is the one migrated", b.origins.get(b.replies.At(int(first)).origin))
 	} else {
-		b.replyAt.put(m.key(), int32(b.replies.Len()), b.replyKey)
+		b.replyAt.Put(m.key(), int32(b.replies.Len()))
 	}
 	if r.TicketKey == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "ticket_id", "the reply names no ticket")

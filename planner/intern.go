@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"hash/maphash"
 	"strconv"
 	"strings"
 )
@@ -47,37 +46,4 @@ func (o *origins) get(x origin) string {
 		return o.prefixes[x.prefix]
 	}
 	return o.prefixes[x.prefix] + strconv.FormatUint(uint64(x.n), 10)
-}
-
-// idSet maps ids to the index of the record that has them in about 20
-// bytes an id, where a map of strings takes 56: it keys by a 64-bit hash,
-// and the caller's key function resolves the rare collision.
-type idSet struct {
-	byHash  map[uint64]int32
-	collide map[string]int32 // ids whose hash another id has
-	seed    maphash.Seed
-}
-
-func newIDSet() idSet { return idSet{byHash: make(map[uint64]int32), seed: maphash.MakeSeed()} }
-
-// get returns the index put for id; key returns the id of an index.
-func (s *idSet) get(id string, key func(int32) string) (int32, bool) {
-	if i, ok := s.byHash[maphash.String(s.seed, id)]; ok && key(i) == id {
-		return i, true
-	}
-	i, ok := s.collide[id]
-	return i, ok
-}
-
-// put records index i for id, which get did not find.
-func (s *idSet) put(id string, i int32, key func(int32) string) {
-	h := maphash.String(s.seed, id)
-	if _, taken := s.byHash[h]; taken {
-		if s.collide == nil {
-			s.collide = make(map[string]int32)
-		}
-		s.collide[id] = i
-		return
-	}
-	s.byHash[h] = i
 }

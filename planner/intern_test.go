@@ -1,9 +1,6 @@
 package planner
 
-import (
-	"hash/maphash"
-	"testing"
-)
+import "testing"
 
 func TestOrigins(t *testing.T) {
 	var o origins
@@ -18,30 +15,5 @@ func TestOrigins(t *testing.T) {
 	o.add("replies.csv:18")
 	if len(o.prefixes) != 7 {
 		t.Errorf("a second origin of replies.csv added a prefix: %q", o.prefixes)
-	}
-}
-
-func TestIDSet(t *testing.T) {
-	ids := []string{"a", "b", "c"}
-	key := func(i int32) string { return ids[i] }
-	s := newIDSet()
-	for i, id := range ids[:2] {
-		s.put(id, int32(i), key)
-	}
-	// Force a collision: c under b's hash.
-	s.byHash[maphash.String(s.seed, "c")] = 1
-	delete(s.byHash, maphash.String(s.seed, "b"))
-	s.byHash[maphash.String(s.seed, "b")] = 1
-	if _, ok := s.get("c", key); ok {
-		t.Fatal("found c before it was put")
-	}
-	s.put("c", 2, key)
-	for i, id := range ids {
-		if got, ok := s.get(id, key); !ok || got != int32(i) {
-			t.Errorf("get(%q) = %d, %v", id, got, ok)
-		}
-	}
-	if _, ok := s.get("d", key); ok {
-		t.Error("found d")
 	}
 }

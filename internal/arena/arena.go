@@ -3,7 +3,11 @@
 // that grow without copying.
 package arena
 
-import "unsafe"
+import (
+	"hash/maphash"
+	"strings"
+	"unsafe"
+)
 
 // Strings interns strings into large append-only chunks: one allocation per
 // megabyte instead of one per string, and no string keeps a reader's whole
@@ -65,4 +69,47 @@ func (c *List[T]) Len() int { return c.n }
 // AddBytes returns b as a string that lives in the arena.
 func (a *Strings) AddBytes(b []byte) string {
 	return a.Add(unsafe.String(unsafe.SliceData(b), len(b))) // Add copies before b can change
+}
+
+// IDs maps ids to the index of the record that holds them, in about 20
+// bytes an id where a map of strings takes 40 to 56: it keys by a 64-bit
+// hash, and the caller's key function, which returns the id of an index,
+// resolves the rare collision. Its zero value is not ready: use NewIDs.
+type IDs struct {
+	byHash  map[uint64]int32
+	collide map[string]int32 // ids whose hash another id has
+	seed    maphash.Seed
+}
+
+// NewIDs returns an empty set with room for about n ids.
+func NewIDs(n int) *IDs {
+	return &IDs{byHash: make(map[uint64]int32, n), seed: maphash.MakeSeed()}
+}
+
+// Get returns the index put for id.
+func (s *IDs) Get(id string, key func(int32) string) (int32, bool) {
+	if i, ok := s.byHash[maphash.String(s.seed, id)]; ok && key(i) == id {
+		return i, true
+	}
+	i, ok := s.collide[id]
+	return i, ok
+}
+
+// GetBytes is Get for an id in a buffer, which it does not keep.
+func (s *IDs) GetBytes(id []byte, key func(int32) string) (int32, bool) {
+	return s.Get(unsafe.String(unsafe.SliceData(id), len(id)), key)
+}
+
+// Put records index i for id, which Get did not find. The set keeps id
+// only in the rare collision, as a copy.
+func (s *IDs) Put(id string, i int32) {
+	h := maphash.String(s.seed, id)
+	if _, taken := s.byHash[h]; taken {
+		if s.collide == nil {
+			s.collide = make(map[string]int32)
+		}
+		s.collide[strings.Clone(id)] = i
+		return
+	}
+	s.byHash[h] = i
 }

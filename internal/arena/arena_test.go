@@ -1,6 +1,7 @@
 package arena
 
 import (
+	"hash/maphash"
 	"strings"
 	"testing"
 )
@@ -36,5 +37,31 @@ func TestList(t *testing.T) {
 	}
 	if l.Len() != 4*chunkLen+5 || *p != 7 || *l.At(3*chunkLen + 4) != 3*chunkLen+4 {
 		t.Errorf("len %d, at(7) %d", l.Len(), *p)
+	}
+}
+
+func TestIDs(t *testing.T) {
+	ids := []string{"a", "b", "c"}
+	key := func(i int32) string { return ids[i] }
+	s := NewIDs(0)
+	for i, id := range ids[:2] {
+		s.Put(id, int32(i))
+	}
+	// Force a collision: c under b's hash.
+	s.byHash[maphash.String(s.seed, "c")] = 1
+	if _, ok := s.Get("c", key); ok {
+		t.Fatal("found c before it was put")
+	}
+	s.Put("c", 2)
+	for i, id := range ids {
+		if got, ok := s.Get(id, key); !ok || got != int32(i) {
+			t.Errorf("Get(%q) = %d, %v", id, got, ok)
+		}
+		if got, ok := s.GetBytes([]byte(id), key); !ok || got != int32(i) {
+			t.Errorf("GetBytes(%q) = %d, %v", id, got, ok)
+		}
+	}
+	if _, ok := s.Get("d", key); ok {
+		t.Error("found d")
 	}
 }
