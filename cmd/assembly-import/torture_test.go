@@ -118,7 +118,8 @@ func torture(t *testing.T, dedup bool, kills int) {
 		}
 	}
 	st := sb.Stats()
-	t.Logf("kills %d; %d tickets, %d replies stored; doubled replies %d, all among %d marked uncertain; "+
+	t.Logf("kills %d; %d tickets, %d replies stored; %d extra copies of replies, each of a reply the journal marks uncertain "+
+		"(%d jobs marked uncertain, tickets included; a reply resent twice has two extra copies); "+
 		"ticket creates deduplicated by the server %d; 429s %d",
 		killed, len(stored), st.Replies.Accepted, doubles, uncertain, st.DuplicateTickets, st.Events.TooMany+st.Replies.TooMany)
 }
