@@ -490,3 +490,35 @@ func TestReadAheadStops(t *testing.T) {
 		t.Errorf("Build cancelled after 5000 records = %v, want context.Canceled", err)
 	}
 }
+
+// A job's content hash follows what is sent: a reply's time to the
+// nanosecond, its author, its body; not where it was read from.
+func TestContentHash(t *testing.T) {
+	base := func() []readers.Record { return []readers.Record{ticket("t", day(1)), reply("r", "t", day(2))} }
+	hashOf := func(p *planner.Plan) uint64 {
+		for key, hash := range p.All() {
+			if key == "reply/r" {
+				return hash
+			}
+		}
+		t.Fatal("no job reply/r")
+		return 0
+	}
+	want := hashOf(build(t, planner.Options{}, base()...))
+	for _, c := range []struct {
+		name string
+		edit func(*readers.Reply)
+		same bool
+	}{
+		{"a nanosecond later", func(r *readers.Reply) { r.Created = r.Created.Add(time.Nanosecond) }, false},
+		{"another author name", func(r *readers.Reply) { r.Author.Name = "Anne" }, false},
+		{"a body with one more space", func(r *readers.Reply) { r.Body += " " }, false},
+		{"read from elsewhere", func(r *readers.Reply) { r.Origin = "replies!A9" }, true},
+	} {
+		recs := base()
+		c.edit(recs[1].Reply)
+		if got := hashOf(build(t, planner.Options{}, recs...)); (got == want) != c.same {
+			t.Errorf("%s: hash %x, unedited %x; want them equal: %v", c.name, got, want, c.same)
+		}
+	}
+}

@@ -297,7 +297,7 @@ type contentHasher struct {
 func (h *contentHasher) event(p *Event) uint64 {
 	h.d.Reset()
 	h.str("event", p.SSID, p.Title, p.Body)
-	h.int(p.Created.UnixNano())
+	h.time(p.Created)
 	h.str(p.Company)
 	h.user(p.Requester)
 	for _, k := range slices.Sorted(maps.Keys(p.Properties)) {
@@ -311,7 +311,7 @@ func (h *contentHasher) event(p *Event) uint64 {
 func (h *contentHasher) reply(p *Reply) uint64 {
 	h.d.Reset()
 	h.str("reply", p.SSID, p.TicketSSID, p.Body)
-	h.int(p.Created.UnixNano())
+	h.time(p.Created)
 	h.user(p.Author)
 	h.files(p.Files)
 	h.str(p.ImageURLs...)
@@ -330,6 +330,13 @@ func (h *contentHasher) str(ss ...string) {
 }
 
 func (h *contentHasher) int(v int64) { h.d.Write(binary.AppendVarint(h.buf[:0], v)) }
+
+// time hashes an instant as seconds and nanoseconds, which, unlike
+// UnixNano, hold any year a typo may give.
+func (h *contentHasher) time(t time.Time) {
+	h.int(t.Unix())
+	h.int(int64(t.Nanosecond()))
+}
 
 func (h *contentHasher) user(u readers.User) { h.str(u.Email, u.Name, u.SourceID) }
 
