@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -120,7 +119,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	b := &builder{
 		opts:      opts,
 		now:       now(),
-		spill:     &spillWriter{f: f, w: bufio.NewWriterSize(f, 1<<20)},
+		spill:     newSpillWriter(f),
 		ticketAt:  make(map[string]int32),
 		replyAt:   arena.NewIDs(0),
 		emails:    make(map[string]struct{}),
@@ -131,13 +130,13 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	if l, ok := src.(Locator); ok {
 		b.problems.locate = l.Locate
 	}
-	if err := b.read(ctx, src); err != nil {
+	err = b.read(ctx, src)
+	if cerr := b.spill.close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		plan.Close()
 		return nil, err
-	}
-	if err := b.spill.w.Flush(); err != nil {
-		plan.Close()
-		return nil, fmt.Errorf("write plan spill file: %w", err)
 	}
 	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.Tickets = b.link()

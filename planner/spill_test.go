@@ -2,7 +2,11 @@ package planner
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,5 +52,62 @@ func roundTrip[T any](t *testing.T, want T, encode func(*spillEncoder, *T), deco
 	d = spillDecoder{b: append(e.b, 0)}
 	if decode(&d); !errors.Is(d.err, errSpillCorrupt) {
 		t.Errorf("a byte too many: err %v", d.err)
+	}
+}
+
+// Payloads spread over many blocks read back from where the writer said
+// they went, bodies from a few bytes to more than a block.
+func TestSpillWriterBlocks(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "spill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := newSpillWriter(f)
+	p := &Plan{spill: f}
+	var jobs []Job
+	var want []Reply
+	for i := range 2000 {
+		size := i * 7919 % 4000
+		if i%250 == 0 {
+			size = spillBlock + i // more than a block
+		}
+		r := Reply{SSID: fmt.Sprint("R", i), Body: strings.Repeat("x", size), Created: time.Unix(int64(i), 0).UTC()}
+		j := Job{Key: r.SSID}
+		if j.at, j.n, j.Hash, err = s.putReply(&r); err != nil {
+			t.Fatal(err)
+		}
+		jobs, want = append(jobs, j), append(want, r)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, j := range jobs {
+		if got, err := p.Reply(j); err != nil || !reflect.DeepEqual(got, want[i]) {
+			t.Fatalf("payload %d: %v (body %d bytes, want %d)", i, err, len(got.Body), len(want[i].Body))
+		}
+	}
+}
+
+// A spill file that cannot be written stops planning with that error, and
+// close still ends the writing goroutine.
+func TestSpillWriterFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spill")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path) // read-only: every write fails
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := newSpillWriter(f)
+	body := strings.Repeat("x", spillBlock/4)
+	for i := 0; err == nil && i < 100; i++ {
+		_, _, _, err = s.putReply(&Reply{Body: body})
+	}
+	cerr := s.close()
+	if err == nil || !strings.Contains(err.Error(), "write plan spill file") || cerr == nil {
+		t.Fatalf("putting 25 MB into a read-only file: %v, close: %v; want both to fail", err, cerr)
 	}
 }
