@@ -22,17 +22,19 @@ import (
 // ticketMeta and replyMeta are what the planner keeps of each record while
 // it reads the rest: enough to check ids, link replies and order everything,
 // and no more — a million replies must plan in well under 256 MB. Keys live
-// in the arena, origins are eight bytes, times are seconds and nanoseconds.
+// in the arena, origins are eight bytes, times are nanoseconds, and none
+// of it is a pointer, so the garbage collector does not scan a million of
+// them in every cycle.
 type ticketMeta struct {
-	job      Job  // Key "ticket/<id>", set even when the ticket has errors
-	followUp *Job // a reply-lane message with the first message's other attachments
+	slot           // set even when the ticket has errors
+	followUp int32 // 1 + its index in b.followUps: a reply-lane message with the first message's other attachments; 0 for none
 	origin   origin
 	created  stamp
 	ok       bool
 }
 
 type replyMeta struct {
-	job     Job // Key "reply/<id>", set even when the reply has errors
+	slot    // set even when the reply has errors
 	origin  origin
 	created stamp
 	ticket  int32 // its ticket's first record, or -1 (b.ticketKeys has the key)
@@ -46,10 +48,26 @@ const (
 	replyPrefix  = "reply/"
 )
 
-func (m *ticketMeta) key() string { return m.job.Key[len(ticketPrefix):] }
+// slot is a job while planning: its key as a Ref into b.strs, and where
+// its payload went.
+type slot struct {
+	key  arena.Ref // "ticket/<id>" or "reply/<id>"
+	hash uint64
+	at   int64
+	n    int32
+}
 
-func (b *builder) replyKey(i int32) string { return b.replies.At(int(i)).key() }
-func (m *replyMeta) key() string           { return m.job.Key[len(replyPrefix):] }
+// job makes the plan's Job of a slot.
+func (b *builder) job(kind Kind, s slot) Job {
+	return Job{Kind: kind, Key: b.strs.Get(s.key), Hash: s.hash, at: s.at, n: s.n}
+}
+
+// ticketID and replyID return a record's id, which its key ends with.
+func (b *builder) ticketID(m *ticketMeta) string { return b.strs.Get(m.key)[len(ticketPrefix):] }
+func (b *builder) replyID(m *replyMeta) string   { return b.strs.Get(m.key)[len(replyPrefix):] }
+
+// replyIDAt returns the id of the i-th reply record.
+func (b *builder) replyIDAt(i int32) string { return b.replyID(b.replies.At(int(i))) }
 
 // stamp is a time in eight bytes instead of time.Time's twenty-four:
 // nanoseconds since 1970, exact from 1678 to 2262. Times outside that span
@@ -84,6 +102,7 @@ type builder struct {
 	ticketAt   map[string]int32 // ticket key -> index of its first record
 	replyAt    *arena.IDs
 	strs       arena.Strings
+	followUps  []slot // see ticketMeta.followUp
 	origins    origins
 	emails     map[string]struct{} // valid emails as written
 	users      map[string]struct{} // distinct people with an email, by lower-cased email
@@ -227,7 +246,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	b.month(t.Created).Tickets++
 	// Interned: a reader's strings may be slices of its whole row, which
 	// would keep every row's text alive for as long as the plan.
-	m := ticketMeta{job: Job{Kind: KindTicket, Key: b.strs.Add(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created)}
+	m := ticketMeta{slot: slot{key: b.strs.AddRef(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created)}
 	b.opts.Users.Apply(&t.Requester)
 	if t.Key == "" {
 		if len(t.Problems) == 0 {
@@ -237,7 +256,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		b.problems.add(SeverityError, ProblemDuplicate, t.Origin, item, "ticket_id",
 			"duplicate ticket id: first seen at %s, which is the one migrated", b.origins.get(b.tickets.At(int(first)).origin))
 	} else {
-		b.ticketAt[m.key()] = int32(b.tickets.Len())
+		b.ticketAt[b.ticketID(&m)] = int32(b.tickets.Len())
 	}
 	if len(t.Problems) > 0 && t.Key == "" {
 		b.tickets.Add(m)
@@ -271,7 +290,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	}
 	b.count(event)
 	var err error
-	if m.job.at, m.job.n, m.job.Hash, err = b.spill.putEvent(&ev); err != nil {
+	if m.at, m.n, m.hash, err = b.spill.putEvent(&ev); err != nil {
 		return err
 	}
 	if !followUp.empty() {
@@ -289,11 +308,12 @@ func (b *builder) ticket(t *readers.Ticket) error {
 			Downloads:  followUp.downloads,
 		}
 		b.count(followUp)
-		j := Job{Kind: KindReply, Key: b.strs.Add(FollowUpGroup, "/", t.Key)}
-		if j.at, j.n, j.Hash, err = b.spill.putReply(&rep); err != nil {
+		j := slot{key: b.strs.AddRef(FollowUpGroup, "/", t.Key)}
+		if j.at, j.n, j.hash, err = b.spill.putReply(&rep); err != nil {
 			return err
 		}
-		m.followUp = &j
+		b.followUps = append(b.followUps, j)
+		m.followUp = int32(len(b.followUps))
 		b.stats.FollowUps++
 	}
 	b.tickets.Add(m)
@@ -362,7 +382,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
-	m := replyMeta{job: Job{Kind: KindReply, Key: b.strs.Add(replyPrefix, r.Key)}, origin: b.origins.add(r.Origin),
+	m := replyMeta{slot: slot{key: b.strs.AddRef(replyPrefix, r.Key)}, origin: b.origins.add(r.Origin),
 		created: stampOf(r.Created), ticket: -1}
 	if i, ok := b.ticketAt[r.TicketKey]; ok {
 		m.ticket = i
@@ -386,11 +406,11 @@ func (b *builder) reply(r *readers.Reply) error {
 	}
 	if r.Key == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "reply_id", "the reply has no id")
-	} else if first, dup := b.replyAt.Get(r.Key, b.replyKey); dup {
+	} else if first, dup := b.replyAt.Get(r.Key, b.replyIDAt); dup {
 		b.problems.add(SeverityError, ProblemDuplicate, r.Origin, item, "reply_id",
 			"duplicate reply id: first seen at %s, which is the one migrated", b.origins.get(b.replies.At(int(first)).origin))
 	} else {
-		b.replyAt.Put(m.key(), int32(b.replies.Len()))
+		b.replyAt.Put(b.replyID(&m), int32(b.replies.Len()))
 	}
 	if r.TicketKey == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "ticket_id", "the reply names no ticket")
@@ -426,7 +446,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	if m.ok {
 		b.count(att)
 		var err error
-		if m.job.at, m.job.n, m.job.Hash, err = b.spill.putReply(&payload); err != nil {
+		if m.at, m.n, m.hash, err = b.spill.putReply(&payload); err != nil {
 			return err
 		}
 	}
@@ -508,7 +528,7 @@ func (b *builder) link() []Ticket {
 	}
 	slices.SortFunc(order, func(x, y int32) int {
 		tx, ty := b.tickets.At(int(x)), b.tickets.At(int(y))
-		return cmp.Or(tx.created.compare(ty.created), cmp.Compare(tx.job.Key, ty.job.Key))
+		return cmp.Or(tx.created.compare(ty.created), cmp.Compare(b.strs.Get(tx.key), b.strs.Get(ty.key)))
 	})
 	rank := make([]int32, b.tickets.Len()) // ticket record -> its place in order, or -1
 	for i := range rank {
@@ -526,7 +546,7 @@ func (b *builder) link() []Ticket {
 	for k := range b.replies.Len() {
 		ticketOf[k] = -1
 		r := b.replies.At(k)
-		if !r.ok && (r.key() == "" || r.noKey) {
+		if !r.ok && (b.replyID(r) == "" || r.noKey) {
 			continue // reported already
 		}
 		i, exists := r.ticket, r.ticket >= 0
@@ -535,10 +555,10 @@ func (b *builder) link() []Ticket {
 			ticketKey = b.ticketKeys[int32(k)]
 			i, exists = b.ticketAt[ticketKey]
 		} else if exists {
-			ticketKey = b.tickets.At(int(i)).key()
+			ticketKey = b.ticketID(b.tickets.At(int(i)))
 		}
 		if !exists || rank[i] < 0 {
-			item := itemName("reply", r.key())
+			item := itemName("reply", b.replyID(r))
 			if exists {
 				b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
 					"ticket %s has errors (%s), so its replies are not migrated either", ticketKey, b.origins.get(b.tickets.At(int(i)).origin))
@@ -551,7 +571,7 @@ func (b *builder) link() []Ticket {
 			continue
 		}
 		if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
-			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemName("reply", r.key()), "created_at",
+			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemName("reply", b.replyID(r)), "created_at",
 				"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 		}
 		ticketOf[k] = rank[i]
@@ -575,17 +595,17 @@ func (b *builder) link() []Ticket {
 		from = first[pos]
 		slices.SortFunc(group, func(x, y int32) int {
 			rx, ry := b.replies.At(int(x)), b.replies.At(int(y))
-			return cmp.Or(rx.created.compare(ry.created), cmp.Compare(rx.job.Key, ry.job.Key))
+			return cmp.Or(rx.created.compare(ry.created), cmp.Compare(b.strs.Get(rx.key), b.strs.Get(ry.key)))
 		})
 		t := b.tickets.At(int(i))
 		start := len(jobs)
-		if t.followUp != nil {
-			jobs = append(jobs, *t.followUp) // right after the ticket
+		if t.followUp != 0 {
+			jobs = append(jobs, b.job(KindReply, b.followUps[t.followUp-1])) // right after the ticket
 		}
 		for _, k := range group {
-			jobs = append(jobs, b.replies.At(int(k)).job)
+			jobs = append(jobs, b.job(KindReply, b.replies.At(int(k)).slot))
 		}
-		out[pos] = Ticket{Job: t.job, Replies: jobs[start:len(jobs):len(jobs)]}
+		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)]}
 	}
 	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), len(jobs)
 	return out

@@ -4,6 +4,7 @@
 package arena
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"strings"
 	"unsafe"
@@ -15,30 +16,53 @@ import (
 // written again once the string is in it, so the string stays valid for as
 // long as it is referenced (the garbage collector keeps its chunk).
 type Strings struct {
-	chunk []byte
+	chunks [][]byte
 }
 
 const stringsChunk = 1 << 20
 
-// Add returns a copy of the concatenation of parts that lives in the
-// arena ("reply/" and an id make one string, never built elsewhere first).
-func (a *Strings) Add(parts ...string) string {
+// Ref is a string in a Strings arena, held in eight bytes with no pointer:
+// records that hold Refs instead of strings are not scanned by the garbage
+// collector, which matters when there are a million of them. It is the
+// chunk's number (from 1) and the offset where the string's length is
+// written, followed by its bytes. The zero Ref is "".
+type Ref uint64
+
+// AddRef stores the concatenation of parts ("reply/" and an id make one
+// string, never built elsewhere first) and returns where it is.
+func (a *Strings) AddRef(parts ...string) Ref {
 	n := 0
 	for _, s := range parts {
 		n += len(s)
 	}
 	if n == 0 {
+		return 0
+	}
+	need := n + binary.MaxVarintLen64
+	if len(a.chunks) == 0 || need > cap(a.chunks[len(a.chunks)-1])-len(a.chunks[len(a.chunks)-1]) {
+		a.chunks = append(a.chunks, make([]byte, 0, max(stringsChunk, need)))
+	}
+	chunk := &a.chunks[len(a.chunks)-1]
+	start := len(*chunk)
+	*chunk = binary.AppendUvarint(*chunk, uint64(n))
+	for _, s := range parts {
+		*chunk = append(*chunk, s...) // within capacity: the chunk does not move
+	}
+	return Ref(uint64(len(a.chunks))<<32 | uint64(start))
+}
+
+// Get returns the string r refers to, sharing the arena's memory.
+func (a *Strings) Get(r Ref) string {
+	if r == 0 {
 		return ""
 	}
-	if n > cap(a.chunk)-len(a.chunk) {
-		a.chunk = make([]byte, 0, max(stringsChunk, n))
-	}
-	start := len(a.chunk)
-	for _, s := range parts {
-		a.chunk = append(a.chunk, s...) // within capacity: the chunk does not move
-	}
-	return unsafe.String(&a.chunk[start], n)
+	chunk := a.chunks[r>>32-1][uint32(r):]
+	n, k := binary.Uvarint(chunk)
+	return unsafe.String(&chunk[k], int(n))
 }
+
+// Add stores the concatenation of parts and returns it, living in the arena.
+func (a *Strings) Add(parts ...string) string { return a.Get(a.AddRef(parts...)) }
 
 // List is an append-only list stored in fixed-size chunks: growing it
 // never copies what it holds, so a million records never exist twice, as

@@ -26,6 +26,24 @@ func TestStrings(t *testing.T) {
 	}
 }
 
+func TestRefs(t *testing.T) {
+	var a Strings
+	want := map[Ref]string{}
+	for i := range 3 * stringsChunk / 300 { // across chunks, lengths whose uvarint takes one and two bytes
+		s := strings.Repeat(string(rune('a'+i%26)), i%300)
+		want[a.AddRef("k/", s)] = "k/" + s
+	}
+	want[a.AddRef(strings.Repeat("z", stringsChunk+1))] = strings.Repeat("z", stringsChunk+1)
+	for r, s := range want {
+		if got := a.Get(r); got != s {
+			t.Fatalf("Get(%x) = %d bytes, want %d", r, len(got), len(s))
+		}
+	}
+	if r := a.AddRef("", ""); r != 0 || a.Get(r) != "" {
+		t.Errorf("empty string: ref %x", r)
+	}
+}
+
 func TestList(t *testing.T) {
 	var l List[int]
 	for i := range 3*chunkLen + 5 {
