@@ -107,9 +107,10 @@ func stateCode(s State) uint8 {
 	return 0
 }
 
-// entry is a job in 32 bytes: a resume holds a million of them.
+// entry is a job in 24 bytes and no pointer (the collector does not scan
+// them): a resume holds a million of them.
 type entry struct {
-	key       string // in the snapshot's arena
+	key       arena.Ref // in the snapshot's arena
 	hash      uint64
 	state     uint8 // index in states
 	uncertain bool
@@ -135,11 +136,11 @@ func newSnapshot(jobs int) *Snapshot {
 
 func (s *Snapshot) job(i int32) Job {
 	e := s.entries.At(int(i))
-	return Job{Key: e.key, State: states[e.state], Reason: s.reasons[i], Hash: e.hash, Uncertain: e.uncertain}
+	return Job{Key: s.keys.Get(e.key), State: states[e.state], Reason: s.reasons[i], Hash: e.hash, Uncertain: e.uncertain}
 }
 
 // key returns the key of the job at position i.
-func (s *Snapshot) key(i int32) string { return s.entries.At(int(i)).key }
+func (s *Snapshot) key(i int32) string { return s.keys.Get(s.entries.At(int(i)).key) }
 
 // Job returns what the snapshot knows of key; State is "" for a job never sent.
 func (s *Snapshot) Job(key string) Job {
@@ -168,9 +169,9 @@ func (s *Snapshot) Len() int { return s.entries.Len() }
 func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
 	i, ok := s.index.GetBytes(key, s.key)
 	if !ok {
-		k := s.keys.AddBytes(key)
+		k := s.keys.AddRefBytes(key)
 		i = int32(s.entries.Len())
-		s.index.Put(k, i)
+		s.index.Put(s.keys.Get(k), i)
 		s.entries.Add(entry{key: k})
 	}
 	e := s.entries.At(int(i))
@@ -547,7 +548,7 @@ func (s *Snapshot) Count(group string) Counts {
 	c := Counts{Total: s.Header.Jobs[group]}
 	for i := range s.entries.Len() {
 		e := s.entries.At(i)
-		if Group(e.key) != group {
+		if Group(s.keys.Get(e.key)) != group {
 			continue
 		}
 		switch states[e.state] {
@@ -591,7 +592,7 @@ func (s *Snapshot) Compare(jobs iter.Seq2[string, uint64]) Delta {
 		}
 	}
 	for i := range s.entries.Len() {
-		if key := s.entries.At(i).key; !seen[key] {
+		if key := s.key(int32(i)); !seen[key] {
 			d.Gone = append(d.Gone, key)
 		}
 	}

@@ -90,9 +90,9 @@ func (c *List[T]) At(i int) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
 // Len returns how many elements the list holds.
 func (c *List[T]) Len() int { return c.n }
 
-// AddBytes returns b as a string that lives in the arena.
-func (a *Strings) AddBytes(b []byte) string {
-	return a.Add(unsafe.String(unsafe.SliceData(b), len(b))) // Add copies before b can change
+// AddRefBytes stores a copy of b and returns where it is.
+func (a *Strings) AddRefBytes(b []byte) Ref {
+	return a.AddRef(unsafe.String(unsafe.SliceData(b), len(b))) // AddRef copies before b can change
 }
 
 // IDs maps ids to the index of the record that holds them, in about 20

@@ -39,6 +39,12 @@ func TestRefs(t *testing.T) {
 			t.Fatalf("Get(%x) = %d bytes, want %d", r, len(got), len(s))
 		}
 	}
+	b := []byte("ticket/7")
+	r := a.AddRefBytes(b)
+	b[7] = '8'
+	if got := a.Get(r); got != "ticket/7" {
+		t.Errorf("AddRefBytes kept %q, want a copy of the bytes as they were", got)
+	}
 	if r := a.AddRef("", ""); r != 0 || a.Get(r) != "" {
 		t.Errorf("empty string: ref %x", r)
 	}
