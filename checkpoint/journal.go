@@ -150,6 +150,28 @@ func (s *Snapshot) Job(key string) Job {
 	return Job{Key: key}
 }
 
+// nearby is how many entries JobAfter tries before the index.
+const nearby = 8
+
+// JobAfter is Job for a caller that looks keys up in about the order the
+// journal met them — a plan's jobs, one lane or one ticket at a time: it
+// tries the few entries from *pos on before the index, whose random
+// accesses cost most of a resume's look-ups, and sets *pos after the entry
+// found. A zero *pos is a fine start.
+func (s *Snapshot) JobAfter(key string, pos *int32) Job {
+	for i := *pos; i < *pos+nearby && int(i) < s.entries.Len(); i++ {
+		if s.key(i) == key {
+			*pos = i + 1
+			return s.job(i)
+		}
+	}
+	if i, ok := s.index.Get(key, s.key); ok {
+		*pos = i + 1
+		return s.job(i)
+	}
+	return Job{Key: key}
+}
+
 // All yields every job the journal knows, in the order it first met them.
 func (s *Snapshot) All() iter.Seq[Job] {
 	return func(yield func(Job) bool) {
@@ -481,6 +503,13 @@ func (j *Journal) Job(key string) Job {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.snap.Job(key)
+}
+
+// JobAfter is Snapshot.JobAfter on the live journal; pos is the caller's own.
+func (j *Journal) JobAfter(key string, pos *int32) Job {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.snap.JobAfter(key, pos)
 }
 
 // Snapshot returns the journal's state once it is closed (nothing changes

@@ -74,6 +74,18 @@ func TestResume(t *testing.T) {
 			t.Errorf("Job(%s) = %+v, want %+v", tt.key, got, tt.want)
 		}
 	}
+	// JobAfter answers the same in the journal's order, out of it, and far
+	// from where the last look-up left it.
+	for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}, {2, 0, 4, 1, 5, 3}} {
+		var pos int32
+		for _, k := range order {
+			tt := tests[k]
+			tt.want.Key = tt.key
+			if got := j.JobAfter(tt.key, &pos); got != tt.want {
+				t.Errorf("order %v: JobAfter(%s) = %+v, want %+v", order, tt.key, got, tt.want)
+			}
+		}
+	}
 	if j.Snapshot() != nil {
 		t.Error("Snapshot() of an open journal: it may still change")
 	}
@@ -178,5 +190,28 @@ func TestOtherVersion(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(path); string(got) != data {
 		t.Fatalf("Open changed a journal of another version: %q", got)
+	}
+}
+
+// JobAfter finds every job whichever order it is asked in, beyond the few
+// entries it tries first, and knows a job it never met.
+func TestJobAfterAnyOrder(t *testing.T) {
+	j := open(t, filepath.Join(t.TempDir(), "cp.jsonl"))
+	defer j.Close()
+	const n = 100
+	for i := range n {
+		must(t, j.Sending(fmt.Sprint("reply/", i), uint64(i)))
+	}
+	var pos int32
+	for _, step := range []int{1, -1, 37} {
+		for k := range n {
+			i := (n + k*step) % n
+			if got := j.JobAfter(fmt.Sprint("reply/", i), &pos); got.Hash != uint64(i) || got.State != checkpoint.Sending {
+				t.Fatalf("step %d: JobAfter(reply/%d) = %+v", step, i, got)
+			}
+		}
+	}
+	if got := j.JobAfter("reply/x", &pos); got != (checkpoint.Job{Key: "reply/x"}) {
+		t.Errorf("JobAfter(reply/x) = %+v, want a job never met", got)
 	}
 }

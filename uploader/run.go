@@ -210,9 +210,10 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 func (r *runner) sendTickets(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.EventWorkers)
+	var pos int32 // tickets are looked up in order
 	for i := range r.plan.Tickets {
 		t := &r.plan.Tickets[i]
-		if job := r.journal.Job(t.Key); settled(job, t.Job) {
+		if job := r.journal.JobAfter(t.Key, &pos); settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
 			r.events.prog.add(job.State)
 			r.ticketSettled(i, job.State)
@@ -256,8 +257,9 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 		return
 	}
 	n := 0
+	var pos int32
 	for _, rep := range r.plan.Tickets[i].Replies {
-		if job := r.journal.Job(rep.Key); !settled(job, rep) {
+		if job := r.journal.JobAfter(rep.Key, &pos); !settled(job, rep) {
 			n++
 		}
 	}
@@ -281,8 +283,9 @@ func (r *runner) sendReplies(ctx context.Context) error {
 // that fails holds back the rest, so that a later run still sends them in
 // order; a rejected one is left out.
 func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
+	var pos int32 // the ticket's replies are looked up in order
 	for k, job := range replies {
-		if j := r.journal.Job(job.Key); settled(j, job) {
+		if j := r.journal.JobAfter(job.Key, &pos); settled(j, job) {
 			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
 			r.replies.prog.add(j.State)
 			continue

@@ -251,8 +251,9 @@ func jobGroups(plan *planner.Plan) map[string]int {
 
 // allDone says every job of plan is delivered.
 func allDone(snap *checkpoint.Snapshot, plan *planner.Plan) bool {
+	var pos int32
 	for key := range plan.All() {
-		if snap.Job(key).State != checkpoint.Done {
+		if snap.JobAfter(key, &pos).State != checkpoint.Done {
 			return false
 		}
 	}
