@@ -513,6 +513,28 @@ func (b *builder) checkPerson(origin, item, role string, u readers.User, reply b
 	}
 }
 
+// byTime is a record to sort by creation time, then key: its time beside
+// its index, so that sorting reads a compact slice, not the records.
+type byTime struct {
+	created stamp
+	i       int32
+}
+
+// sortByTime sorts records by time, then by key, which it looks up only
+// for equal times.
+func sortByTime(s []byTime, key func(int32) string) {
+	slices.SortFunc(s, func(x, y byTime) int {
+		if c := x.created.compare(y.created); c != 0 {
+			return c
+		}
+		return cmp.Compare(key(x.i), key(y.i))
+	})
+}
+
+// ticketKeyAt and replyKeyAt return the key of the i-th ticket or reply record.
+func (b *builder) ticketKeyAt(i int32) string { return b.strs.Get(b.tickets.At(int(i)).key) }
+func (b *builder) replyKeyAt(i int32) string  { return b.strs.Get(b.replies.At(int(i)).key) }
+
 // link checks what needs the whole source — replies against their tickets —
 // and orders the jobs: tickets by creation time then id, each ticket's
 // replies likewise, after the ticket's follow-up message if it has one.
@@ -520,23 +542,22 @@ func (b *builder) checkPerson(origin, item, role string, u readers.User, reply b
 // in one shared slice, so that linking a million replies costs little more
 // than their jobs.
 func (b *builder) link() []Ticket {
-	var order []int32 // valid tickets, in sending order
+	var valid []byTime
 	for i := range b.tickets.Len() {
-		if b.tickets.At(i).ok {
-			order = append(order, int32(i))
+		if t := b.tickets.At(i); t.ok {
+			valid = append(valid, byTime{t.created, int32(i)})
 		}
 	}
-	slices.SortFunc(order, func(x, y int32) int {
-		tx, ty := b.tickets.At(int(x)), b.tickets.At(int(y))
-		return cmp.Or(tx.created.compare(ty.created), cmp.Compare(b.strs.Get(tx.key), b.strs.Get(ty.key)))
-	})
+	sortByTime(valid, b.ticketKeyAt)
+	order := make([]int32, len(valid))     // valid tickets, in sending order
 	rank := make([]int32, b.tickets.Len()) // ticket record -> its place in order, or -1
 	for i := range rank {
 		rank[i] = -1
 	}
-	for pos, i := range order {
-		rank[i] = int32(pos)
+	for pos, t := range valid {
+		order[pos], rank[t.i] = t.i, int32(pos)
 	}
+	valid = nil
 	// Replies are grouped by their ticket's place in order with a counting
 	// sort (linear; each reply's metadata is read once), then each ticket's
 	// few are sorted by time and id. first[pos] counts, then indexes, the
@@ -550,20 +571,17 @@ func (b *builder) link() []Ticket {
 			continue // reported already
 		}
 		i, exists := r.ticket, r.ticket >= 0
-		ticketKey := ""
 		if r.pending {
-			ticketKey = b.ticketKeys[int32(k)]
-			i, exists = b.ticketAt[ticketKey]
-		} else if exists {
-			ticketKey = b.ticketID(b.tickets.At(int(i)))
+			i, exists = b.ticketAt[b.ticketKeys[int32(k)]]
 		}
 		if !exists || rank[i] < 0 {
 			item := itemName("reply", b.replyID(r))
 			if exists {
 				b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
-					"ticket %s has errors (%s), so its replies are not migrated either", ticketKey, b.origins.get(b.tickets.At(int(i)).origin))
+					"ticket %s has errors (%s), so its replies are not migrated either",
+					b.ticketID(b.tickets.At(int(i))), b.origins.get(b.tickets.At(int(i)).origin))
 			} else {
-				b.problems.add(SeverityError, ProblemOrphan, b.origins.get(r.origin), item, "ticket_id", "there is no ticket %s", ticketKey)
+				b.problems.add(SeverityError, ProblemOrphan, b.origins.get(r.origin), item, "ticket_id", "there is no ticket %s", b.ticketKeys[int32(k)])
 			}
 			continue
 		}
@@ -589,21 +607,22 @@ func (b *builder) link() []Ticket {
 	}
 	jobs := make([]Job, 0, len(sendable)+b.stats.FollowUps)
 	out := make([]Ticket, len(order))
-	var from int32 // into sendable
+	var from int32     // into sendable
+	var group []byTime // the replies of one ticket
 	for pos, i := range order {
-		group := sendable[from:first[pos]]
+		group = group[:0]
+		for _, k := range sendable[from:first[pos]] {
+			group = append(group, byTime{b.replies.At(int(k)).created, k})
+		}
 		from = first[pos]
-		slices.SortFunc(group, func(x, y int32) int {
-			rx, ry := b.replies.At(int(x)), b.replies.At(int(y))
-			return cmp.Or(rx.created.compare(ry.created), cmp.Compare(b.strs.Get(rx.key), b.strs.Get(ry.key)))
-		})
+		sortByTime(group, b.replyKeyAt)
 		t := b.tickets.At(int(i))
 		start := len(jobs)
 		if t.followUp != 0 {
 			jobs = append(jobs, b.job(KindReply, b.followUps[t.followUp-1])) // right after the ticket
 		}
-		for _, k := range group {
-			jobs = append(jobs, b.job(KindReply, b.replies.At(int(k)).slot))
+		for _, r := range group {
+			jobs = append(jobs, b.job(KindReply, b.replies.At(int(r.i)).slot))
 		}
 		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)]}
 	}
