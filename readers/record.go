@@ -99,8 +99,10 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		}
 		return time.Unix(secs, 0).UTC(), nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	if len(s) > 10 && s[10] == 'T' { // RFC 3339 needs the T: spare the others a failed parse
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t.UTC(), nil
+		}
 	}
 	for _, layout := range []string{time.DateTime, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
