@@ -62,7 +62,7 @@ func (p *placed) text(body string) string {
 }
 
 // attachments resolves a message's attachments, or reports why they cannot go.
-func (b *builder) attachments(origin, item string, as []readers.Attachment) placed {
+func (b *builder) attachments(origin string, item itemID, as []readers.Attachment) placed {
 	var p placed
 	for _, a := range as {
 		if a.URL != "" {
@@ -84,7 +84,7 @@ func (b *builder) attachments(origin, item string, as []readers.Attachment) plac
 	return p
 }
 
-func (b *builder) attachURL(origin, item string, a readers.Attachment, p *placed) {
+func (b *builder) attachURL(origin string, item itemID, a readers.Attachment, p *placed) {
 	u, err := url.Parse(a.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%q is not a valid http(s) URL", a.Ref)

@@ -228,7 +228,7 @@ func (b *builder) read(ctx context.Context, src Source) error {
 }
 
 // readProblems reports what the reader found wrong with a record.
-func (b *builder) readProblems(origin, item string, ps []readers.FieldProblem) {
+func (b *builder) readProblems(origin string, item itemID, ps []readers.FieldProblem) {
 	for _, p := range ps {
 		kind := ProblemBadValue
 		if p.Field == "" {
@@ -240,7 +240,7 @@ func (b *builder) readProblems(origin, item string, ps []readers.FieldProblem) {
 
 func (b *builder) ticket(t *readers.Ticket) error {
 	b.stats.Tickets++
-	item := itemName("ticket", t.Key)
+	item := itemID{"ticket", t.Key}
 	errs := b.problems.errors
 	b.readProblems(t.Origin, item, t.Problems)
 	b.month(t.Created).Tickets++
@@ -337,7 +337,8 @@ func (b *builder) count(p placed) {
 func (b *builder) month(t time.Time) *Month {
 	key := 0
 	if !t.IsZero() {
-		key = t.Year()*12 + int(t.Month())
+		y, m, _ := t.Date() // one calendar computation, not two
+		key = y*12 + int(m)
 	}
 	m, ok := b.months[key]
 	if !ok {
@@ -350,12 +351,15 @@ func (b *builder) month(t time.Time) *Month {
 	return m
 }
 
-// itemName names an item in problems: "reply r-991", or "reply" without an id.
-func itemName(kind, key string) string {
-	if key == "" {
-		return kind
+// itemID is the item a problem is about; String names it: "reply r-991",
+// or "reply" without an id. Only a problem makes the name.
+type itemID struct{ kind, key string }
+
+func (i itemID) String() string {
+	if i.key == "" {
+		return i.kind
 	}
-	return kind + " " + key
+	return i.kind + " " + i.key
 }
 
 // properties gathers what Assembly has no field for into additional_properties.
@@ -378,7 +382,7 @@ func properties(t *readers.Ticket) map[string]string {
 
 func (b *builder) reply(r *readers.Reply) error {
 	b.stats.Replies++
-	item := itemName("reply", r.Key)
+	item := itemID{"reply", r.Key}
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
@@ -471,7 +475,7 @@ func hasProblem(ps []readers.FieldProblem, field string) bool {
 
 // checkTime reports a missing or future timestamp; an unparseable one the
 // reader reported already.
-func (b *builder) checkTime(origin, item string, t time.Time, reported bool) {
+func (b *builder) checkTime(origin string, item itemID, t time.Time, reported bool) {
 	switch {
 	case reported:
 	case t.IsZero():
@@ -485,7 +489,7 @@ func (b *builder) checkTime(origin, item string, t time.Time, reported bool) {
 // checkPerson checks that Assembly can identify a requester or author.
 // Replies need an email or an Assembly user id; tickets also take the old
 // helpdesk's id.
-func (b *builder) checkPerson(origin, item, role string, u readers.User, reply bool) {
+func (b *builder) checkPerson(origin string, item itemID, role string, u readers.User, reply bool) {
 	_, known := b.emails[u.Email] // checked before: people write many messages
 	if u.Email != "" && !known {
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
@@ -575,7 +579,7 @@ func (b *builder) link() []Ticket {
 			i, exists = b.ticketAt[b.ticketKeys[int32(k)]]
 		}
 		if !exists || rank[i] < 0 {
-			item := itemName("reply", b.replyID(r))
+			item := itemID{"reply", b.replyID(r)}
 			if exists {
 				b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
 					"ticket %s has errors (%s), so its replies are not migrated either",
@@ -589,7 +593,7 @@ func (b *builder) link() []Ticket {
 			continue
 		}
 		if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
-			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemName("reply", b.replyID(r)), "created_at",
+			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemID{"reply", b.replyID(r)}, "created_at",
 				"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 		}
 		ticketOf[k] = rank[i]

@@ -57,11 +57,11 @@ type problems struct {
 	locate           func(origin, field string) string
 }
 
-func (ps *problems) add(sev Severity, kind, origin, item, field, format string, args ...any) {
+func (ps *problems) add(sev Severity, kind, origin string, item itemID, field, format string, args ...any) {
 	if ps.locate != nil && field != "" {
 		origin = ps.locate(origin, field)
 	}
-	ps.list = append(ps.list, Problem{Severity: sev, Kind: kind, Origin: origin, Item: item, Field: field,
+	ps.list = append(ps.list, Problem{Severity: sev, Kind: kind, Origin: origin, Item: item.String(), Field: field,
 		Message: fmt.Sprintf(format, args...)})
 	if sev == SeverityError {
 		ps.errors++
