@@ -66,8 +66,9 @@ func (b *builder) job(kind Kind, s slot) Job {
 func (b *builder) ticketID(m *ticketMeta) string { return b.strs.Get(m.key)[len(ticketPrefix):] }
 func (b *builder) replyID(m *replyMeta) string   { return b.strs.Get(m.key)[len(replyPrefix):] }
 
-// replyIDAt returns the id of the i-th reply record.
-func (b *builder) replyIDAt(i int32) string { return b.replyID(b.replies.At(int(i))) }
+// ticketIDAt and replyIDAt return the id of the i-th ticket or reply record.
+func (b *builder) ticketIDAt(i int32) string { return b.ticketID(b.tickets.At(int(i))) }
+func (b *builder) replyIDAt(i int32) string  { return b.replyID(b.replies.At(int(i))) }
 
 // stamp is a time in eight bytes instead of time.Time's twenty-four:
 // nanoseconds since 1970, exact from 1678 to 2262. Times outside that span
@@ -517,27 +518,23 @@ func (b *builder) checkPerson(origin string, item itemID, role string, u readers
 	}
 }
 
-// byTime is a record to sort by creation time, then key: its time beside
+// byTime is a record to sort by creation time, then id: its time beside
 // its index, so that sorting reads a compact slice, not the records.
 type byTime struct {
 	created stamp
 	i       int32
 }
 
-// sortByTime sorts records by time, then by key, which it looks up only
+// sortByTime sorts records by time, then by id, which it looks up only
 // for equal times.
-func sortByTime(s []byTime, key func(int32) string) {
+func sortByTime(s []byTime, id func(int32) string) {
 	slices.SortFunc(s, func(x, y byTime) int {
 		if c := x.created.compare(y.created); c != 0 {
 			return c
 		}
-		return cmp.Compare(key(x.i), key(y.i))
+		return cmp.Compare(id(x.i), id(y.i))
 	})
 }
-
-// ticketKeyAt and replyKeyAt return the key of the i-th ticket or reply record.
-func (b *builder) ticketKeyAt(i int32) string { return b.strs.Get(b.tickets.At(int(i)).key) }
-func (b *builder) replyKeyAt(i int32) string  { return b.strs.Get(b.replies.At(int(i)).key) }
 
 // link checks what needs the whole source — replies against their tickets —
 // and orders the jobs: tickets by creation time then id, each ticket's
@@ -552,7 +549,7 @@ func (b *builder) link() []Ticket {
 			valid = append(valid, byTime{t.created, int32(i)})
 		}
 	}
-	sortByTime(valid, b.ticketKeyAt)
+	sortByTime(valid, b.ticketIDAt)
 	order := make([]int32, len(valid))     // valid tickets, in sending order
 	rank := make([]int32, b.tickets.Len()) // ticket record -> its place in order, or -1
 	for i := range rank {
@@ -583,7 +580,7 @@ func (b *builder) link() []Ticket {
 			if exists {
 				b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
 					"ticket %s has errors (%s), so its replies are not migrated either",
-					b.ticketID(b.tickets.At(int(i))), b.origins.get(b.tickets.At(int(i)).origin))
+					b.ticketIDAt(i), b.origins.get(b.tickets.At(int(i)).origin))
 			} else {
 				b.problems.add(SeverityError, ProblemOrphan, b.origins.get(r.origin), item, "ticket_id", "there is no ticket %s", b.ticketKeys[int32(k)])
 			}
@@ -619,7 +616,7 @@ func (b *builder) link() []Ticket {
 			group = append(group, byTime{b.replies.At(int(k)).created, k})
 		}
 		from = first[pos]
-		sortByTime(group, b.replyKeyAt)
+		sortByTime(group, b.replyIDAt)
 		t := b.tickets.At(int(i))
 		start := len(jobs)
 		if t.followUp != 0 {
