@@ -498,13 +498,6 @@ func (j *Journal) Failed(key, reason string) error {
 	return j.record(key, Failed, "", reason, 0, false)
 }
 
-// Job returns what the journal knows of key; State is "" for a job never sent.
-func (j *Journal) Job(key string) Job {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.snap.Job(key)
-}
-
 // JobAfter is Snapshot.JobAfter on the live journal; pos is the caller's own.
 func (j *Journal) JobAfter(key string, pos *int32) Job {
 	j.mu.Lock()
@@ -514,7 +507,7 @@ func (j *Journal) JobAfter(key string, pos *int32) Job {
 
 // Snapshot returns the journal's state once it is closed (nothing changes
 // it then), or nil while a run may still be writing it: read a live journal
-// with Job, Len, Torn and Compare.
+// with JobAfter, Len, Torn and Compare.
 func (j *Journal) Snapshot() *Snapshot {
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -70,8 +70,9 @@ func TestResume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		tt.want.Key = tt.key
-		if got := j.Job(tt.key); got != tt.want {
-			t.Errorf("Job(%s) = %+v, want %+v", tt.key, got, tt.want)
+		var pos int32
+		if got := j.JobAfter(tt.key, &pos); got != tt.want {
+			t.Errorf("JobAfter(%s) = %+v, want %+v", tt.key, got, tt.want)
 		}
 	}
 	// JobAfter answers the same in the journal's order, out of it, and far
