@@ -22,10 +22,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/assembly-import/assembly-import/internal/arena"
+	"github.com/assembly-import/assembly-import/internal/filelock"
 )
 
 // State is where a job stands.
@@ -287,9 +287,9 @@ func Open(path string, opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := filelock.TryLock(f); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, filelock.ErrLocked) {
 			le := &LockedError{Path: path}
 			if snap, err := Read(path); err == nil {
 				le.Run = snap.Run

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,7 +36,7 @@ const maxFileSize = "ASSEMBLY_IMPORT_TEST_FSIZE"
 func TestMain(m *testing.M) {
 	if os.Getenv(beMain) == "1" {
 		if limit, err := strconv.ParseUint(os.Getenv(maxFileSize), 10, 64); err == nil {
-			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
+			if err := limitFileSize(limit); err != nil {
 				panic(err)
 			}
 		}

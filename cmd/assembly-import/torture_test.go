@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -66,7 +65,7 @@ func torture(t *testing.T, dedup bool, kills int) {
 		go func() { exited <- cmd.Wait() }()
 		select {
 		case <-time.After(time.Duration(30+rng.IntN(300)) * time.Millisecond):
-			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Process.Kill() // SIGKILL; TerminateProcess on Windows
 			<-exited
 			killed++
 		case err := <-exited:

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command scalebench measures planning and resuming at scale: for exports of
 // 10,000, 100,000 and 1,000,000 unsorted replies (written by genexport),
 // it runs the tool as a process and prints the time and peak RSS of `plan`,

@@ -9,7 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/assembly-import/assembly-import/internal/filelock"
 )
 
 // lockName is the file in an owned folder its process keeps locked.
@@ -32,7 +33,7 @@ func MkdirTemp(prefix string) (*Dir, error) {
 	// unlocked in a folder being set up.
 	f, err := os.CreateTemp(path, "owner-*")
 	if err == nil {
-		if err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if err = filelock.TryLock(f); err != nil {
 			err = fmt.Errorf("lock %s: %w", f.Name(), err)
 		} else {
 			err = os.Rename(f.Name(), filepath.Join(path, lockName))
@@ -50,7 +51,9 @@ func MkdirTemp(prefix string) (*Dir, error) {
 
 // Release removes the folder and gives up its lock.
 func (d *Dir) Release() error {
-	return errors.Join(os.RemoveAll(d.Path), d.lock.Close())
+	// The lock file is closed first: Windows removes no file that is open.
+	closeErr := d.lock.Close()
+	return errors.Join(os.RemoveAll(d.Path), closeErr)
 }
 
 // Reclaim removes the folders named prefix* in the temporary folder whose
@@ -66,15 +69,20 @@ func Reclaim(prefix string, clean func(dir string)) []string {
 		if err != nil {
 			continue
 		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			if clean != nil {
-				clean(dir)
-			}
-			if os.RemoveAll(dir) == nil {
-				reclaimed = append(reclaimed, dir)
-			}
-		}
+		dead := filelock.TryLock(f) == nil
+		// Closed before removing: Windows removes no file that is open. No
+		// process takes over a folder once its owner is dead (MkdirTemp
+		// always makes a new one).
 		f.Close()
+		if !dead {
+			continue
+		}
+		if clean != nil {
+			clean(dir)
+		}
+		if os.RemoveAll(dir) == nil {
+			reclaimed = append(reclaimed, dir)
+		}
 	}
 	return reclaimed
 }

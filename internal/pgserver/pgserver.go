@@ -15,10 +15,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
-	"syscall"
 
 	"github.com/assembly-import/assembly-import/internal/owned"
 )
@@ -33,7 +30,7 @@ type Server struct {
 	// running when they died, which Start stopped and removed.
 	Reclaimed []string
 	data      string
-	cred      *syscall.Credential
+	as        account
 	ctl       string
 	dir       *owned.Dir
 }
@@ -46,11 +43,13 @@ func Bin(name string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
-	matches, _ := filepath.Glob(filepath.Join("/usr/lib/postgresql", "*", "bin", name))
-	if len(matches) > 0 {
-		return matches[len(matches)-1], nil
+	for _, dir := range installDirs() {
+		matches, _ := filepath.Glob(filepath.Join(dir, name+exeSuffix))
+		if len(matches) > 0 {
+			return matches[len(matches)-1], nil
+		}
 	}
-	return "", fmt.Errorf("the PostgreSQL program %s is not installed (Debian and Ubuntu: apt-get install postgresql)", name)
+	return "", fmt.Errorf("the PostgreSQL program %s is not installed (%s)", name, installHint)
 }
 
 // Start initialises and starts a server. PostgreSQL will not run as root:
@@ -64,13 +63,13 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cred, err := serverUser()
+	as, err := serverAccount()
 	if err != nil {
 		return nil, err
 	}
 	// Servers of processes that died without stopping them (kill -9).
 	reclaimed := owned.Reclaim(dirPrefix, func(dir string) {
-		old := &Server{Dir: dir, data: filepath.Join(dir, "data"), ctl: ctl, cred: cred}
+		old := &Server{Dir: dir, data: filepath.Join(dir, "data"), ctl: ctl, as: as}
 		if _, err := os.Stat(filepath.Join(old.data, "postmaster.pid")); err == nil {
 			old.Run(ctl, "-D", old.data, "-m", "immediate", "-w", "stop") // fails only if it is no longer running
 		}
@@ -80,15 +79,13 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	dir := od.Path
-	s := &Server{Dir: dir, Reclaimed: reclaimed, data: filepath.Join(dir, "data"), ctl: ctl, cred: cred, dir: od}
+	s := &Server{Dir: dir, Reclaimed: reclaimed, data: filepath.Join(dir, "data"), ctl: ctl, as: as, dir: od}
 	fail := func(err error) (*Server, error) {
 		od.Release()
 		return nil, err
 	}
-	if cred != nil {
-		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			return fail(err)
-		}
+	if err := as.own(dir); err != nil {
+		return fail(err)
 	}
 	if err := s.Run(initdb, "-D", s.data, "-U", "assembly", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
 		return fail(err)
@@ -119,7 +116,7 @@ func (s *Server) Run(name string, args ...string) error {
 // Command prepares a PostgreSQL program to run as the server's user.
 func (s *Server) Command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
+	s.as.apply(cmd)
 	cmd.Dir = s.Dir
 	return cmd
 }
@@ -128,19 +125,4 @@ func (s *Server) Command(name string, args ...string) *exec.Cmd {
 func (s *Server) Stop() error {
 	err := s.Run(s.ctl, "-D", s.data, "-m", "immediate", "-w", "stop")
 	return errors.Join(err, s.dir.Release())
-}
-
-// serverUser is who runs the server: PostgreSQL will not run as root, so
-// root runs it as the postgres user (nil: as ourselves).
-func serverUser() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("running as root, PostgreSQL needs the postgres user (apt-get install postgresql creates it): %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
