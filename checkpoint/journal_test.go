@@ -70,20 +70,20 @@ func TestResume(t *testing.T) {
 	}
 	for _, tt := range tests {
 		tt.want.Key = tt.key
-		var pos int32
-		if got := j.JobAfter(tt.key, &pos); got != tt.want {
-			t.Errorf("JobAfter(%s) = %+v, want %+v", tt.key, got, tt.want)
+		known := j.Lookup()
+		if got := known.Job(tt.key); got != tt.want {
+			t.Errorf("Cursor.Job(%s) = %+v, want %+v", tt.key, got, tt.want)
 		}
 	}
-	// JobAfter answers the same in the journal's order, out of it, and far
+	// Cursor.Job answers the same in the journal's order, out of it, and far
 	// from where the last look-up left it.
 	for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}, {2, 0, 4, 1, 5, 3}} {
-		var pos int32
+		known := j.Lookup()
 		for _, k := range order {
 			tt := tests[k]
 			tt.want.Key = tt.key
-			if got := j.JobAfter(tt.key, &pos); got != tt.want {
-				t.Errorf("order %v: JobAfter(%s) = %+v, want %+v", order, tt.key, got, tt.want)
+			if got := known.Job(tt.key); got != tt.want {
+				t.Errorf("order %v: Cursor.Job(%s) = %+v, want %+v", order, tt.key, got, tt.want)
 			}
 		}
 	}
@@ -194,25 +194,25 @@ func TestOtherVersion(t *testing.T) {
 	}
 }
 
-// JobAfter finds every job whichever order it is asked in, beyond the few
+// Cursor.Job finds every job whichever order it is asked in, beyond the few
 // entries it tries first, and knows a job it never met.
-func TestJobAfterAnyOrder(t *testing.T) {
+func TestCursorAnyOrder(t *testing.T) {
 	j := open(t, filepath.Join(t.TempDir(), "cp.jsonl"))
 	defer j.Close()
 	const n = 100
 	for i := range n {
 		must(t, j.Sending(fmt.Sprint("reply/", i), uint64(i)))
 	}
-	var pos int32
+	known := j.Lookup()
 	for _, step := range []int{1, -1, 37} {
 		for k := range n {
 			i := (n + k*step) % n
-			if got := j.JobAfter(fmt.Sprint("reply/", i), &pos); got.Hash != uint64(i) || got.State != checkpoint.Sending {
-				t.Fatalf("step %d: JobAfter(reply/%d) = %+v", step, i, got)
+			if got := known.Job(fmt.Sprint("reply/", i)); got.Hash != uint64(i) || got.State != checkpoint.Sending {
+				t.Fatalf("step %d: Cursor.Job(reply/%d) = %+v", step, i, got)
 			}
 		}
 	}
-	if got := j.JobAfter("reply/x", &pos); got != (checkpoint.Job{Key: "reply/x"}) {
-		t.Errorf("JobAfter(reply/x) = %+v, want a job never met", got)
+	if got := known.Job("reply/x"); got != (checkpoint.Job{Key: "reply/x"}) {
+		t.Errorf("Cursor.Job(reply/x) = %+v, want a job never met", got)
 	}
 }

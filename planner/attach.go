@@ -7,20 +7,11 @@ import (
 	"mime"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/readers"
-)
-
-// Limits of the API on files.
-const (
-	// MaxReplyFileSize is the largest file Assembly takes on a reply (32 MB);
-	// above it the API answers 413.
-	MaxReplyFileSize = 32 << 20
-	// MaxEventImageSize is the largest image a ticket's event takes (4 MB).
-	MaxEventImageSize = 4 << 20
 )
 
 // Oversize says what to do with a file over 32 MB.
@@ -33,14 +24,7 @@ const (
 	OversizeSkip Oversize = "skip"
 )
 
-// imageExts are the files Assembly can fetch by URL on a reply
-// (files_image_url); eventImageExts are those a ticket's event takes.
-var (
-	imageExts      = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true}
-	eventImageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true}
-)
-
-// errTooBig is a file over MaxReplyFileSize.
+// errTooBig is a file over assembly.MaxReplyFileSize.
 var errTooBig = errors.New("over Assembly's 32 MB limit")
 
 // placed is where a message's attachments go.
@@ -91,7 +75,7 @@ func (b *builder) attachURL(origin string, item itemID, a readers.Attachment, p 
 		return
 	}
 	switch {
-	case imageExts[strings.ToLower(path.Ext(u.Path))]:
+	case assembly.IsImageName(u.Path):
 		p.imageURLs = append(p.imageURLs, a.URL)
 	case b.opts.DownloadURLs:
 		p.downloads = append(p.downloads, a.URL)
@@ -109,14 +93,14 @@ func (b *builder) attachURL(origin string, item itemID, a readers.Attachment, p 
 func splitForEvent(p placed) (event, followUp placed) {
 	event.notes = p.notes
 	for _, f := range p.files {
-		if eventImageExts[strings.ToLower(filepath.Ext(f.Name))] && f.Size <= MaxEventImageSize {
+		if assembly.EventTakesImage(f.Name, f.Size) {
 			event.files = append(event.files, f)
 		} else {
 			followUp.files = append(followUp.files, f)
 		}
 	}
 	for _, u := range p.imageURLs {
-		if eventImageExts[strings.ToLower(path.Ext(urlPath(u)))] {
+		if assembly.EventTakesImageName(urlPath(u)) {
 			event.imageURLs = append(event.imageURLs, u)
 		} else {
 			followUp.imageURLs = append(followUp.imageURLs, u)
@@ -169,7 +153,7 @@ func resolveFile(a readers.Attachment) (File, error) {
 	if !st.Mode().IsRegular() {
 		return File{}, fmt.Errorf("%q is not a regular file", a.Ref)
 	}
-	if st.Size() > MaxReplyFileSize {
+	if st.Size() > assembly.MaxReplyFileSize {
 		return File{}, fmt.Errorf("%q is %.1f MB: %w", a.Ref, float64(st.Size())/(1<<20), errTooBig)
 	}
 	ct := mime.TypeByExtension(strings.ToLower(filepath.Ext(real)))

@@ -44,8 +44,8 @@ type replyMeta struct {
 }
 
 const (
-	ticketPrefix = "ticket/"
-	replyPrefix  = "reply/"
+	ticketPrefix = TicketGroup + "/"
+	replyPrefix  = ReplyGroup + "/"
 )
 
 // slot is a job while planning: its key as a Ref into b.strs, and where
@@ -241,7 +241,7 @@ func (b *builder) readProblems(origin string, item itemID, ps []readers.FieldPro
 
 func (b *builder) ticket(t *readers.Ticket) error {
 	b.stats.Tickets++
-	item := itemID{"ticket", t.Key}
+	item := itemID{TicketGroup, t.Key}
 	errs := b.problems.errors
 	b.readProblems(t.Origin, item, t.Problems)
 	b.month(t.Created).Tickets++
@@ -321,9 +321,6 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	return nil
 }
 
-// FollowUpGroup is the key group of the messages that carry a first
-// message's attachments the event cannot ("attachments/<ticket id>").
-const FollowUpGroup = "attachments"
 
 // count adds a message's attachments to the stats.
 func (b *builder) count(p placed) {
@@ -383,7 +380,7 @@ func properties(t *readers.Ticket) map[string]string {
 
 func (b *builder) reply(r *readers.Reply) error {
 	b.stats.Replies++
-	item := itemID{"reply", r.Key}
+	item := itemID{ReplyGroup, r.Key}
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
@@ -576,7 +573,7 @@ func (b *builder) link() []Ticket {
 			i, exists = b.ticketAt[b.ticketKeys[int32(k)]]
 		}
 		if !exists || rank[i] < 0 {
-			item := itemID{"reply", b.replyID(r)}
+			item := itemID{ReplyGroup, b.replyID(r)}
 			if exists {
 				b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
 					"ticket %s has errors (%s), so its replies are not migrated either",
@@ -590,7 +587,7 @@ func (b *builder) link() []Ticket {
 			continue
 		}
 		if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
-			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemID{"reply", b.replyID(r)}, "created_at",
+			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemID{ReplyGroup, b.replyID(r)}, "created_at",
 				"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 		}
 		ticketOf[k] = rank[i]

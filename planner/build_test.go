@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/internal/synth"
 	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
@@ -187,7 +188,7 @@ func TestValidation(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(root, "dir"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, size := range map[string]int64{"max.bin": planner.MaxReplyFileSize, "over.bin": planner.MaxReplyFileSize + 1} {
+	for name, size := range map[string]int64{"max.bin": assembly.MaxReplyFileSize, "over.bin": assembly.MaxReplyFileSize + 1} {
 		f, err := os.Create(filepath.Join(root, name))
 		if err != nil {
 			t.Fatal(err)
@@ -304,7 +305,7 @@ func TestAttachmentsResolved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Truncate(planner.MaxReplyFileSize) // exactly 32 MB is allowed
+	f.Truncate(assembly.MaxReplyFileSize) // exactly 32 MB is allowed
 	f.Close()
 	r := reply("R", "T", day(2))
 	r.Reply.Attachments = readers.SplitAttachments(`sub/shot.png;sub\shot.png;max.bin;https://cdn.example.com/x.JPG?s=1`, ";", root)
@@ -317,7 +318,7 @@ func TestAttachmentsResolved(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.Files) != 3 || got.Files[0].Name != "shot.png" || got.Files[0].ContentType != "image/png" ||
-		got.Files[0].Path != filepath.Join(root, "sub", "shot.png") || got.Files[2].Size != planner.MaxReplyFileSize {
+		got.Files[0].Path != filepath.Join(root, "sub", "shot.png") || got.Files[2].Size != assembly.MaxReplyFileSize {
 		t.Errorf("files = %+v", got.Files)
 	}
 	if len(got.ImageURLs) != 1 || plan.Stats.Attachments != 4 {
@@ -341,7 +342,7 @@ func TestProject(t *testing.T) {
 // ticket's reply lane, from the requester.
 func TestFirstMessageAttachments(t *testing.T) {
 	root := t.TempDir()
-	for name, size := range map[string]int64{"small.png": 100, "photo.JPG": 200, "huge.png": planner.MaxEventImageSize + 1, "doc.pdf": 300} {
+	for name, size := range map[string]int64{"small.png": 100, "photo.JPG": 200, "huge.png": assembly.MaxEventImageSize + 1, "doc.pdf": 300} {
 		f, _ := os.Create(filepath.Join(root, name))
 		f.Truncate(size)
 		f.Close()
@@ -372,7 +373,7 @@ func TestFirstMessageAttachments(t *testing.T) {
 func TestOversizeAndDownloads(t *testing.T) {
 	root := t.TempDir()
 	f, _ := os.Create(filepath.Join(root, "big.bin"))
-	f.Truncate(planner.MaxReplyFileSize + 1)
+	f.Truncate(assembly.MaxReplyFileSize + 1)
 	f.Close()
 	r := reply("R", "T", day(2))
 	r.Reply.Attachments = readers.SplitAttachments("big.bin;https://old.example/files/report.xlsx", ";", root)

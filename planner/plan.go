@@ -53,12 +53,22 @@ func (k Kind) String() string {
 	return "replies"
 }
 
+// Job keys are "<group>/<id>": the group says what kind of job it is, the id
+// is the source's own. The checkpoint counts jobs by group.
+const (
+	TicketGroup = "ticket" // a ticket's event: "ticket/<ticket id>"
+	ReplyGroup  = "reply"  // a reply: "reply/<reply id>"
+	// FollowUpGroup is the key group of the messages that carry a first
+	// message's attachments the event cannot ("attachments/<ticket id>").
+	FollowUpGroup = "attachments"
+)
+
 // Job is one request to send. It is small on purpose — the payload waits in
 // the plan's spill file until the job is sent — so a plan of millions of
 // replies fits in little memory.
 type Job struct {
-	// Key is the job's stable identity in the checkpoint: "ticket/<id>" or
-	// "reply/<id>", from the source's own ids.
+	// Key is the job's stable identity in the checkpoint: "<group>/<id>",
+	// from the source's own ids.
 	Key string
 	// Hash identifies the job's content, whatever the source format.
 	Hash uint64
@@ -242,6 +252,13 @@ func (p *Plan) Sample(n int, seed uint64) *Plan {
 // Jobs returns the number of jobs per lane.
 func (p *Plan) Jobs() (tickets, replies int) {
 	return p.Stats.TicketJobs, p.Stats.ReplyJobs
+}
+
+// Groups counts the plan's jobs per key group, as a checkpoint's header
+// records them.
+func (p *Plan) Groups() map[string]int {
+	return map[string]int{TicketGroup: p.Stats.TicketJobs, ReplyGroup: p.Stats.ReplyJobs - p.Stats.FollowUps,
+		FollowUpGroup: p.Stats.FollowUps}
 }
 
 // spillBlock is how much of the spill file is written at a time.

@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
-	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/uploader"
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
 // TestAttachmentsDelivered sends a ticket whose first message has an image
@@ -65,7 +65,7 @@ func TestAttachmentsDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	client, _ := uploader.NewClient(srv.URL, key, nil)
+	client, _ := assembly.NewClient(srv.URL, key, nil)
 	res, err := uploader.Run(context.Background(), p, uploader.Options{
 		Client: client, Journal: j, EventsPerSec: 1000, RepliesPerMin: 60000,
 		Downloader: &uploader.Downloader{Client: &http.Client{Timeout: 200 * time.Millisecond}, MaxBytes: 1024, Attempts: 2, Backoff: 10 * time.Millisecond},
@@ -95,41 +95,5 @@ func TestAttachmentsDelivered(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "assembly-import-download-*")); len(left) > 0 {
 		t.Errorf("temporary downloads left behind: %v", left)
-	}
-}
-
-// TestUploadMemory sends a reply with three files to a server that
-// discards what it reads, and measures the heap while it goes: files of
-// 30 MB must cost no more than files of 1 MB.
-func TestUploadMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("moves 90 MB")
-	}
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, `{"created_history_id":"01HZY3V4K8J5T3Q8W6X9RZ2B7C"}`)
-	}))
-	defer sink.Close()
-	client, _ := uploader.NewClient(sink.URL, key, nil)
-	peak := func(size int64) uint64 {
-		dir := t.TempDir()
-		rep := planner.Reply{SSID: "r", TicketSSID: "t", Body: "files", Author: readers.User{Email: "a@example.com"}}
-		for i := range 3 {
-			path := filepath.Join(dir, fmt.Sprint(i, ".bin"))
-			f, _ := os.Create(path)
-			f.Truncate(size) // sparse: reads as zeros
-			f.Close()
-			rep.Files = append(rep.Files, planner.File{Path: path, Name: fmt.Sprint(i, ".bin"), ContentType: "application/octet-stream", Size: size})
-		}
-		stop := testutil.PeakHeap()
-		if _, err := client.Reply(context.Background(), rep); err != nil {
-			t.Fatal(err)
-		}
-		return stop()
-	}
-	small, large := peak(1<<20), peak(30<<20)
-	t.Logf("peak heap: %.1f MB with 3 x 1 MB files, %.1f MB with 3 x 30 MB", float64(small)/(1<<20), float64(large)/(1<<20))
-	if large > small+16<<20 {
-		t.Errorf("the heap grew with the files' size: %d -> %d bytes", small, large)
 	}
 }

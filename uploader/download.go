@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/planner"
 )
 
@@ -64,7 +65,7 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 		client = &http.Client{Timeout: time.Minute}
 	}
 	if limit <= 0 {
-		limit = planner.MaxReplyFileSize
+		limit = assembly.MaxReplyFileSize
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
 	if err != nil {
@@ -72,7 +73,11 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return planner.File{}, unwrapURL(err)
+		var ue *url.Error // its text repeats the link, which the caller names
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return planner.File{}, err
 	}
 	defer resp.Body.Close()
 	switch {

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/uploader"
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
 // TestLanesAgainstStrictServers runs both lanes for a few seconds against
@@ -42,7 +43,7 @@ func TestLanesAgainstStrictServers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer j.Close()
-			client, _ := uploader.NewClient(srv.URL, key, nil)
+			client, _ := assembly.NewClient(srv.URL, key, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), run)
 			defer cancel()
 			_, err = uploader.Run(ctx, p, uploader.Options{

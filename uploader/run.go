@@ -1,32 +1,24 @@
+// Package uploader sends a plan's events and replies to Assembly in two
+// paced lanes, recording every step in the checkpoint.
 package uploader
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/assembly-import/assembly-import/internal/pacer"
+
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/planner"
 )
-
-// ErrUnauthorized stops a run: the server refused the API key, and nothing
-// after that can succeed.
-var ErrUnauthorized = errors.New("the API key was refused (HTTP 401): it is invalid or expired")
-
-// ErrUserIDRequired stops a run: the server wants the Assembly user id of
-// reply authors, which only the admin's user map can give.
-var ErrUserIDRequired = errors.New("Assembly refused a reply for want of its author's Assembly user id")
-
-// ErrUntrusted stops a run: the server's TLS certificate is not trusted.
-var ErrUntrusted = errors.New("the API's TLS certificate is not trusted")
 
 // ErrTooManyErrors stops a run that reached Options.MaxErrors rejected or
 // failed items: a systematic mistake should cost minutes, not days.
@@ -34,7 +26,7 @@ var ErrTooManyErrors = errors.New("stopped early: too many items were not delive
 
 // Options configures Run. Zero values take the defaults in brackets.
 type Options struct {
-	Client  *Client
+	Client  *assembly.Client
 	Journal *checkpoint.Journal
 	// The API's limits [30 events per second, 60 replies per minute].
 	EventsPerSec  int
@@ -74,17 +66,17 @@ func (o *Options) defaults() {
 			*v = d
 		}
 	}
-	def(&o.EventsPerSec, 30)
-	def(&o.RepliesPerMin, 60)
+	def(&o.EventsPerSec, assembly.EventsPerWindow)
+	def(&o.RepliesPerMin, assembly.RepliesPerWindow)
 	def(&o.EventWorkers, 16)
 	def(&o.ReplyWorkers, 8)
 	def(&o.MaxAttempts, 6)
 	def(&o.NotFoundRetries, 3)
 	if o.EventsWindow <= 0 {
-		o.EventsWindow = time.Second
+		o.EventsWindow = assembly.EventsWindow
 	}
 	if o.RepliesWindow <= 0 {
-		o.RepliesWindow = time.Minute
+		o.RepliesWindow = assembly.RepliesWindow
 	}
 	if o.Jitter <= 0 {
 		o.Jitter = 50 * time.Millisecond
@@ -144,8 +136,8 @@ type JobProblem struct {
 
 // lane is one rate-limited stream of requests.
 type lane struct {
-	name   string
-	pacer  *Pacer
+	name   assembly.Lane
+	pacer  *pacer.Pacer
 	result LaneResult
 	prog   *LaneProgress
 }
@@ -169,7 +161,8 @@ type runner struct {
 // replies through the replies lane, each ticket's replies in order once the
 // ticket is acknowledged. It returns when all jobs are settled, when ctx is
 // cancelled (requests in flight get Options.Grace to finish; the error is
-// ctx's), or on a 401 (ErrUnauthorized) or a checkpoint write failure.
+// ctx's), on an answer after which nothing can succeed (assembly.ErrUnauthorized
+// and the other stop reasons) or on a checkpoint write failure.
 // Rejected and failed jobs are outcomes in the Result, not errors.
 func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error) {
 	opts.defaults()
@@ -183,8 +176,8 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		plan:    plan,
 		journal: opts.Journal,
 		reqCtx:  reqCtx,
-		events:  &lane{name: "events", pacer: NewPacer(opts.EventsPerSec, opts.EventsWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindTicket)},
-		replies: &lane{name: "replies", pacer: NewPacer(opts.RepliesPerMin, opts.RepliesWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindReply)},
+		events:  &lane{name: assembly.Events, pacer: pacer.New(opts.EventsPerSec, opts.EventsWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindTicket)},
+		replies: &lane{name: assembly.Replies, pacer: pacer.New(opts.RepliesPerMin, opts.RepliesWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindReply)},
 		acked:   newQueue(),
 	}
 	tickets, replies := plan.Jobs()
@@ -210,10 +203,10 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 func (r *runner) sendTickets(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.EventWorkers)
-	var pos int32 // tickets are looked up in order
+	known := r.journal.Lookup() // tickets are looked up in order
 	for i := range r.plan.Tickets {
 		t := &r.plan.Tickets[i]
-		if job := r.journal.JobAfter(t.Key, &pos); settled(job, t.Job) {
+		if job := known.Job(t.Key); settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
 			r.events.prog.add(job.State)
 			r.ticketSettled(i, job.State)
@@ -227,8 +220,8 @@ func (r *runner) sendTickets(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			state, err := r.deliver(ctx, r.events, t.Job, ev.Origin, false, func(ctx context.Context) (string, error) {
-				return r.opts.Client.CreateTicket(ctx, ev)
+			state, err := r.deliver(ctx, r.events, t.Job, ev.Origin, func(ctx context.Context) (string, error) {
+				return r.opts.Client.CreateTicket(ctx, eventRequest(ev))
 			})
 			if state == checkpoint.Done {
 				r.countAttachments(ev.Files, ev.ImageURLs)
@@ -257,9 +250,9 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 		return
 	}
 	n := 0
-	var pos int32
+	known := r.journal.Lookup()
 	for _, rep := range r.plan.Tickets[i].Replies {
-		if job := r.journal.JobAfter(rep.Key, &pos); !settled(job, rep) {
+		if job := known.Job(rep.Key); !settled(job, rep) {
 			n++
 		}
 	}
@@ -283,9 +276,9 @@ func (r *runner) sendReplies(ctx context.Context) error {
 // that fails holds back the rest, so that a later run still sends them in
 // order; a rejected one is left out.
 func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
-	var pos int32 // the ticket's replies are looked up in order
+	known := r.journal.Lookup() // the ticket's replies are looked up in order
 	for k, job := range replies {
-		if j := r.journal.JobAfter(job.Key, &pos); settled(j, job) {
+		if j := known.Job(job.Key); settled(j, job) {
 			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
 			r.replies.prog.add(j.State)
 			continue
@@ -298,8 +291,8 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 			return err
 		}
 		cleanup := r.fetchAll(ctx, &rep, job.Key)
-		state, err := r.deliver(ctx, r.replies, job, rep.Origin, true, func(ctx context.Context) (string, error) {
-			return r.opts.Client.Reply(ctx, rep)
+		state, err := r.deliver(ctx, r.replies, job, rep.Origin, func(ctx context.Context) (string, error) {
+			return r.opts.Client.Reply(ctx, replyRequest(rep))
 		})
 		cleanup()
 		if state == checkpoint.Done {
@@ -318,10 +311,11 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 
 // deliver sends one job until it is settled and returns its final state:
 // Done, Rejected or Failed, or "" when the run stopped first. The error is
-// for what ends the whole run: a 401 or a checkpoint that cannot be written.
-// reply says the job is a reply, which the server does not deduplicate: an
-// attempt whose outcome was lost is then recorded as uncertain.
-func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin string, reply bool, send func(context.Context) (string, error)) (checkpoint.State, error) {
+// for what ends the whole run: a stop answer (assembly.Classify) or a
+// checkpoint that cannot be written. On the replies lane, which the server
+// does not deduplicate, an attempt whose outcome was lost is recorded as
+// uncertain.
+func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin string, send func(context.Context) (string, error)) (checkpoint.State, error) {
 	key := job.Key
 	transient, notFound := 0, 0
 	for {
@@ -334,88 +328,61 @@ func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin s
 			return "", err
 		}
 		id, err := send(r.reqCtx)
-		var apiErr *APIError
-		var netErr *TransportError
-		var certErr *tls.CertificateVerificationError
-		if errors.As(err, &apiErr) && apiErr.Status == 429 {
-			pm.Throttled(apiErr.RetryAfter)
+		v := assembly.Classify(l.name, err)
+		if v.Outcome == assembly.Throttled {
+			pm.Throttled(v.API.RetryAfter)
 		} else {
-			pm.Done(err == nil || apiErr != nil)
+			pm.Done(err == nil || v.API != nil)
 		}
-		var retry string // why the job will be tried again
-		switch {
-		case err == nil:
+		switch v.Outcome {
+		case assembly.Delivered:
 			return r.settle(l, key, origin, checkpoint.Done, id)
-		case apiErr != nil && apiErr.Status == 401:
-			return "", errors.Join(ErrUnauthorized, r.journal.Retry(key, apiErr.Error()))
-		case apiErr != nil && (apiErr.Status == 409 || !reply && alreadyExists(apiErr)):
+		case assembly.AlreadyThere:
 			return r.settle(l, key, origin, checkpoint.Done, "")
-		case apiErr != nil && apiErr.Status == 429:
+		case assembly.Rejected:
+			return r.settle(l, key, origin, checkpoint.Rejected, v.Reason)
+		case assembly.Unsendable:
+			return r.settle(l, key, origin, checkpoint.Failed, v.Reason)
+		case assembly.Stop:
+			return "", errors.Join(fmt.Errorf("%s: %w", key, v.Stop), r.journal.Retry(key, v.Reason))
+		case assembly.Throttled:
 			r.count(l, func(lr *LaneResult) { lr.Throttled++ })
 			r.opts.Logger.Warn("rate limited by the server; slowing down", "lane", l.name,
-				"retry_after", apiErr.RetryAfter, "effective_limit", l.pacer.Effective())
-			if err := r.journal.Retry(key, apiErr.Error()); err != nil {
+				"retry_after", v.API.RetryAfter, "effective_limit", l.pacer.Effective())
+			if err := r.journal.Retry(key, v.Reason); err != nil {
 				return "", err
 			}
 			continue // not an attempt: the pacer decides when
-		case apiErr != nil && apiErr.Status == 400 && reply && userIDMissing(apiErr):
-			// Every reply without an id would be refused alike: stop rather
-			// than reject them all.
-			return "", errors.Join(fmt.Errorf("%w (%s: %s)", ErrUserIDRequired, key, apiErr.Message), r.journal.Retry(key, apiErr.Error()))
-		case apiErr != nil && apiErr.Status == 404 && reply:
+		case assembly.NotYet:
 			notFound++
 			if notFound > r.opts.NotFoundRetries {
-				return r.settle(l, key, origin, checkpoint.Failed, apiErr.Error())
+				return r.settle(l, key, origin, checkpoint.Failed, v.Reason)
 			}
-			retry = apiErr.Error()
-		case apiErr != nil && apiErr.Status >= 500:
-			transient++
-			retry = apiErr.Error()
-		case apiErr != nil:
-			return r.settle(l, key, origin, checkpoint.Rejected, apiErr.Error())
-		case errors.As(err, &certErr):
-			// Nothing signed by that certificate will be trusted by a retry.
-			return "", errors.Join(fmt.Errorf("%w: %w", ErrUntrusted, err), r.journal.Retry(key, err.Error()))
-		case errors.As(err, &netErr):
-			if netErr.Sent && r.reqCtx.Err() != nil {
+		case assembly.Uncertain:
+			if r.reqCtx.Err() != nil {
 				return "", nil // abandoned in flight at stop: "sending" says uncertain
 			}
 			transient++
-			retry = netErr.Error()
-			if netErr.Sent && reply {
+			if l.name == assembly.Replies {
 				if err := r.journal.Uncertain(key); err != nil {
 					return "", err
 				}
 				r.opts.Logger.Warn("connection lost after a reply was sent; resending it may double it",
-					"key", key, "origin", origin, "err", netErr)
+					"key", key, "origin", origin, "err", v.Reason)
 			}
-		default: // the request could not be built: an attachment vanished since planning
-			return r.settle(l, key, origin, checkpoint.Failed, err.Error())
+		case assembly.Transient:
+			transient++
 		}
 		if transient >= r.opts.MaxAttempts {
-			return r.settle(l, key, origin, checkpoint.Failed, fmt.Sprintf("gave up after %d attempts: %s", transient, retry))
+			return r.settle(l, key, origin, checkpoint.Failed, fmt.Sprintf("gave up after %d attempts: %s", transient, v.Reason))
 		}
-		if err := r.journal.Retry(key, retry); err != nil {
+		if err := r.journal.Retry(key, v.Reason); err != nil {
 			return "", err
 		}
 		if !sleep(ctx, r.backoff(max(transient, notFound))) {
 			return "", nil
 		}
 	}
-}
-
-// alreadyExists recognises a second create of the same ticket. The API
-// does not document the answer (a 2xx, a 409, or an error saying it
-// exists), so this is the one place that reads an error's text.
-func alreadyExists(e *APIError) bool {
-	return strings.Contains(strings.ToLower(e.Message), "already exist")
-}
-
-// userIDMissing recognises the answer to a reply whose user lacks an
-// Assembly id. The vendor's pages disagree on whether the id is required,
-// so, like alreadyExists, it reads the error's text.
-func userIDMissing(e *APIError) bool {
-	return strings.Contains(e.Message, "user.id")
 }
 
 // settle records a job's final state for this run.

@@ -15,11 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/internal/testutil"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/uploader"
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
 const key = "test-key-3f9a"
@@ -91,7 +92,7 @@ func (f *fixture) run(t *testing.T, ctx context.Context, apiKey string) (*upload
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := uploader.NewClient(f.url, apiKey, nil)
+	client, err := assembly.NewClient(f.url, apiKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,9 +286,10 @@ func TestOutcomes(t *testing.T) {
 			name: fmt.Sprintf("ticket exists already (%d): done", dup),
 			opts: sandbox.Options{DuplicateTicket: dup},
 			before: func(f *fixture) {
-				c, _ := uploader.NewClient(f.url, key, nil)
+				c, _ := assembly.NewClient(f.url, key, nil)
 				ev, _ := f.plan.Event(f.plan.Tickets[0].Job)
-				if _, err := c.CreateTicket(context.Background(), ev); err != nil {
+				first := assembly.Event{SSID: ev.SSID, Title: ev.Title, Query: ev.Body, User: assembly.User{Email: ev.Requester.Email}}
+				if _, err := c.CreateTicket(context.Background(), first); err != nil {
 					panic(err)
 				}
 			},
@@ -326,7 +328,7 @@ func TestUnauthorizedStopsAndResumes(t *testing.T) {
 		return nil
 	}})
 	res, snap, err := f.run(t, context.Background(), key)
-	if !errors.Is(err, uploader.ErrUnauthorized) || !res.Stopped {
+	if !errors.Is(err, assembly.ErrUnauthorized) || !res.Stopped {
 		t.Fatalf("Run = %+v, %v; want ErrUnauthorized", res, err)
 	}
 	if strings.Contains(err.Error(), key) {
@@ -381,7 +383,7 @@ func TestCancelAndResume(t *testing.T) {
 func TestUserIDRequired(t *testing.T) {
 	f := newFixture(t, 2, 2, sandbox.Options{RequireUserID: true})
 	res, snap, err := f.run(t, context.Background(), key)
-	if !errors.Is(err, uploader.ErrUserIDRequired) || res.Replies.Rejected != 0 {
+	if !errors.Is(err, assembly.ErrUserIDRequired) || res.Replies.Rejected != 0 {
 		t.Fatalf("Run = %+v, %v; want ErrUserIDRequired and nothing rejected", res, err)
 	}
 	if c := snap.Count("reply"); c.Done != 0 || c.Rejected != 0 {

@@ -1,6 +1,6 @@
 package main
 
-import "github.com/assembly-import/assembly-import/uploader/sandbox"
+import "github.com/assembly-import/assembly-import/assembly/sandbox"
 
 // rangeFlag is a flag holding a range of durations: "20ms-300ms".
 type rangeFlag struct{ r *sandbox.Range }

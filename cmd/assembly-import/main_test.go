@@ -19,9 +19,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/internal/pgtest"
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
 // The test binary doubles as the command: with this variable set it runs

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/planner"
 )
 
@@ -41,8 +42,8 @@ not be sent), 1 when the source cannot be read.`,
 }
 
 func limitFlags(cmd *cobra.Command, l *planner.Limits) {
-	cmd.Flags().IntVar(&l.EventsPerSec, "events-per-sec", 30, "the API's limit on ticket events per second")
-	cmd.Flags().IntVar(&l.RepliesPerMin, "replies-per-min", 60, "the API's limit on replies per minute")
+	cmd.Flags().IntVar(&l.EventsPerSec, "events-per-sec", assembly.EventsPerWindow, "the API's limit on ticket events per second")
+	cmd.Flags().IntVar(&l.RepliesPerMin, "replies-per-min", assembly.RepliesPerWindow, "the API's limit on replies per minute")
 }
 
 func runPlan(cmd *cobra.Command, e *env, o planOptions) error {

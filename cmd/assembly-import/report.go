@@ -85,7 +85,7 @@ type runItem struct {
 // the source where a run knows them.
 func newRunReport(snap *checkpoint.Snapshot, origins map[string]string) report {
 	limits := planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin}
-	t, r, f := snap.Count("ticket"), snap.Count("reply"), snap.Count(planner.FollowUpGroup)
+	t, r, f := snap.Count(planner.TicketGroup), snap.Count(planner.ReplyGroup), snap.Count(planner.FollowUpGroup)
 	rep := &runReportJSON{Summary: runSummaryJSON{
 		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Attachments: f, Limits: limits,
 		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending+f.Pending, limits).TotalSeconds,

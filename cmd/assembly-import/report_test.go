@@ -10,10 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -32,7 +33,7 @@ func dirtyExport(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Truncate(planner.MaxReplyFileSize + 1)
+	f.Truncate(assembly.MaxReplyFileSize + 1)
 	f.Close()
 	os.WriteFile(filepath.Join(work, "secret.txt"), []byte("secret"), 0o600)
 	if err := os.Symlink(filepath.Join(work, "secret.txt"), filepath.Join(dir, "files", "link.txt")); err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
@@ -113,7 +114,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := uploader.NewClient(o.apiURL, key, hc)
+	client, err := assembly.NewClient(o.apiURL, key, hc)
 	if err != nil {
 		return exitf(exitUsage, "%w", err)
 	}
@@ -132,7 +133,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 
 	host, _ := os.Hostname()
 	journal, err := checkpoint.Open(o.checkpoint, checkpoint.Options{
-		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: jobGroups(plan)},
+		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups()},
 		Run:          checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host},
 		AllowChanged: o.allowChanged,
 	})
@@ -218,13 +219,13 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 
 	resume := shellJoin(append([]string{e.prog}, e.args...))
 	switch {
-	case errors.Is(runErr, uploader.ErrUnauthorized):
+	case errors.Is(runErr, assembly.ErrUnauthorized):
 		return exitf(exitStopped, "%w; put a valid key in $%s (or --api-key-file) and resume with:\n  %s", runErr, keyEnv, resume)
-	case errors.Is(runErr, uploader.ErrUserIDRequired):
+	case errors.Is(runErr, assembly.ErrUserIDRequired):
 		return exitf(exitStopped, "%w.\nThe API returns no user ids, so give them in a CSV file with the columns assembly_id and email "+
 			"(or source_id, the person's id in the old helpdesk), one row per agent and customer, and resume with:\n  %s --user-map FILE",
 			runErr, resume)
-	case errors.Is(runErr, uploader.ErrUntrusted):
+	case errors.Is(runErr, assembly.ErrUntrusted):
 		return exitf(exitUsage, "%w; behind a corporate TLS proxy, give its CA certificate with --ca-file FILE and resume with:\n  %s", runErr, resume)
 	case errors.Is(runErr, uploader.ErrTooManyErrors):
 		return exitf(exitNotAll, "%w (--max-errors %d); they are listed above. Fix the cause, then resume with:\n  %s", runErr, o.maxErrors, resume)
@@ -243,17 +244,11 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	return nil
 }
 
-// jobGroups counts the plan's jobs under the checkpoint's group names.
-func jobGroups(plan *planner.Plan) map[string]int {
-	tickets, replies := plan.Jobs()
-	return map[string]int{"ticket": tickets, "reply": replies - plan.Stats.FollowUps, planner.FollowUpGroup: plan.Stats.FollowUps}
-}
-
 // allDone says every job of plan is delivered.
 func allDone(snap *checkpoint.Snapshot, plan *planner.Plan) bool {
-	var pos int32
+	known := snap.Lookup()
 	for key := range plan.All() {
-		if snap.JobAfter(key, &pos).State != checkpoint.Done {
+		if known.Job(key).State != checkpoint.Done {
 			return false
 		}
 	}

@@ -14,7 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 )
 
 func sandboxCommand(e *env) *cobra.Command {
@@ -72,8 +73,8 @@ It prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
 	f.StringVar(&opts.Key, "key", "", "the API key to accept")
-	f.IntVar(&opts.EventsPerSec, "events-per-sec", 30, "events allowed per second")
-	f.IntVar(&opts.RepliesPerMin, "replies-per-min", 60, "replies allowed per minute")
+	f.IntVar(&opts.EventsPerSec, "events-per-sec", assembly.EventsPerWindow, "events allowed per second")
+	f.IntVar(&opts.RepliesPerMin, "replies-per-min", assembly.RepliesPerWindow, "replies allowed per minute")
 	f.BoolVar(&opts.ReplyDedup, "reply-dedup", false, "refuse replies whose source_specific_id the ticket has (Assembly does so only for Slack)")
 	f.IntVar(&opts.DuplicateTicket, "duplicate-ticket", 409, "answer to a second create of a ticket: 409, 200 or 400")
 	f.BoolVar(&opts.NoRetryAfter, "no-retry-after", false, "send 429s without a Retry-After header")

@@ -54,7 +54,7 @@ the rest will take at the last run's limits.`,
 
 // groupLanes names the checkpoint's job groups as the lanes they go through.
 var groupLanes = []struct{ group, lane string }{
-	{"ticket", "tickets (events)"}, {"reply", "replies"}, {planner.FollowUpGroup, "attachments"},
+	{planner.TicketGroup, "tickets (events)"}, {planner.ReplyGroup, "replies"}, {planner.FollowUpGroup, "attachments"},
 }
 
 // listMax is how many items of one kind a status lists by key.
@@ -100,7 +100,7 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 	// Only the reply lanes: the server deduplicates tickets by their id.
 	list("Delivered after an uncertain send: replies may appear twice in Assembly",
 		func(j checkpoint.Job) bool {
-			return j.State == checkpoint.Done && j.Uncertain && checkpoint.Group(j.Key) != "ticket"
+			return j.State == checkpoint.Done && j.Uncertain && checkpoint.Group(j.Key) != planner.TicketGroup
 		}, none)
 	left := 0
 	for _, gl := range groupLanes {
@@ -108,7 +108,7 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		left += c.Pending
 	}
 	if left > 0 && snap.Run.EventsPerSec > 0 {
-		t, r, f := snap.Count("ticket"), snap.Count("reply"), snap.Count(planner.FollowUpGroup)
+		t, r, f := snap.Count(planner.TicketGroup), snap.Count(planner.ReplyGroup), snap.Count(planner.FollowUpGroup)
 		p := planner.Project(t.Pending, r.Pending+f.Pending, planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin})
 		fmt.Fprintf(w, "  Time left: about %s at %d events/s and %d replies/min\n",
 			planner.Duration(p.TotalSeconds), snap.Run.EventsPerSec, snap.Run.RepliesPerMin)

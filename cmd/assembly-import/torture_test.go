@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
 // tortureKills is how many times TestTorture kills the tool: a few in

@@ -21,11 +21,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/uploader"
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
 )
 
 const key = "pacebench"
@@ -134,7 +135,7 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, jitte
 	}
 	defer j.Close()
 	tm := &timings{next: http.DefaultTransport, lane: map[string][]time.Duration{}}
-	client, err := uploader.NewClient(srv.URL, key, &http.Client{Transport: tm, Timeout: time.Minute})
+	client, err := assembly.NewClient(srv.URL, key, &http.Client{Transport: tm, Timeout: time.Minute})
 	if err != nil {
 		return nil, err
 	}
@@ -157,8 +158,8 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, jitte
 			fmt.Sprintf("%d/%d", ls.MaxInWindow, ls.Limit), fmt.Sprint(effective), ""}, "\t")
 	}
 	return []string{
-		row(sandbox.Events, uploader.EventsPath, st.Events, res.Events.EffectiveLimit),
-		row(sandbox.Replies, uploader.RepliesPath, st.Replies, res.Replies.EffectiveLimit),
+		row(sandbox.Events, assembly.EventsPath, st.Events, res.Events.EffectiveLimit),
+		row(sandbox.Replies, assembly.RepliesPath, st.Replies, res.Replies.EffectiveLimit),
 	}, nil
 }
 

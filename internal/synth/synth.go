@@ -112,10 +112,8 @@ func WriteCheckpoint(dir, path string, done int) error {
 		return err
 	}
 	defer plan.Close()
-	tickets, replies := plan.Jobs()
 	j, err := checkpoint.Open(path, checkpoint.Options{Header: checkpoint.Header{
-		Fingerprint: plan.Fingerprint, Source: "csv:" + dir,
-		Jobs: map[string]int{"ticket": tickets, "reply": replies - plan.Stats.FollowUps, planner.FollowUpGroup: plan.Stats.FollowUps},
+		Fingerprint: plan.Fingerprint, Source: "csv:" + dir, Jobs: plan.Groups(),
 	}})
 	if err != nil {
 		return err

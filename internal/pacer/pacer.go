@@ -1,4 +1,8 @@
-package uploader
+// Package pacer starts requests no faster than a rate limit counted at the
+// server allows, whatever the window model and the network's jitter. It knows
+// nothing of any API: its callers say what the limit is and what each
+// attempt's answer was.
+package pacer
 
 import (
 	"context"
@@ -59,9 +63,9 @@ type Permit struct {
 	done       chan struct{}
 }
 
-// NewPacer returns a pacer for limit requests per window, allowing jitter
+// New returns a pacer for limit requests per window, allowing jitter
 // for the spread of transit times.
-func NewPacer(limit int, window, jitter time.Duration) *Pacer {
+func New(limit int, window, jitter time.Duration) *Pacer {
 	return &Pacer{
 		limit:     limit,
 		window:    window,

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assembly-import/assembly-import/uploader/sandbox"
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 )
 
 const key = "sandbox-key"
@@ -56,7 +57,7 @@ func TestSandboxRules(t *testing.T) {
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
 	events, replies := srv.URL+"/interactions", srv.URL+"/interactions/reply"
-	big := make([]byte, sandbox.MaxReplyFile+1)
+	big := make([]byte, assembly.MaxReplyFileSize+1)
 	tests := []struct {
 		name, url, auth string
 		parts           []part

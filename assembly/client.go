@@ -1,6 +1,4 @@
-// Package uploader sends planned events and replies to Assembly without
-// exceeding its rate limits, recording every step in the checkpoint.
-package uploader
+package assembly
 
 import (
 	"bytes"
@@ -18,15 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/assembly-import/assembly-import/planner"
-	"github.com/assembly-import/assembly-import/readers"
-)
-
-// The API's paths.
-const (
-	EventsPath  = "/interactions"
-	RepliesPath = "/interactions/reply"
 )
 
 // APIError is an answer of the API other than success.
@@ -71,13 +60,55 @@ func NewClient(baseURL, key string, hc *http.Client) (*Client, error) {
 	return &Client{base: u, key: key, http: hc}, nil
 }
 
+// Event is a ticket to create: POST /interactions.
+type Event struct {
+	SSID       string // the ticket's id in the old helpdesk: dedups tickets, and replies find it by it
+	Title      string
+	Query      string // the first message
+	Created    time.Time
+	User       User
+	Company    string // company_source_specific_id
+	Properties map[string]string
+	// Files and ImageURLs are images only (EventTakesImage).
+	Files     []File
+	ImageURLs []string
+}
+
+// Reply is a message to add to the ticket TicketSSID: POST /interactions/reply.
+type Reply struct {
+	TicketSSID string
+	SSID       string // the message's own id in the old helpdesk
+	Content    string
+	Created    time.Time
+	User       User
+	Files      []File // any type, at most MaxReplyFileSize each
+	ImageURLs  []string
+}
+
+// User is a requester or an author: the API matches an existing contact by
+// ID (Assembly's), Email or SourceSpecificID, or creates one.
+type User struct {
+	ID               string `json:"id,omitempty"`
+	Email            string `json:"email,omitempty"`
+	Name             string `json:"name,omitempty"`
+	SourceSpecificID string `json:"source_specific_id,omitempty"`
+}
+
+// File is a local file to upload, read from disk as the request is sent.
+type File struct {
+	Ref         string // as the source named it, for errors
+	Path        string
+	Name        string // the name Assembly shows
+	ContentType string
+}
+
 // CreateTicket sends a ticket's event and returns the ticket's display number.
-func (c *Client) CreateTicket(ctx context.Context, ev planner.Event) (string, error) {
+func (c *Client) CreateTicket(ctx context.Context, ev Event) (string, error) {
 	var body multipartBody
-	body.field("query", ev.Body)
+	body.field("query", ev.Query)
 	body.field("title", ev.Title)
 	body.field("source_specific_id", ev.SSID)
-	body.json("user", user(ev.Requester))
+	body.json("user", ev.User)
 	if ev.Company != "" {
 		body.field("company_source_specific_id", ev.Company)
 	}
@@ -102,14 +133,14 @@ func (c *Client) CreateTicket(ctx context.Context, ev planner.Event) (string, er
 
 // Reply adds a message to the ticket whose source_specific_id is
 // r.TicketSSID and returns its history id. Files are streamed from disk.
-func (c *Client) Reply(ctx context.Context, r planner.Reply) (string, error) {
+func (c *Client) Reply(ctx context.Context, r Reply) (string, error) {
 	var body multipartBody
-	body.field("content", r.Body)
+	body.field("content", r.Content)
 	body.field("source_specific_id", r.SSID)
 	if !r.Created.IsZero() {
 		body.field("original_timestamp", r.Created.UTC().Format(time.RFC3339))
 	}
-	body.json("user", user(r.Author))
+	body.json("user", r.User)
 	if len(r.ImageURLs) > 0 {
 		body.field("files_image_url", strings.Join(r.ImageURLs, ","))
 	}
@@ -121,18 +152,6 @@ func (c *Client) Reply(ctx context.Context, r planner.Reply) (string, error) {
 	}
 	err := c.post(ctx, RepliesPath+"?source_specific_id="+url.QueryEscape(r.TicketSSID), &body, &out)
 	return out.ID, err
-}
-
-// apiUser is the user object both endpoints take as a JSON string.
-type apiUser struct {
-	ID               string `json:"id,omitempty"`
-	Email            string `json:"email,omitempty"`
-	Name             string `json:"name,omitempty"`
-	SourceSpecificID string `json:"source_specific_id,omitempty"`
-}
-
-func user(u readers.User) apiUser {
-	return apiUser{ID: u.AssemblyID, Email: u.Email, Name: u.Name, SourceSpecificID: u.SourceID}
 }
 
 func (c *Client) post(ctx context.Context, path string, body *multipartBody, out any) error {
@@ -147,7 +166,7 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, out
 	}
 	req.ContentLength = length
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", c.key)
+	req.Header.Set(HeaderKey, c.key)
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -215,7 +234,7 @@ func retryAfter(v string) time.Duration {
 type multipartBody struct {
 	buf   bytes.Buffer
 	mw    *multipart.Writer
-	parts []any // []byte framing or planner.File, in order
+	parts []any // []byte framing or File, in order
 	err   error
 }
 
@@ -241,7 +260,7 @@ func (b *multipartBody) json(name string, v any) {
 	b.field(name, string(data))
 }
 
-func (b *multipartBody) file(name string, f planner.File) {
+func (b *multipartBody) file(name string, f File) {
 	h := make(textproto.MIMEHeader)
 	h.Set("Content-Disposition", multipart.FileContentDisposition(name, f.Name))
 	h.Set("Content-Type", f.ContentType)
@@ -265,13 +284,13 @@ func (b *multipartBody) open() (io.ReadCloser, int64, string, error) {
 	}
 	parts := append(b.parts, b.buf.Bytes())
 	body := &fileBody{}
-	var readers []io.Reader
+	var streams []io.Reader
 	for _, p := range parts {
 		switch p := p.(type) {
 		case []byte:
-			readers = append(readers, bytes.NewReader(p))
+			streams = append(streams, bytes.NewReader(p))
 			body.length += int64(len(p))
-		case planner.File:
+		case File:
 			f, err := os.Open(p.Path)
 			if err != nil {
 				body.Close()
@@ -285,11 +304,11 @@ func (b *multipartBody) open() (io.ReadCloser, int64, string, error) {
 			}
 			// Exactly the announced length: a file that grew since it was stat'ed
 			// must not overrun Content-Length.
-			readers = append(readers, io.LimitReader(f, st.Size()))
+			streams = append(streams, io.LimitReader(f, st.Size()))
 			body.length += st.Size()
 		}
 	}
-	body.Reader = io.MultiReader(readers...)
+	body.Reader = io.MultiReader(streams...)
 	return body, body.length, mw.FormDataContentType(), nil
 }
 

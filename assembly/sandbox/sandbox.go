@@ -16,25 +16,20 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"path"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/assembly-import/assembly-import/assembly"
 )
 
 // Lane is one of the API's two rate-limited endpoints.
-type Lane string
+type Lane = assembly.Lane
 
-// The lanes.
+// The lanes, as the assembly package names them.
 const (
-	Events  Lane = "events"
-	Replies Lane = "replies"
-)
-
-// File limits of the API.
-const (
-	MaxReplyFile = 32 << 20
-	MaxEventFile = 4 << 20
+	Events  = assembly.Events
+	Replies = assembly.Replies
 )
 
 // Options configures a sandbox. Zero values are the real API's behaviour.
@@ -177,19 +172,19 @@ type Server struct {
 // New returns a sandbox with opts.
 func New(opts Options) *Server {
 	if opts.EventsPerSec <= 0 {
-		opts.EventsPerSec = 30
+		opts.EventsPerSec = assembly.EventsPerWindow
 	}
 	if opts.RepliesPerMin <= 0 {
-		opts.RepliesPerMin = 60
+		opts.RepliesPerMin = assembly.RepliesPerWindow
 	}
 	if opts.DuplicateTicket == 0 {
 		opts.DuplicateTicket = http.StatusConflict
 	}
 	if opts.EventsWindow <= 0 {
-		opts.EventsWindow = time.Second
+		opts.EventsWindow = assembly.EventsWindow
 	}
 	if opts.RepliesWindow <= 0 {
-		opts.RepliesWindow = time.Minute
+		opts.RepliesWindow = assembly.RepliesWindow
 	}
 	if opts.LimitModel == "" {
 		opts.LimitModel = Sliding
@@ -210,7 +205,8 @@ func New(opts Options) *Server {
 	}
 }
 
-// errBadRequest carries a 4xx answer out of the form checks.
+// apiError is an answer other than success, with the status and the
+// "error" text the server sends.
 type apiError struct {
 	status int
 	msg    string
@@ -226,9 +222,9 @@ func fail(status int, format string, args ...any) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var lane Lane
 	switch r.URL.Path {
-	case "/interactions":
+	case assembly.EventsPath:
 		lane = Events
-	case "/interactions/reply":
+	case assembly.RepliesPath:
 		lane = Replies
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
@@ -283,7 +279,7 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests++
-	if r.Header.Get("Authorization") != s.opts.Key || s.opts.Key == "" ||
+	if r.Header.Get(assembly.HeaderKey) != s.opts.Key || s.opts.Key == "" ||
 		(s.opts.RevokeAfter > 0 && s.requests > s.opts.RevokeAfter) {
 		s.stats.Unauthorized++
 		return nil, fail(http.StatusUnauthorized, "invalid or expired API key")
@@ -436,11 +432,10 @@ func (s *Server) createTicket(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	for _, fh := range r.MultipartForm.File["files"] {
-		ext := strings.ToLower(path.Ext(fh.Filename))
-		if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
+		if !assembly.EventTakesImageName(fh.Filename) {
 			return 0, nil, fail(400, "file %s could not be opened: only JPG and PNG images are accepted", fh.Filename)
 		}
-		if fh.Size > MaxEventFile {
+		if fh.Size > assembly.MaxEventImageSize {
 			return 0, nil, fail(400, "file %s is too large: images may be at most 4 MB", fh.Filename)
 		}
 		sum, err := digest(fh)
@@ -519,7 +514,7 @@ func (s *Server) addReply(r *http.Request) (int, any, error) {
 		rep.ImageURLs = strings.Split(urls, ",")
 	}
 	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Size > MaxReplyFile {
+		if fh.Size > assembly.MaxReplyFileSize {
 			return 0, nil, fail(http.StatusRequestEntityTooLarge, "File size exceeds 32MB")
 		}
 		sum, err := digest(fh)

@@ -1,4 +1,4 @@
-package uploader_test
+package pacer_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/assembly-import/assembly-import/uploader"
+	"github.com/assembly-import/assembly-import/internal/pacer"
 )
 
 const ms = time.Millisecond
@@ -75,7 +75,7 @@ func (s *server) send(rng *rand.Rand) time.Duration {
 }
 
 // drive runs workers sending through p to s until ctx ends.
-func drive(ctx context.Context, p *uploader.Pacer, s *server, workers int) {
+func drive(ctx context.Context, p *pacer.Pacer, s *server, workers int) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		rng := rand.New(rand.NewPCG(uint64(w), 7))
@@ -120,7 +120,7 @@ func TestPacerWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := &server{limit: tt.limit, window: tt.window, transit: tt.transit, process: tt.process}
-				p := uploader.NewPacer(tt.limit, tt.window, tt.transit[1]-tt.transit[0])
+				p := pacer.New(tt.limit, tt.window, tt.transit[1]-tt.transit[0])
 				ctx, cancel := context.WithTimeout(context.Background(), tt.duration)
 				defer cancel()
 				start := time.Now()
@@ -151,7 +151,7 @@ func TestPacerWindow(t *testing.T) {
 func TestPacerFindsALowerLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := &server{limit: 40, window: time.Minute, transit: span{0, 20 * ms}, process: span{50 * ms, 200 * ms}}
-		p := uploader.NewPacer(60, time.Minute, 50*ms)
+		p := pacer.New(60, time.Minute, 50*ms)
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
@@ -199,7 +199,7 @@ func TestPacerFindsALowerLimit(t *testing.T) {
 // TestPacerRetryAfter checks that a 429's Retry-After holds every start back.
 func TestPacerRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := uploader.NewPacer(10, time.Second, 0)
+		p := pacer.New(10, time.Second, 0)
 		ctx := context.Background()
 		pm, _ := p.Wait(ctx)
 		pm.Throttled(3 * time.Second)
@@ -220,7 +220,7 @@ func TestPacerRetryAfter(t *testing.T) {
 // and is back at its full limit within a quarter of an hour.
 func TestPacerRecoversFromALone429(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := uploader.NewPacer(60, time.Minute, 50*ms)
+		p := pacer.New(60, time.Minute, 50*ms)
 		ctx := context.Background()
 		start := time.Now()
 		for i := 0; time.Since(start) < 15*time.Minute; i++ {

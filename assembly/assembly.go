@@ -1,0 +1,74 @@
+// Package assembly is the one home of the Assembly API's rules as the
+// migration needs them: its endpoints, its documented limits and defaults,
+// which files each endpoint takes, the HTTP client, and Classify, which
+// says what an answer means for the item sent. Its sibling package sandbox
+// is a strict fake of the same API, built on the same constants.
+//
+// The vendor's page leaves some answers undocumented (see Classify); every
+// reading of them lives here, so that a new finding is one edit.
+package assembly
+
+import (
+	"path"
+	"strings"
+	"time"
+)
+
+// The API's endpoints.
+const (
+	// EventsPath creates a ticket (an "event"): POST, multipart/form-data.
+	EventsPath = "/interactions"
+	// RepliesPath adds a message to a ticket named by a query parameter:
+	// POST, multipart/form-data.
+	RepliesPath = "/interactions/reply"
+)
+
+// The documented rate limits, per key: each lane's limit in its window.
+const (
+	EventsPerWindow  = 30
+	EventsWindow     = time.Second
+	RepliesPerWindow = 60
+	RepliesWindow    = time.Minute
+)
+
+// File limits.
+const (
+	// MaxReplyFileSize is the largest file a reply takes (32 MB); above it
+	// the API answers 413.
+	MaxReplyFileSize = 32 << 20
+	// MaxEventImageSize is the largest image a ticket's event takes (4 MB).
+	MaxEventImageSize = 4 << 20
+)
+
+// HeaderKey carries the raw API key: no "Bearer " prefix.
+const HeaderKey = "Authorization"
+
+// imageExts are the files Assembly fetches by URL on a reply
+// (files_image_url); eventImageExts are those a ticket's event takes.
+var (
+	imageExts      = []string{".jpg", ".jpeg", ".png", ".gif", ".webp"}
+	eventImageExts = []string{".jpg", ".jpeg", ".png"}
+)
+
+func hasExt(name string, exts []string) bool {
+	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
+	for _, e := range exts {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}
+
+// IsImageName says whether a file or URL path names an image Assembly
+// fetches by URL.
+func IsImageName(name string) bool { return hasExt(name, imageExts) }
+
+// EventTakesImage says whether a ticket's event can carry a file of this
+// name and size: a JPG or PNG of at most MaxEventImageSize.
+func EventTakesImage(name string, size int64) bool {
+	return hasExt(name, eventImageExts) && size <= MaxEventImageSize
+}
+
+// EventTakesImageName is EventTakesImage for a link, whose size is unknown.
+func EventTakesImageName(name string) bool { return hasExt(name, eventImageExts) }

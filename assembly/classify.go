@@ -1,0 +1,134 @@
+package assembly
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Lane is one of the API's two rate-limited endpoints.
+type Lane string
+
+// The lanes.
+const (
+	Events  Lane = "events"  // EventsPath: creates tickets, which the server deduplicates
+	Replies Lane = "replies" // RepliesPath: adds messages, which it does not (but for Slack sources)
+)
+
+// Outcome is what one attempt's answer means for the item it sent.
+type Outcome int
+
+// The outcomes an answer can have.
+const (
+	// Delivered: the server acted on the request.
+	Delivered Outcome = iota + 1
+	// AlreadyThere: the server holds the item from an earlier attempt.
+	AlreadyThere
+	// Rejected: the server refused this content for good (a 4xx).
+	Rejected
+	// Throttled: rate limited, not acted on; not an attempt (the pacer
+	// decides when to try again).
+	Throttled
+	// Transient: not acted on (a 5xx, a connection that never reached the
+	// server): try again after a back-off.
+	Transient
+	// NotYet: a reply whose ticket the server does not know yet (404):
+	// try again a few times, then give up for this run.
+	NotYet
+	// Uncertain: the request may have reached the server and no answer
+	// came; resending a reply may double it.
+	Uncertain
+	// Unsendable: the request could not be built (an attachment that
+	// vanished since planning).
+	Unsendable
+	// Stop: nothing after this answer can succeed; Verdict.Stop says why.
+	Stop
+)
+
+// Stop reasons: errors that end a run, resumably.
+var (
+	// ErrUnauthorized: the server refused the API key.
+	ErrUnauthorized = errors.New("the API key was refused (HTTP 401): it is invalid or expired")
+	// ErrUserIDRequired: the server wants the Assembly user id of reply
+	// authors, which only the admin's user map can give.
+	ErrUserIDRequired = errors.New("Assembly refused a reply for want of its author's Assembly user id")
+	// ErrUntrusted: the server's TLS certificate is not trusted.
+	ErrUntrusted = errors.New("the API's TLS certificate is not trusted")
+)
+
+// Verdict is Classify's answer.
+type Verdict struct {
+	Outcome Outcome
+	// Reason is the answer in words, for the checkpoint and the logs.
+	Reason string
+	// Stop is set for Outcome Stop: one of the stop reasons, wrapped with
+	// what the server said.
+	Stop error
+	// API is the server's answer when there was one.
+	API *APIError
+}
+
+// Classify says what the error of one attempt on lane means — nil, an
+// *APIError, a *TransportError, or any other error from building the
+// request. It is the one place that reads the API's answers, including the
+// ones its page leaves open:
+//   - a second create of a ticket may answer 409, a 2xx with the first
+//     number, or a 400 whose text says it exists: all are AlreadyThere;
+//   - "user.id" in a 400 to a reply means the server wants Assembly user ids.
+func Classify(lane Lane, err error) Verdict {
+	var apiErr *APIError
+	var netErr *TransportError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case err == nil:
+		return Verdict{Outcome: Delivered}
+	case errors.As(err, &apiErr):
+		return classifyAPI(lane, apiErr)
+	case errors.As(err, &certErr):
+		// Nothing signed by that certificate will be trusted by a retry.
+		return Verdict{Outcome: Stop, Reason: err.Error(), Stop: fmt.Errorf("%w: %w", ErrUntrusted, err)}
+	case errors.As(err, &netErr):
+		if netErr.Sent {
+			return Verdict{Outcome: Uncertain, Reason: netErr.Error()}
+		}
+		return Verdict{Outcome: Transient, Reason: netErr.Error()}
+	}
+	return Verdict{Outcome: Unsendable, Reason: err.Error()}
+}
+
+func classifyAPI(lane Lane, e *APIError) Verdict {
+	v := Verdict{Reason: e.Error(), API: e}
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		v.Outcome, v.Stop = Stop, ErrUnauthorized
+	case e.Status == http.StatusConflict || lane == Events && alreadyExists(e):
+		v.Outcome = AlreadyThere
+	case e.Status == http.StatusTooManyRequests:
+		v.Outcome = Throttled
+	case e.Status == http.StatusBadRequest && lane == Replies && userIDMissing(e):
+		// Every reply without an id would be refused alike: stop rather
+		// than reject them all.
+		v.Outcome, v.Stop = Stop, fmt.Errorf("%w (%s)", ErrUserIDRequired, e.Message)
+	case e.Status == http.StatusNotFound && lane == Replies:
+		v.Outcome = NotYet
+	case e.Status >= 500:
+		v.Outcome = Transient
+	default:
+		v.Outcome = Rejected
+	}
+	return v
+}
+
+// alreadyExists recognises a second create of the same ticket answered
+// with an error that says so.
+func alreadyExists(e *APIError) bool {
+	return strings.Contains(strings.ToLower(e.Message), "already exist")
+}
+
+// userIDMissing recognises the answer to a reply whose user lacks an
+// Assembly id. The vendor's pages disagree on whether the id is required.
+func userIDMissing(e *APIError) bool {
+	return strings.Contains(e.Message, "user.id")
+}

@@ -1,0 +1,49 @@
+package assembly_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/assembly-import/assembly-import/assembly"
+)
+
+func TestClassify(t *testing.T) {
+	api := func(status int, msg string) error { return &assembly.APIError{Status: status, Message: msg} }
+	tests := []struct {
+		name string
+		lane assembly.Lane
+		err  error
+		want assembly.Outcome
+		stop error
+	}{
+		{"success", assembly.Events, nil, assembly.Delivered, nil},
+		{"401 stops", assembly.Replies, api(401, "invalid or expired API key"), assembly.Stop, assembly.ErrUnauthorized},
+		{"409 on a ticket", assembly.Events, api(409, "source specific id already exists"), assembly.AlreadyThere, nil},
+		{"409 on a reply", assembly.Replies, api(409, "source specific id already exists"), assembly.AlreadyThere, nil},
+		{"400 saying the ticket exists", assembly.Events, api(400, "a ticket with source_specific_id 7 already exists"), assembly.AlreadyThere, nil},
+		{"400 on a reply is no duplicate", assembly.Replies, api(400, "already exists"), assembly.Rejected, nil},
+		{"429", assembly.Events, api(429, "rate limit exceeded"), assembly.Throttled, nil},
+		{"user id wanted", assembly.Replies, api(400, "user.id is required"), assembly.Stop, assembly.ErrUserIDRequired},
+		{"404 on a reply", assembly.Replies, api(404, "ticket not found for identifier: 7"), assembly.NotYet, nil},
+		{"404 on a ticket", assembly.Events, api(404, "not found"), assembly.Rejected, nil},
+		{"503", assembly.Events, api(503, "service unavailable"), assembly.Transient, nil},
+		{"413", assembly.Replies, api(413, "File size exceeds 32MB"), assembly.Rejected, nil},
+		{"never left", assembly.Replies, &assembly.TransportError{Err: errors.New("connection refused")}, assembly.Transient, nil},
+		{"answer lost", assembly.Replies, &assembly.TransportError{Err: errors.New("EOF"), Sent: true}, assembly.Uncertain, nil},
+		{"untrusted certificate", assembly.Events, fmt.Errorf("post: %w", &tls.CertificateVerificationError{Err: errors.New("unknown authority")}), assembly.Stop, assembly.ErrUntrusted},
+		{"unbuildable request", assembly.Replies, errors.New("attachment a.pdf: no such file"), assembly.Unsendable, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := assembly.Classify(tt.lane, tt.err)
+			if v.Outcome != tt.want {
+				t.Errorf("Classify(%s, %v).Outcome = %d, want %d", tt.lane, tt.err, v.Outcome, tt.want)
+			}
+			if (tt.stop == nil) != (v.Stop == nil) || tt.stop != nil && !errors.Is(v.Stop, tt.stop) {
+				t.Errorf("Classify(%s, %v).Stop = %v, want %v", tt.lane, tt.err, v.Stop, tt.stop)
+			}
+		})
+	}
+}
