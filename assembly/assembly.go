@@ -40,6 +40,11 @@ const (
 	MaxEventImageSize = 4 << 20
 )
 
+// MaxRetryAfter caps how long a Retry-After makes a lane wait: the page
+// documents no such header, and a server's absurd value must not park a
+// migration for years.
+const MaxRetryAfter = 10 * time.Minute
+
 // HeaderKey carries the raw API key: no "Bearer " prefix.
 const HeaderKey = "Authorization"
 

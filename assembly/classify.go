@@ -53,9 +53,15 @@ var (
 	ErrUnauthorized = errors.New("the API key was refused (HTTP 401): it is invalid or expired")
 	// ErrUserIDRequired: the server wants the Assembly user id of reply
 	// authors, which only the admin's user map can give.
-	ErrUserIDRequired = errors.New("Assembly refused a reply for want of its author's Assembly user id")
+	ErrUserIDRequired = errors.New("a reply was refused for want of its author's Assembly user id")
 	// ErrUntrusted: the server's TLS certificate is not trusted.
 	ErrUntrusted = errors.New("the API's TLS certificate is not trusted")
+	// ErrRedirected: the API answered with a redirect, which is never
+	// followed (it would carry the key elsewhere): the API URL is wrong.
+	ErrRedirected = errors.New("the API answered with a redirect, which is not followed: check --api-url")
+	// ErrWrongEndpoint: the events endpoint does not exist at the API URL
+	// (404 or 405): every ticket would be refused alike.
+	ErrWrongEndpoint = errors.New("the API URL does not serve Assembly's endpoints: check --api-url")
 )
 
 // Verdict is Classify's answer.
@@ -76,7 +82,10 @@ type Verdict struct {
 // ones its page leaves open:
 //   - a second create of a ticket may answer 409, a 2xx with the first
 //     number, or a 400 whose text says it exists: all are AlreadyThere;
-//   - "user.id" in a 400 to a reply means the server wants Assembly user ids.
+//   - a 400 to a reply that speaks of a user id being required means the
+//     server wants Assembly user ids;
+//   - an answer other than 429 whose text speaks of a rate limit is one;
+//   - a 2xx is always delivered, whatever its body (the client sees to it).
 func Classify(lane Lane, err error) Verdict {
 	var apiErr *APIError
 	var netErr *TransportError
@@ -103,10 +112,14 @@ func classifyAPI(lane Lane, e *APIError) Verdict {
 	switch {
 	case e.Status == http.StatusUnauthorized:
 		v.Outcome, v.Stop = Stop, ErrUnauthorized
+	case e.Status/100 == 3:
+		v.Outcome, v.Stop = Stop, fmt.Errorf("%w (HTTP %d to %s)", ErrRedirected, e.Status, e.Location)
+	case e.Status == http.StatusMethodNotAllowed || e.Status == http.StatusNotFound && lane == Events:
+		v.Outcome, v.Stop = Stop, fmt.Errorf("%w (HTTP %d on %s: %s)", ErrWrongEndpoint, e.Status, lane, e.Message)
+	case e.Status == http.StatusTooManyRequests || rateLimited(e):
+		v.Outcome = Throttled
 	case e.Status == http.StatusConflict || lane == Events && alreadyExists(e):
 		v.Outcome = AlreadyThere
-	case e.Status == http.StatusTooManyRequests:
-		v.Outcome = Throttled
 	case e.Status == http.StatusBadRequest && lane == Replies && userIDMissing(e):
 		// Every reply without an id would be refused alike: stop rather
 		// than reject them all.
@@ -121,14 +134,33 @@ func classifyAPI(lane Lane, e *APIError) Verdict {
 	return v
 }
 
+// says reports whether an error's text, lower-cased, holds one of phrases.
+func says(e *APIError, phrases ...string) bool {
+	msg := strings.ToLower(e.Message)
+	for _, p := range phrases {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // alreadyExists recognises a second create of the same ticket answered
-// with an error that says so.
+// with an error that says so, in the words servers use for it.
 func alreadyExists(e *APIError) bool {
-	return strings.Contains(strings.ToLower(e.Message), "already exist")
+	return says(e, "already exist", "duplicate", "already been taken", "already in use", "already present")
 }
 
 // userIDMissing recognises the answer to a reply whose user lacks an
-// Assembly id. The vendor's pages disagree on whether the id is required.
+// Assembly id ("user.id is required", "User ID is required", "user_id is
+// mandatory", "user.id or user.email is required"). The vendor's pages
+// disagree on whether the id is required; a stop is resumable where a
+// rejection of every reply would not be.
 func userIDMissing(e *APIError) bool {
-	return strings.Contains(e.Message, "user.id")
+	return says(e, "user.id", "user id", "user_id", "userid")
+}
+
+// rateLimited recognises a rate limit answered with another status than 429.
+func rateLimited(e *APIError) bool {
+	return e.Status != http.StatusBadRequest && says(e, "rate limit", "too many requests", "throttl")
 }

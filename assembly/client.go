@@ -22,11 +22,17 @@ import (
 type APIError struct {
 	Status  int
 	Message string // the server's "error" text, or the start of its body
-	// RetryAfter is the server's Retry-After, zero when it sent none.
-	RetryAfter time.Duration
+	// RetryAfter is the server's Retry-After capped at MaxRetryAfter, zero
+	// when it sent none; RetryAfterAsked is what it asked for.
+	RetryAfter, RetryAfterAsked time.Duration
+	// Location is where a redirect pointed (never followed).
+	Location string
 }
 
 func (e *APIError) Error() string {
+	if e.Location != "" {
+		return fmt.Sprintf("HTTP %d: redirected to %s", e.Status, e.Location)
+	}
 	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
 }
 
@@ -48,16 +54,26 @@ type Client struct {
 }
 
 // NewClient returns a client for the API at baseURL. The key is sent as
-// the Authorization header and nowhere else.
+// the Authorization header and nowhere else: the client never follows a
+// redirect (Go's would resend the header to wherever it points), so a 3xx
+// comes back as an *APIError naming its Location. A key holding a control
+// character (a newline pasted with it) is refused before any request.
 func NewClient(baseURL, key string, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("API URL %q is not an http(s) URL", baseURL)
 	}
-	if hc == nil {
-		hc = &http.Client{Timeout: 5 * time.Minute}
+	if i := strings.IndexFunc(key, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return nil, fmt.Errorf("the API key holds a control character at byte %d (a line break pasted with it?); fix the key", i)
 	}
-	return &Client{base: u, key: key, http: hc}, nil
+	var own http.Client
+	if hc != nil {
+		own = *hc // a copy: the caller's client keeps its own redirect policy
+	} else {
+		own.Timeout = 5 * time.Minute
+	}
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{base: u, key: key, http: &own}, nil
 }
 
 // Event is a ticket to create: POST /interactions.
@@ -124,11 +140,7 @@ func (c *Client) CreateTicket(ctx context.Context, ev Event) (string, error) {
 	for _, f := range ev.Files {
 		body.file("files", f)
 	}
-	var out struct {
-		Number string `json:"created_ticket_number"`
-	}
-	err := c.post(ctx, EventsPath, &body, &out)
-	return out.Number, err
+	return c.post(ctx, EventsPath, &body, "created_ticket_number")
 }
 
 // Reply adds a message to the ticket whose source_specific_id is
@@ -147,22 +159,22 @@ func (c *Client) Reply(ctx context.Context, r Reply) (string, error) {
 	for _, f := range r.Files {
 		body.file("files", f)
 	}
-	var out struct {
-		ID string `json:"created_history_id"`
-	}
-	err := c.post(ctx, RepliesPath+"?source_specific_id="+url.QueryEscape(r.TicketSSID), &body, &out)
-	return out.ID, err
+	return c.post(ctx, RepliesPath+"?source_specific_id="+url.QueryEscape(r.TicketSSID), &body, "created_history_id")
 }
 
-func (c *Client) post(ctx context.Context, path string, body *multipartBody, out any) error {
+// post sends body and returns the answer's field, the server's id of what
+// it made. Any 2xx means the server acted: an answer that is not the
+// documented JSON (HTML, empty, a number) is no error, and its start is
+// returned in place of the id, for the checkpoint.
+func (c *Client) post(ctx context.Context, path string, body *multipartBody, field string) (string, error) {
 	rd, length, contentType, err := body.open()
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer rd.Close()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.String()+path, rd)
 	if err != nil {
-		return err
+		return "", err
 	}
 	req.ContentLength = length
 	req.Header.Set("Content-Type", contentType)
@@ -172,20 +184,26 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, out
 	if err != nil {
 		var op *net.OpError
 		sent := !(errors.As(err, &op) && op.Op == "dial")
-		return &TransportError{Err: fmt.Errorf("POST %s: %w", path, unwrapURL(err)), Sent: sent}
+		return "", &TransportError{Err: fmt.Errorf("POST %s: %w", path, unwrapURL(err)), Sent: sent}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return &TransportError{Err: fmt.Errorf("POST %s: read response: %w", path, err), Sent: true}
+		return "", &TransportError{Err: fmt.Errorf("POST %s: read response: %w", path, err), Sent: true}
 	}
 	if resp.StatusCode/100 != 2 {
-		return &APIError{Status: resp.StatusCode, Message: errorText(data), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+		e := &APIError{Status: resp.StatusCode, Message: errorText(data), Location: resp.Header.Get("Location")}
+		e.RetryAfterAsked = retryAfter(resp.Header.Get("Retry-After"))
+		e.RetryAfter = min(e.RetryAfterAsked, MaxRetryAfter)
+		return "", e
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return &APIError{Status: resp.StatusCode, Message: fmt.Sprintf("unreadable success response %q", truncate(string(data)))}
+	var out map[string]any
+	if json.Unmarshal(data, &out) == nil {
+		if id, ok := out[field].(string); ok && id != "" {
+			return id, nil
+		}
 	}
-	return nil
+	return fmt.Sprintf("HTTP %d, undocumented answer %q", resp.StatusCode, truncate(string(data))), nil
 }
 
 // unwrapURL drops url.Error's "Post "http://…":" prefix, which repeats the path.
@@ -220,7 +238,7 @@ func retryAfter(v string) time.Duration {
 		return 0
 	}
 	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second))
+		return time.Duration(min(s, 1e9) * float64(time.Second)) // 31 years: past it, a Duration overflows
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(0, time.Until(t))

@@ -2,13 +2,16 @@ package assembly_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/internal/testutil"
@@ -47,5 +50,77 @@ func TestUploadMemory(t *testing.T) {
 	t.Logf("peak heap: %.1f MB with 3 x 1 MB files, %.1f MB with 3 x 30 MB", float64(small)/(1<<20), float64(large)/(1<<20))
 	if large > small+16<<20 {
 		t.Errorf("the heap grew with the files' size: %d -> %d bytes", small, large)
+	}
+}
+
+// A redirect is never followed: the key would go wherever it points.
+func TestClientRedirect(t *testing.T) {
+	var leaked []string
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked = append(leaked, r.Header.Get(assembly.HeaderKey))
+		io.WriteString(w, `{"created_ticket_number":"ASM-1"}`)
+	}))
+	defer elsewhere.Close()
+	api := httptest.NewServer(http.RedirectHandler(elsewhere.URL+"/interactions", http.StatusFound))
+	defer api.Close()
+	client, err := assembly.NewClient(api.URL, "secret-key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.CreateTicket(context.Background(), assembly.Event{SSID: "1", Title: "t", Query: "q"})
+	v := assembly.Classify(assembly.Events, err)
+	if v.Outcome != assembly.Stop || !errors.Is(v.Stop, assembly.ErrRedirected) || !strings.Contains(v.Stop.Error(), elsewhere.URL) {
+		t.Errorf("CreateTicket after a redirect: %v, classified %+v; want a stop naming %s", err, v, elsewhere.URL)
+	}
+	if len(leaked) > 0 {
+		t.Errorf("the redirect was followed, carrying the key %q", leaked)
+	}
+}
+
+// Any 2xx means the server acted, whatever its body says.
+func TestClientUndocumentedSuccess(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{200, `{"created_ticket_number":"ASM-7"}`, "ASM-7"},
+		{201, ``, `HTTP 201, undocumented answer ""`},
+		{200, `<html>ok</html>`, `HTTP 200, undocumented answer "<html>ok</html>"`},
+		{200, `{"created_ticket_number":7}`, `HTTP 200, undocumented answer "{\"created_ticket_number\":7}"`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tt.status)
+			io.WriteString(w, tt.body)
+		}))
+		client, _ := assembly.NewClient(srv.URL, "k", nil)
+		got, err := client.CreateTicket(context.Background(), assembly.Event{SSID: "1", Title: "t", Query: "q"})
+		srv.Close()
+		if err != nil || got != tt.want {
+			t.Errorf("%d %q: CreateTicket = %q, %v; want %q, nil", tt.status, tt.body, got, err, tt.want)
+		}
+	}
+}
+
+func TestClientRefusesControlCharactersInKey(t *testing.T) {
+	for _, key := range []string{"abc\n", "a\rb", "a\x00b", "a\x7fb"} {
+		if _, err := assembly.NewClient("http://127.0.0.1:1", key, nil); err == nil {
+			t.Errorf("NewClient(key %q) = nil error, want a refusal", key)
+		}
+	}
+}
+
+// A Retry-After is honoured up to MaxRetryAfter; what was asked is kept.
+func TestClientRetryAfterCapped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "9000000000")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	client, _ := assembly.NewClient(srv.URL, "k", nil)
+	_, err := client.CreateTicket(context.Background(), assembly.Event{SSID: "1", Title: "t", Query: "q"})
+	var e *assembly.APIError
+	if !errors.As(err, &e) || e.RetryAfter != assembly.MaxRetryAfter || e.RetryAfterAsked < 1000*time.Hour {
+		t.Errorf("CreateTicket = %v (%+v); want Retry-After capped at %v", err, e, assembly.MaxRetryAfter)
 	}
 }

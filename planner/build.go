@@ -321,7 +321,6 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	return nil
 }
 
-
 // count adds a message's attachments to the stats.
 func (b *builder) count(p placed) {
 	b.stats.Attachments += len(p.files) + len(p.imageURLs) + len(p.downloads)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,16 @@ import (
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/planner"
 )
+
+// ErrThrottled stops a run whose server keeps answering one request with a
+// rate limit, however slowly the lane goes: another client may be using
+// the key up, or the limit is far below the configured one.
+var ErrThrottled = errors.New("the server kept rate-limiting the same request")
+
+// ErrRepeatedFailure stops a run in which items keep failing the same way
+// (see the circuit breaker, streak): a systematic cause, which the admin
+// fixes before a resume (with RetryRejected, for those rejected).
+var ErrRepeatedFailure = errors.New("stopped: the same failure repeated")
 
 // ErrTooManyErrors stops a run that reached Options.MaxErrors rejected or
 // failed items: a systematic mistake should cost minutes, not days.
@@ -44,12 +55,19 @@ type Options struct {
 	MaxAttempts int
 	// Backoff is the wait before the first retry, doubled each time [1s].
 	Backoff time.Duration
+	// MaxThrottled is how many rate-limit answers in a row one request may
+	// meet before the run stops (ErrThrottled) [100].
+	MaxThrottled int
 	// NotFoundRetries is how often a reply answered 404 (its ticket not
 	// found) is tried again before it fails [3].
 	NotFoundRetries int
 	// Grace is how long requests in flight may finish after ctx is
 	// cancelled before they are abandoned [5s].
 	Grace time.Duration
+	// RetryRejected sends again the jobs an earlier run recorded as
+	// rejected, content unchanged: for when the cause was on the server's
+	// side or in the admin's settings, and is fixed.
+	RetryRejected bool
 	// MaxErrors stops the run once this many items were rejected or failed
 	// in it [0: never].
 	MaxErrors int
@@ -72,6 +90,7 @@ func (o *Options) defaults() {
 	def(&o.ReplyWorkers, 8)
 	def(&o.MaxAttempts, 6)
 	def(&o.NotFoundRetries, 3)
+	def(&o.MaxThrottled, 100)
 	if o.EventsWindow <= 0 {
 		o.EventsWindow = assembly.EventsWindow
 	}
@@ -140,6 +159,53 @@ type lane struct {
 	pacer  *pacer.Pacer
 	result LaneResult
 	prog   *LaneProgress
+	streak streak // guarded by runner.mu
+}
+
+// The circuit breaker: a run stops (ErrRepeatedFailure) when a lane's first
+// openingStreak items of the run, or any longStreak items in a row, all
+// fail the same way — a wrong setting or a server change, not bad items.
+const (
+	openingStreak = 5
+	longStreak    = 20
+)
+
+// streak counts a lane's consecutive items not delivered for the same reason.
+type streak struct {
+	kind    string
+	n       int
+	settled int // items settled in the lane in this run
+	opening bool
+}
+
+// failed counts a failure of kind and says whether the breaker trips.
+func (s *streak) failed(kind string) bool {
+	s.settled++
+	if kind != s.kind {
+		s.kind, s.n = kind, 0
+	}
+	s.n++
+	if s.settled == s.n && s.n <= openingStreak {
+		s.opening = true // every item so far failed alike
+	}
+	return s.opening && s.n >= openingStreak || s.n >= longStreak
+}
+
+func (s *streak) delivered() {
+	s.settled++
+	s.kind, s.n, s.opening = "", 0, false
+}
+
+// failureKind groups failures that differ only in the item they name:
+// digits and quoted ids are left out.
+func failureKind(reason string) string {
+	var b strings.Builder
+	for _, c := range reason {
+		if c < '0' || c > '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 type runner struct {
@@ -206,7 +272,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 	known := r.journal.Lookup() // tickets are looked up in order
 	for i := range r.plan.Tickets {
 		t := &r.plan.Tickets[i]
-		if job := known.Job(t.Key); settled(job, t.Job) {
+		if job := known.Job(t.Key); r.settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
 			r.events.prog.add(job.State)
 			r.ticketSettled(i, job.State)
@@ -237,9 +303,9 @@ func (r *runner) sendTickets(ctx context.Context) error {
 
 // settled says a job needs nothing more: the server has it, or refused this
 // very content (content changed since a rejection is sent again: the admin
-// fixed it).
-func settled(j checkpoint.Job, job planner.Job) bool {
-	return j.State == checkpoint.Done || j.State == checkpoint.Rejected && j.Hash == job.Hash
+// fixed it), unless Options.RetryRejected asks for rejections to be sent again.
+func (r *runner) settled(j checkpoint.Job, job planner.Job) bool {
+	return j.State == checkpoint.Done || j.State == checkpoint.Rejected && j.Hash == job.Hash && !r.opts.RetryRejected
 }
 
 // ticketSettled lets the replies of an acknowledged ticket go, and counts
@@ -252,7 +318,7 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 	n := 0
 	known := r.journal.Lookup()
 	for _, rep := range r.plan.Tickets[i].Replies {
-		if job := known.Job(rep.Key); !settled(job, rep) {
+		if job := known.Job(rep.Key); !r.settled(job, rep) {
 			n++
 		}
 	}
@@ -278,7 +344,7 @@ func (r *runner) sendReplies(ctx context.Context) error {
 func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 	known := r.journal.Lookup() // the ticket's replies are looked up in order
 	for k, job := range replies {
-		if j := known.Job(job.Key); settled(j, job) {
+		if j := known.Job(job.Key); r.settled(j, job) {
 			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
 			r.replies.prog.add(j.State)
 			continue
@@ -317,7 +383,7 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 // uncertain.
 func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin string, send func(context.Context) (string, error)) (checkpoint.State, error) {
 	key := job.Key
-	transient, notFound := 0, 0
+	transient, notFound, throttled := 0, 0, 0
 	for {
 		pm, err := l.pacer.Wait(ctx)
 		if err != nil {
@@ -348,9 +414,14 @@ func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin s
 		case assembly.Throttled:
 			r.count(l, func(lr *LaneResult) { lr.Throttled++ })
 			r.opts.Logger.Warn("rate limited by the server; slowing down", "lane", l.name,
-				"retry_after", v.API.RetryAfter, "effective_limit", l.pacer.Effective())
+				"retry_after_asked", v.API.RetryAfterAsked, "retry_after_honoured", v.API.RetryAfter,
+				"effective_limit", l.pacer.Effective())
 			if err := r.journal.Retry(key, v.Reason); err != nil {
 				return "", err
+			}
+			throttled++
+			if throttled >= r.opts.MaxThrottled {
+				return "", fmt.Errorf("%w: %s was answered %q %d times in a row", ErrThrottled, key, v.Reason, throttled)
 			}
 			continue // not an attempt: the pacer decides when
 		case assembly.NotYet:
@@ -405,6 +476,7 @@ func (r *runner) settle(l *lane, key, origin string, state checkpoint.State, det
 	switch state {
 	case checkpoint.Done:
 		l.result.Delivered++
+		l.streak.delivered()
 		return state, nil
 	case checkpoint.Rejected:
 		l.result.Rejected++
@@ -413,6 +485,9 @@ func (r *runner) settle(l *lane, key, origin string, state checkpoint.State, det
 	}
 	r.problems = append(r.problems, JobProblem{Key: key, Origin: origin, State: state, Reason: detail})
 	r.opts.Logger.Warn("not delivered", "key", key, "origin", origin, "state", state, "reason", detail)
+	if l.streak.failed(failureKind(detail)) {
+		return state, fmt.Errorf("%w: %d %s in a row were not delivered (%s), the last %s", ErrRepeatedFailure, l.streak.n, l.name, detail, key)
+	}
 	if r.opts.MaxErrors > 0 && len(r.problems) >= r.opts.MaxErrors {
 		return state, fmt.Errorf("%w: %d items were not delivered", ErrTooManyErrors, len(r.problems))
 	}

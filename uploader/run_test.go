@@ -85,6 +85,12 @@ func newFixture(t *testing.T, n, perTicket int, opts sandbox.Options) *fixture {
 
 func (f *fixture) run(t *testing.T, ctx context.Context, apiKey string) (*uploader.Result, *checkpoint.Snapshot, error) {
 	t.Helper()
+	return f.runWith(t, ctx, apiKey, false)
+}
+
+// runWith is run, sending again what earlier runs saw rejected if retryRejected.
+func (f *fixture) runWith(t *testing.T, ctx context.Context, apiKey string, retryRejected bool) (*uploader.Result, *checkpoint.Snapshot, error) {
+	t.Helper()
 	tickets, replies := f.plan.Jobs()
 	j, err := checkpoint.Open(f.cpPath, checkpoint.Options{
 		Header: checkpoint.Header{Fingerprint: f.plan.Fingerprint, Jobs: map[string]int{"ticket": tickets, "reply": replies}},
@@ -98,7 +104,8 @@ func (f *fixture) run(t *testing.T, ctx context.Context, apiKey string) (*upload
 	}
 	res, runErr := uploader.Run(ctx, f.plan, uploader.Options{
 		Client: client, Journal: j, EventsPerSec: 1000, RepliesPerMin: 60000,
-		MaxAttempts: 3, Backoff: 5 * time.Millisecond, NotFoundRetries: 2, Grace: time.Second,
+		MaxAttempts: 3, Backoff: 5 * time.Millisecond, NotFoundRetries: 2, MaxThrottled: 5, Grace: time.Second,
+		RetryRejected: retryRejected,
 	})
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
@@ -276,15 +283,45 @@ func TestOutcomes(t *testing.T) {
 			},
 		},
 	}
-	for _, dup := range []int{409, 200, 400} {
+	tests = append(tests, struct {
+		name   string
+		opts   sandbox.Options
+		check  func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot)
+		before func(f *fixture)
+	}{
+		name: "a 2xx with an undocumented body: delivered, its replies go",
+		opts: sandbox.Options{Hook: fault(sandbox.Events, "", 2, sandbox.Fault{Acted: true, Status: 201, Body: "<html>Created</html>"})},
+		check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
+			if res.Events.Delivered != 3 || res.Events.Rejected != 0 || res.Replies.Delivered != 6 {
+				t.Errorf("result = %+v", res)
+			}
+		},
+	}, struct {
+		name   string
+		opts   sandbox.Options
+		check  func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot)
+		before func(f *fixture)
+	}{
+		name: "a rate limit answered 503: throttled, nothing failed",
+		opts: sandbox.Options{Hook: fault(sandbox.Replies, "t1", 2, sandbox.Fault{Status: 503, Message: "Rate limit exceeded"})},
+		check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
+			if res.Replies.Throttled != 2 || res.Replies.Delivered != 6 || res.Replies.Failed != 0 {
+				t.Errorf("result = %+v", res)
+			}
+		},
+	})
+	for _, dup := range []struct {
+		status int
+		words  string
+	}{{409, ""}, {200, ""}, {400, ""}, {400, "Duplicate source_specific_id"}, {409, "conflict"}} {
 		tests = append(tests, struct {
 			name   string
 			opts   sandbox.Options
 			check  func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot)
 			before func(f *fixture)
 		}{
-			name: fmt.Sprintf("ticket exists already (%d): done", dup),
-			opts: sandbox.Options{DuplicateTicket: dup},
+			name: fmt.Sprintf("ticket exists already (%d %q): done", dup.status, dup.words),
+			opts: sandbox.Options{DuplicateTicket: dup.status, DuplicateMessage: dup.words},
 			before: func(f *fixture) {
 				c, _ := assembly.NewClient(f.url, key, nil)
 				ev, _ := f.plan.Event(f.plan.Tickets[0].Job)
@@ -367,7 +404,7 @@ func TestCancelAndResume(t *testing.T) {
 	if c := snap.Count("reply"); c.Done == 50 || c.Done < 11 {
 		t.Errorf("after cancel replies = %+v", c)
 	}
-	res, snap, err = f.run(t, context.Background(), key)
+	_, snap, err = f.run(t, context.Background(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,5 +425,83 @@ func TestUserIDRequired(t *testing.T) {
 	}
 	if c := snap.Count("reply"); c.Done != 0 || c.Rejected != 0 {
 		t.Errorf("replies = %+v", c)
+	}
+}
+
+// Answers that would otherwise reject every item alike stop the run,
+// resumably, with nothing recorded as rejected.
+func TestStopsInsteadOfRejectingEverything(t *testing.T) {
+	always := func(lane sandbox.Lane, f sandbox.Fault) func(sandbox.Request) *sandbox.Fault {
+		return func(r sandbox.Request) *sandbox.Fault {
+			if r.Lane == lane {
+				return &f
+			}
+			return nil
+		}
+	}
+	tests := []struct {
+		name string
+		opts sandbox.Options
+		want error
+	}{
+		{"user id required, other words", sandbox.Options{RequireUserID: true, UserIDMessage: "User ID is required"}, assembly.ErrUserIDRequired},
+		{"wrong API URL: 404 on events", sandbox.Options{Hook: always(sandbox.Events, sandbox.Fault{Status: 404, Message: "Not Found"})}, assembly.ErrWrongEndpoint},
+		{"wrong API URL: 405", sandbox.Options{Hook: always(sandbox.Events, sandbox.Fault{Status: 405, Message: "Method Not Allowed"})}, assembly.ErrWrongEndpoint},
+		{"redirect", sandbox.Options{Hook: always(sandbox.Events, sandbox.Fault{Status: 302, Location: "http://127.0.0.1:1/interactions"})}, assembly.ErrRedirected},
+		{"endless 429s", sandbox.Options{Hook: always(sandbox.Replies, sandbox.Fault{Status: 429, Message: "slow down"})}, uploader.ErrThrottled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, 2, 2, tt.opts)
+			res, snap, err := f.run(t, context.Background(), key)
+			if !errors.Is(err, tt.want) || res.Events.Rejected+res.Replies.Rejected != 0 {
+				t.Fatalf("Run = %+v, %v; want %v and nothing rejected", res, err, tt.want)
+			}
+			for j := range snap.All() {
+				if j.State == checkpoint.Rejected || j.State == checkpoint.Failed {
+					t.Errorf("%s recorded %s: a resume would not send it", j.Key, j.State)
+				}
+			}
+		})
+	}
+}
+
+// A rejection whose cause was the server's is sent again with RetryRejected,
+// and only then.
+func TestRetryRejected(t *testing.T) {
+	var fixed atomic.Bool
+	f := newFixture(t, 2, 2, sandbox.Options{Hook: func(r sandbox.Request) *sandbox.Fault {
+		if r.Lane == sandbox.Replies && !fixed.Load() {
+			return &sandbox.Fault{Status: 422, Message: "unprocessable"}
+		}
+		return nil
+	}})
+	if res, _, err := f.run(t, context.Background(), key); err != nil || res.Replies.Rejected != 4 {
+		t.Fatalf("first run = %+v, %v; want 4 replies rejected", res, err)
+	}
+	fixed.Store(true)
+	if res, _, err := f.run(t, context.Background(), key); err != nil || res.Replies.Delivered != 0 {
+		t.Fatalf("resume = %+v, %v; want nothing sent again without RetryRejected", res, err)
+	}
+	res, snap, err := f.runWith(t, context.Background(), key, true)
+	if err != nil || res.Replies.Delivered != 4 {
+		t.Fatalf("resume with RetryRejected = %+v, %v; want the 4 replies delivered", res, err)
+	}
+	f.checkStore(t, snap)
+}
+
+// The circuit breaker: items failing alike from the start stop the run
+// after a few, not after all of them.
+func TestRepeatedFailureStops(t *testing.T) {
+	f := newFixture(t, 30, 0, sandbox.Options{Hook: func(r sandbox.Request) *sandbox.Fault {
+		return &sandbox.Fault{Status: 400, Message: fmt.Sprintf("company %d is archived", r.N)}
+	}})
+	res, _, err := f.run(t, context.Background(), key)
+	if !errors.Is(err, uploader.ErrRepeatedFailure) || !strings.Contains(err.Error(), "is archived") {
+		t.Fatalf("Run = %v; want ErrRepeatedFailure naming the answer", err)
+	}
+	// Workers in flight when it trips still settle: a few more than five.
+	if res.Events.Rejected < 5 || res.Events.Rejected > 5+16 {
+		t.Errorf("rejected %d events before stopping, want 5 and those in flight", res.Events.Rejected)
 	}
 }

@@ -6,6 +6,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -63,6 +64,13 @@ type Options struct {
 	// 409 [default], 200 (with the first number), or 400 with a message saying
 	// it exists. The vendor does not document which.
 	DuplicateTicket int
+	// DuplicateMessage is the error text of a duplicate ticket's 400 or 409
+	// ["a ticket with source_specific_id … already exists" for 400, "source
+	// specific id already exists" for 409].
+	DuplicateMessage string
+	// UserIDMessage is the error text of a reply refused for want of a user
+	// id ["user.id is required"].
+	UserIDMessage string
 	// RequireUserID refuses replies whose user has no Assembly id, as one
 	// version of the vendor's page says ("user.id is now mandatory").
 	RequireUserID bool
@@ -92,6 +100,13 @@ type Fault struct {
 	RetryAfter time.Duration
 	// LostAck acts on the request, then drops the connection before answering.
 	LostAck bool
+	// Acted acts on the request, then answers Status with Body: a 2xx whose
+	// body is not the documented JSON, or a 5xx after acting.
+	Acted bool
+	// Body, when set, is the answer's raw body instead of {"error": Message}.
+	Body string
+	// Location is sent with the answer: a redirect's target.
+	Location string
 }
 
 // Ticket is a ticket as the sandbox stores it.
@@ -245,11 +260,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answerError(w, lane, err)
 		return
 	}
-	if fault != nil && !fault.LostAck {
-		if fault.RetryAfter > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(fault.RetryAfter.Seconds()))))
-		}
-		writeJSON(w, fault.Status, map[string]string{"error": fault.Message})
+	if fault != nil && !fault.LostAck && !fault.Acted {
+		fault.answer(w)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 512<<20)
@@ -269,6 +281,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if fault != nil && fault.LostAck {
 		dropConnection(w)
+		return
+	}
+	if fault != nil && fault.Acted {
+		fault.answer(w)
 		return
 	}
 	writeJSON(w, status, answer)
@@ -312,6 +328,22 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 		return &Fault{LostAck: true}, nil
 	}
 	return nil, nil
+}
+
+// answer writes the fault's answer.
+func (f *Fault) answer(w http.ResponseWriter) {
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(f.RetryAfter.Seconds()))))
+	}
+	if f.Location != "" {
+		w.Header().Set("Location", f.Location)
+	}
+	if f.Body != "" || f.Acted {
+		w.WriteHeader(f.Status)
+		io.WriteString(w, f.Body)
+		return
+	}
+	writeJSON(w, f.Status, map[string]string{"error": f.Message})
 }
 
 // pause waits d, or reports false when the client went away.
@@ -455,9 +487,9 @@ func (s *Server) createTicket(r *http.Request) (int, any, error) {
 		case http.StatusOK:
 			return http.StatusOK, map[string]string{"created_ticket_number": prev.Number}, nil
 		case http.StatusBadRequest:
-			return 0, nil, fail(400, "a ticket with source_specific_id %s already exists", t.SSID)
+			return 0, nil, fail(400, "%s", cmp.Or(s.opts.DuplicateMessage, "a ticket with source_specific_id "+t.SSID+" already exists"))
 		default:
-			return 0, nil, fail(http.StatusConflict, "source specific id already exists")
+			return 0, nil, fail(http.StatusConflict, "%s", cmp.Or(s.opts.DuplicateMessage, "source specific id already exists"))
 		}
 	}
 	s.seq++
@@ -504,7 +536,7 @@ func (s *Server) addReply(r *http.Request) (int, any, error) {
 		return 0, nil, fail(400, "user.id or user.email is required")
 	}
 	if s.opts.RequireUserID && !hasAny(user, "id") {
-		return 0, nil, fail(400, "user.id is required")
+		return 0, nil, fail(400, "%s", cmp.Or(s.opts.UserIDMessage, "user.id is required"))
 	}
 	rep.User = user
 	if err := checkTimestamp(rep.Created); err != nil {

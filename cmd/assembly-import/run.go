@@ -12,6 +12,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +48,7 @@ type runOptions struct {
 	sampleSeed    uint64
 	caFile        string
 	dryRun        bool
+	retryRejected bool
 }
 
 func runCommand(e *env) *cobra.Command {
@@ -92,6 +96,7 @@ resumable, 1 for usage or configuration errors.`,
 	f.IntVar(&o.maxErrors, "max-errors", 0, "stop once this many items were rejected or failed in this run (0: never); resumable")
 	f.StringVar(&o.caFile, "ca-file", "", "also trust the CA certificates in this PEM file (a corporate TLS proxy)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "only plan, as the plan command does")
+	f.BoolVar(&o.retryRejected, "retry-rejected", false, "send again the items Assembly rejected in earlier runs (once the cause is fixed)")
 	return cmd
 }
 
@@ -109,6 +114,9 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	key, err := apiKey(o.apiKeyFile)
 	if err != nil {
 		return err
+	}
+	if o.apiKeyFile != "" && othersMayRead(o.apiKeyFile) {
+		e.log.Warn("the API key file can be read by other users of this machine; chmod 600 it", "file", o.apiKeyFile)
 	}
 	hc, err := httpClient(o.caFile)
 	if err != nil {
@@ -184,6 +192,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		Grace:         o.grace,
 		Jitter:        o.jitter,
 		MaxErrors:     o.maxErrors,
+		RetryRejected: o.retryRejected,
 		Downloader:    &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport}},
 		Progress:      progress,
 		Logger:        e.log,
@@ -217,7 +226,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		fmt.Fprintf(e.stdout, "%d rows not sent written to %s, each with its problem.\n", n, o.rejects)
 	}
 
-	resume := shellJoin(append([]string{e.prog}, e.args...))
+	resume := shellJoin(append([]string{e.prog}, redactArgs(e.args)...))
 	switch {
 	case errors.Is(runErr, assembly.ErrUnauthorized):
 		return exitf(exitStopped, "%w; put a valid key in $%s (or --api-key-file) and resume with:\n  %s", runErr, keyEnv, resume)
@@ -225,6 +234,14 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		return exitf(exitStopped, "%w.\nThe API returns no user ids, so give them in a CSV file with the columns assembly_id and email "+
 			"(or source_id, the person's id in the old helpdesk), one row per agent and customer, and resume with:\n  %s --user-map FILE",
 			runErr, resume)
+	case errors.Is(runErr, assembly.ErrRedirected), errors.Is(runErr, assembly.ErrWrongEndpoint):
+		return exitf(exitStopped, "%w. Nothing was rejected. Once --api-url is right, resume with:\n  %s", runErr, resume)
+	case errors.Is(runErr, uploader.ErrRepeatedFailure):
+		return exitf(exitStopped, "%w. They are listed above. Fix the cause (a setting, the export, or ask Assembly), then resume "+
+			"sending them again with:\n  %s --retry-rejected", runErr, resume)
+	case errors.Is(runErr, uploader.ErrThrottled):
+		return exitf(exitStopped, "%w. Nothing was rejected. Check that no other client uses the key and what limits Assembly "+
+			"set for it (--events-per-sec, --replies-per-min), then resume with:\n  %s", runErr, resume)
 	case errors.Is(runErr, assembly.ErrUntrusted):
 		return exitf(exitUsage, "%w; behind a corporate TLS proxy, give its CA certificate with --ca-file FILE and resume with:\n  %s", runErr, resume)
 	case errors.Is(runErr, uploader.ErrTooManyErrors):
@@ -317,6 +334,14 @@ func checkAPIURL(raw string) error {
 	return exitf(exitUsage, "--api-url %q must be an https URL", raw)
 }
 
+// othersMayRead says a file's permissions let users other than its owner
+// read it. Windows keeps access in ACLs, which Go's mode bits do not show:
+// there it says false.
+func othersMayRead(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o044 != 0
+}
+
 // apiKey reads the key from a file or the environment.
 func apiKey(file string) (string, error) {
 	if file != "" {
@@ -333,6 +358,41 @@ func apiKey(file string) (string, error) {
 		return key, nil
 	}
 	return "", exitf(exitUsage, "no API key: set $%s or use --api-key-file FILE", keyEnv)
+}
+
+// redactArgs returns args with the password taken out of every --postgres
+// value: a command line to print, never a secret. The password then comes
+// from $PGPASSWORD or ~/.pgpass, as the README says.
+func redactArgs(args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		switch {
+		case strings.HasPrefix(a, "--postgres="):
+			out[i] = "--postgres=" + redactDSN(strings.TrimPrefix(a, "--postgres="))
+		case a == "--postgres" && i+1 < len(out):
+			out[i+1] = redactDSN(out[i+1])
+		}
+	}
+	return out
+}
+
+// dsnPassword finds the password of a "key=value" connection string.
+var dsnPassword = regexp.MustCompile(`(^|\s+)password\s*=\s*('(\\.|[^'])*'|\S*)`)
+
+// redactDSN removes the password from a Postgres URL or key=value string.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		if u.User != nil {
+			u.User = url.User(u.User.Username())
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Del("password")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	return strings.TrimSpace(dsnPassword.ReplaceAllString(dsn, ""))
 }
 
 // shellJoin quotes args for a command line to copy.

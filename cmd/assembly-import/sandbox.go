@@ -77,6 +77,9 @@ It prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).
 	f.IntVar(&opts.RepliesPerMin, "replies-per-min", assembly.RepliesPerWindow, "replies allowed per minute")
 	f.BoolVar(&opts.ReplyDedup, "reply-dedup", false, "refuse replies whose source_specific_id the ticket has (Assembly does so only for Slack)")
 	f.IntVar(&opts.DuplicateTicket, "duplicate-ticket", 409, "answer to a second create of a ticket: 409, 200 or 400")
+	f.StringVar(&opts.DuplicateMessage, "duplicate-message", "", "the error text of a duplicate ticket's 400 or 409 (other servers' words)")
+	f.BoolVar(&opts.RequireUserID, "require-user-id", false, "refuse replies whose user has no Assembly id")
+	f.StringVar(&opts.UserIDMessage, "user-id-message", "", `with --require-user-id: the error text (default "user.id is required")`)
 	f.BoolVar(&opts.NoRetryAfter, "no-retry-after", false, "send 429s without a Retry-After header")
 	opts.LimitModel = sandbox.Sliding
 	f.Var(modelFlag{&opts.LimitModel}, "limit-model", "how arrivals are counted: a sliding window, fixed clock windows, or GCRA")
