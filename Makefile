@@ -5,10 +5,17 @@ BIN     := bin/assembly-import
 DEMO    := demo
 DEMOKEY := demo-key-not-secret
 
-.PHONY: build demo test check deps bench torture clean
+.PHONY: build dist demo test check deps bench torture clean
 
+# -buildvcs=auto stamps the commit into the binary (assembly-import version)
+# even where GOFLAGS turns it off.
 build:
-	$(GO) build -o $(BIN) ./cmd/assembly-import
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/assembly-import
+
+# dist: release archives for the six systems in dist/ (zip for Windows,
+# tar.gz elsewhere; static, -trimpath, reproducible) and dist/SHA256SUMS.
+dist:
+	$(GO) run ./cmd/dist --out dist
 
 # demo: start the sandbox, plan samples/csv, migrate it, interrupt the run
 # with Ctrl-C part-way, resume it, and show the checkpoint's status. The
@@ -87,4 +94,4 @@ torture:
 	TORTURE_KILLS=60 $(GO) test -count=1 -run 'TestTorture' -v ./cmd/assembly-import
 
 clean:
-	rm -rf bin $(DEMO)
+	rm -rf bin dist $(DEMO)

@@ -136,6 +136,9 @@ type Journal struct {
 
 // Read replays the journal at path without locking or changing it.
 func Read(path string) (*Snapshot, error) {
+	if err := notRegular(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -143,6 +146,33 @@ func Read(path string) (*Snapshot, error) {
 	defer f.Close()
 	snap, _, err := replay(f, path)
 	return snap, err
+}
+
+// notRegular refuses a checkpoint path that names something other than a
+// regular file (a FIFO would block the open or the read forever, a device
+// would be written to), before it is opened. A path that does not exist yet
+// is fine: Open creates it.
+func notRegular(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil // the open reports a missing or unreadable file
+	}
+	return fmt.Errorf("checkpoint %s is not a regular file (%s): give the path of a file", path, fileKind(fi.Mode()))
+}
+
+// fileKind names a file mode's type for an error.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
 }
 
 // Options says what a run opens a journal for.
@@ -161,6 +191,9 @@ type Options struct {
 // Torn says so. A journal of another plan is a *MismatchError unless
 // opts.AllowChanged.
 func Open(path string, opts Options) (*Journal, error) {
+	if err := notRegular(path); err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)

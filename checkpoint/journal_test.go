@@ -216,3 +216,13 @@ func TestCursorAnyOrder(t *testing.T) {
 		t.Errorf("Cursor.Job(reply/x) = %+v, want a job never met", got)
 	}
 }
+
+func TestRefusesFolder(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := checkpoint.Open(dir, checkpoint.Options{}); err == nil || !strings.Contains(err.Error(), "not a regular file (a folder)") {
+		t.Errorf("Open: %v", err)
+	}
+	if _, err := checkpoint.Read(dir); err == nil || !strings.Contains(err.Error(), "not a regular file (a folder)") {
+		t.Errorf("Read: %v", err)
+	}
+}

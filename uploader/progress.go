@@ -17,6 +17,7 @@ type Progress struct {
 // LaneProgress counts one lane's jobs.
 type LaneProgress struct {
 	total, done, rejected, failed atomic.Int64
+	previous                      atomic.Int64 // of those, settled by earlier runs
 }
 
 func (p *Progress) lane(k planner.Kind) *LaneProgress {
@@ -48,6 +49,18 @@ func (l *LaneProgress) add(s checkpoint.State) {
 		l.failed.Add(1)
 	}
 }
+
+// addPrevious counts a job an earlier run settled.
+func (l *LaneProgress) addPrevious(s checkpoint.State) {
+	if l != nil {
+		l.previous.Add(1)
+		l.add(s)
+	}
+}
+
+// Previous returns how many of the settled jobs earlier runs settled: what
+// a resumed run's speed leaves out.
+func (l *LaneProgress) Previous() int64 { return l.previous.Load() }
 
 // Counts returns the lane's total and how many jobs are done, rejected and failed.
 func (l *LaneProgress) Counts() (total, done, rejected, failed int64) {

@@ -274,7 +274,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 		t := &r.plan.Tickets[i]
 		if job := known.Job(t.Key); r.settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
-			r.events.prog.add(job.State)
+			r.events.prog.addPrevious(job.State)
 			r.ticketSettled(i, job.State)
 			continue
 		}
@@ -346,7 +346,7 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 	for k, job := range replies {
 		if j := known.Job(job.Key); r.settled(j, job) {
 			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
-			r.replies.prog.add(j.State)
+			r.replies.prog.addPrevious(j.State)
 			continue
 		}
 		if ctx.Err() != nil {

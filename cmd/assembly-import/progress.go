@@ -62,10 +62,12 @@ func startProgress(e *env, p *uploader.Progress, every time.Duration) (stop func
 			case <-done:
 				return
 			}
+			elapsed := time.Since(start)
 			for _, l := range lanes {
 				total, d, r, fl := l.l.Counts()
+				rate, left := pace(d+r+fl-l.l.Previous(), total-d-r-fl, elapsed)
 				e.log.Info("progress", "lane", l.name, "done", d, "rejected", r, "failed", fl, "total", total,
-					"elapsed", time.Since(start).Round(time.Second))
+					"elapsed", elapsed.Round(time.Second), "rate", rate, "left", left)
 			}
 		}
 	})
@@ -80,4 +82,20 @@ func terminalWidth(f *os.File) int {
 		return 0
 	}
 	return w
+}
+
+// pace describes a lane's speed for a log line: items settled by this run
+// per minute (the reply limit's unit), and the time the remaining items
+// need at that speed: "58.8/min", "3h12m0s"; "unknown" before this run has
+// settled one.
+func pace(settled, remaining int64, elapsed time.Duration) (rate, left string) {
+	if settled <= 0 || elapsed <= 0 {
+		if remaining == 0 {
+			return "0/min", "0s"
+		}
+		return "0/min", "unknown"
+	}
+	perMin := float64(settled) / elapsed.Minutes()
+	need := time.Duration(float64(remaining) / perMin * float64(time.Minute))
+	return fmt.Sprintf("%.1f/min", perMin), need.Round(time.Second).String()
 }

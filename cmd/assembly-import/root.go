@@ -54,10 +54,11 @@ strict fake of the API to try it all on.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(flagError)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
-	root.AddCommand(planCommand(e), runCommand(e), statusCommand(e), sandboxCommand(e))
+	root.AddCommand(planCommand(e), runCommand(e), statusCommand(e), sandboxCommand(e), versionCommand(e))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK

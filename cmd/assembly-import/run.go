@@ -11,12 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"regexp"
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,7 +52,7 @@ type runOptions struct {
 func runCommand(e *env) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run (--csv DIR | --xlsx FILE) --api-url URL --checkpoint FILE",
+		Use:   "run (--csv DIR | --xlsx FILE | --postgres DSN | --pg-dump FILE) --api-url URL --checkpoint FILE",
 		Short: "Send the source to Assembly within its rate limits; run again to resume",
 		Long: `run plans the source as plan does, then sends every valid ticket (POST
 /interactions) and each ticket's replies in order (POST /interactions/reply),
@@ -165,7 +163,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		}
 	}
 
-	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stopSignals := notifyStop(ctx)
 	defer stopSignals()
 	stopWarning := context.AfterFunc(ctx, func() {
 		stopSignals() // a second Ctrl-C ends the process at once; the journal keeps that safe

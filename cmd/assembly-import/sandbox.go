@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,7 +43,7 @@ It prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).
 			}
 			fmt.Fprintf(e.stdout, "listening on http://%s\n", ln.Addr())
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := notifyStop(cmd.Context())
 			defer stop()
 			go func() {
 				<-ctx.Done()

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -231,7 +229,7 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 		// Ctrl-C while a dump is restored or read must still stop the
 		// private server: handle it until the plan is built.
 		var stop context.CancelFunc
-		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		ctx, stop = notifyStop(ctx)
 		defer stop()
 	}
 	src, err := o.open(ctx)
