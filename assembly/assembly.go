@@ -31,14 +31,36 @@ const (
 	RepliesWindow    = time.Minute
 )
 
-// File limits.
+// File limits. The page says "32MB" and "4MB" without saying which
+// megabyte; the tool keeps to the smaller reading (10^6 bytes), so that a
+// server counting either way takes what it sends.
 const (
-	// MaxReplyFileSize is the largest file a reply takes (32 MB); above it
-	// the API answers 413.
-	MaxReplyFileSize = 32 << 20
-	// MaxEventImageSize is the largest image a ticket's event takes (4 MB).
-	MaxEventImageSize = 4 << 20
+	MaxReplyFileMB  = 32
+	MaxEventImageMB = 4
+	// MaxReplyFileSize is the largest file a reply takes; above it the API
+	// answers 413.
+	MaxReplyFileSize = MaxReplyFileMB * MB
+	// MaxEventImageSize is the largest image a ticket's event takes.
+	MaxEventImageSize = MaxEventImageMB * MB
+	// MB is a megabyte as the tool counts and prints them.
+	MB = 1_000_000
+	// MiB is the other reading of the page's megabyte (the sandbox can
+	// enforce it).
+	MiB = 1 << 20
 )
+
+// How long one request may take: the body may leave at MinUploadRate
+// (a 32 MB file over a slow uplink takes minutes), then the answer has
+// AnswerTimeout to come. The page documents neither.
+const (
+	AnswerTimeout = time.Minute
+	MinUploadRate = 100_000 // bytes per second
+)
+
+// RequestTimeout is how long a request whose body is length bytes may take.
+func RequestTimeout(answer time.Duration, length int64) time.Duration {
+	return answer + time.Duration(length)*time.Second/MinUploadRate
+}
 
 // MaxRetryAfter caps how long a Retry-After makes a lane wait: the page
 // documents no such header, and a server's absurd value must not park a

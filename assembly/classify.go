@@ -85,7 +85,9 @@ type Verdict struct {
 //   - a 400 to a reply that speaks of a user id being required means the
 //     server wants Assembly user ids;
 //   - an answer other than 429 whose text speaks of a rate limit is one;
-//   - a 2xx is always delivered, whatever its body (the client sees to it).
+//   - a 2xx is always delivered, whatever its body (the client sees to it);
+//   - a 5xx that came after the whole body left may follow acting on it:
+//     uncertain, like a lost answer.
 func Classify(lane Lane, err error) Verdict {
 	var apiErr *APIError
 	var netErr *TransportError
@@ -126,6 +128,10 @@ func classifyAPI(lane Lane, e *APIError) Verdict {
 		v.Outcome, v.Stop = Stop, fmt.Errorf("%w (%s)", ErrUserIDRequired, e.Message)
 	case e.Status == http.StatusNotFound && lane == Replies:
 		v.Outcome = NotYet
+	case e.Status >= 500 && e.BodySent:
+		// The server may have acted before failing: a reply resent may
+		// appear twice (a ticket cannot: tickets are deduplicated).
+		v.Outcome = Uncertain
 	case e.Status >= 500:
 		v.Outcome = Transient
 	default:

@@ -34,12 +34,16 @@ func TestClassify(t *testing.T) {
 		{"duplicate in other words", assembly.Events, api(400, "Duplicate source_specific_id"), assembly.AlreadyThere, nil},
 		{"rate limit as 503", assembly.Replies, api(503, "Rate limit exceeded, slow down"), assembly.Throttled, nil},
 		{"rate limit as 403", assembly.Events, api(403, "Too Many Requests"), assembly.Throttled, nil},
-		{"503", assembly.Events, api(503, "service unavailable"), assembly.Transient, nil},
+		{"503 before the body left", assembly.Events, api(503, "service unavailable"), assembly.Transient, nil},
+		{"500 after the body left", assembly.Replies, &assembly.APIError{Status: 500, Message: "oops", BodySent: true}, assembly.Uncertain, nil},
+		{"503 after the body left", assembly.Events, &assembly.APIError{Status: 503, BodySent: true}, assembly.Uncertain, nil},
+		{"timed out after the body left", assembly.Replies, &assembly.TransportError{Err: errors.New("no answer within 1m"), Sent: true, Timeout: true}, assembly.Uncertain, nil},
+		{"timed out while uploading", assembly.Replies, &assembly.TransportError{Err: errors.New("no answer within 1m"), Timeout: true}, assembly.Transient, nil},
 		{"413", assembly.Replies, api(413, "File size exceeds 32MB"), assembly.Rejected, nil},
 		{"never left", assembly.Replies, &assembly.TransportError{Err: errors.New("connection refused")}, assembly.Transient, nil},
 		{"answer lost", assembly.Replies, &assembly.TransportError{Err: errors.New("EOF"), Sent: true}, assembly.Uncertain, nil},
 		{"untrusted certificate", assembly.Events, fmt.Errorf("post: %w", &tls.CertificateVerificationError{Err: errors.New("unknown authority")}), assembly.Stop, assembly.ErrUntrusted},
-		{"unbuildable request", assembly.Replies, errors.New("attachment a.pdf: no such file"), assembly.Unsendable, nil},
+		{"unbuildable request", assembly.Replies, &assembly.FileError{Ref: "a.pdf", Err: errors.New("no such file")}, assembly.Unsendable, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,26 +2,32 @@ package assembly
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/assembly-import/assembly-import/internal/confined"
 )
 
 // APIError is an answer of the API other than success.
 type APIError struct {
 	Status  int
 	Message string // the server's "error" text, or the start of its body
+	// BodySent says the request's whole body had left when the answer
+	// came: a 5xx then may follow acting on it.
+	BodySent bool
 	// RetryAfter is the server's Retry-After capped at MaxRetryAfter, zero
 	// when it sent none; RetryAfterAsked is what it asked for.
 	RetryAfter, RetryAfterAsked time.Duration
@@ -37,21 +43,39 @@ func (e *APIError) Error() string {
 }
 
 // TransportError is a request that got no answer. Sent says whether the
-// request may have reached the server (a dial error never did).
+// request's whole body left, so that the server may have acted on it (one
+// cut off before its end cannot have been: a multipart body is read to its
+// closing boundary). Timeout says the answer did not come in time.
 type TransportError struct {
-	Err  error
-	Sent bool
+	Err     error
+	Sent    bool
+	Timeout bool
 }
 
 func (e *TransportError) Error() string { return e.Err.Error() }
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Client talks to one Assembly API with one key. It is safe for concurrent use.
+// Client talks to one Assembly API with one key. It is safe for concurrent
+// use once its fields are set.
 type Client struct {
+	// AnswerTimeout is how long an answer may take once the body left
+	// [AnswerTimeout]; the body's own time comes on top (RequestTimeout).
+	AnswerTimeout time.Duration
+
 	base *url.URL
 	key  string
 	http *http.Client
 }
+
+// FileError is an attachment that cannot be sent as planned: gone, moved
+// outside its folder, no longer a regular file, or of another size.
+type FileError struct {
+	Ref string
+	Err error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("attachment %s: %v", e.Ref, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
 
 // NewClient returns a client for the API at baseURL. The key is sent as
 // the Authorization header and nowhere else: the client never follows a
@@ -69,9 +93,8 @@ func NewClient(baseURL, key string, hc *http.Client) (*Client, error) {
 	var own http.Client
 	if hc != nil {
 		own = *hc // a copy: the caller's client keeps its own redirect policy
-	} else {
-		own.Timeout = 5 * time.Minute
 	}
+	own.Timeout = 0 // each request has its own, sized to its body (RequestTimeout)
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{base: u, key: key, http: &own}, nil
 }
@@ -112,10 +135,17 @@ type User struct {
 
 // File is a local file to upload, read from disk as the request is sent.
 type File struct {
-	Ref         string // as the source named it, for errors
-	Path        string
-	Name        string // the name Assembly shows
-	ContentType string
+	Ref string `json:"ref"` // as the source named it, for errors
+	// Root is the folder the file must lie in and Rel its path there: the
+	// file is opened confined to Root when sent (internal/confined), so a
+	// symbolic link swapped in since planning cannot lead outside it.
+	Root        string `json:"root"`
+	Rel         string `json:"rel"`
+	Name        string `json:"name"` // the name Assembly shows
+	ContentType string `json:"content_type"`
+	// Size is the size planned: a file whose size changed since fails its
+	// message instead of sending other bytes than were validated.
+	Size int64 `json:"size"`
 }
 
 // CreateTicket sends a ticket's event and returns the ticket's display number.
@@ -172,6 +202,11 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, fie
 		return "", err
 	}
 	defer rd.Close()
+	answer := cmp.Or(c.AnswerTimeout, AnswerTimeout)
+	limit := RequestTimeout(answer, length)
+	timedOut := fmt.Errorf("no answer within %v (%v for the answer after %d bytes at %d bytes/s)", limit, answer, length, MinUploadRate)
+	ctx, cancel := context.WithTimeoutCause(ctx, limit, timedOut)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.String()+path, rd)
 	if err != nil {
 		return "", err
@@ -182,17 +217,21 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, fie
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var op *net.OpError
-		sent := !(errors.As(err, &op) && op.Op == "dial")
-		return "", &TransportError{Err: fmt.Errorf("POST %s: %w", path, unwrapURL(err)), Sent: sent}
+		if context.Cause(ctx) == timedOut {
+			return "", &TransportError{Err: fmt.Errorf("POST %s: %w", path, timedOut), Sent: rd.left(), Timeout: true}
+		}
+		return "", &TransportError{Err: fmt.Errorf("POST %s: %w", path, unwrapURL(err)), Sent: rd.left()}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", &TransportError{Err: fmt.Errorf("POST %s: read response: %w", path, err), Sent: true}
+		if context.Cause(ctx) == timedOut {
+			err = timedOut
+		}
+		return "", &TransportError{Err: fmt.Errorf("POST %s: read response: %w", path, err), Sent: true, Timeout: err == timedOut}
 	}
 	if resp.StatusCode/100 != 2 {
-		e := &APIError{Status: resp.StatusCode, Message: errorText(data), Location: resp.Header.Get("Location")}
+		e := &APIError{Status: resp.StatusCode, Message: errorText(data), Location: resp.Header.Get("Location"), BodySent: rd.left()}
 		e.RetryAfterAsked = retryAfter(resp.Header.Get("Retry-After"))
 		e.RetryAfter = min(e.RetryAfterAsked, MaxRetryAfter)
 		return "", e
@@ -292,7 +331,7 @@ func (b *multipartBody) file(name string, f File) {
 
 // open finishes the body and opens its files; a body is opened once, for
 // one attempt. The caller closes the reader.
-func (b *multipartBody) open() (io.ReadCloser, int64, string, error) {
+func (b *multipartBody) open() (*fileBody, int64, string, error) {
 	if b.err != nil {
 		return nil, 0, "", b.err
 	}
@@ -309,32 +348,38 @@ func (b *multipartBody) open() (io.ReadCloser, int64, string, error) {
 			streams = append(streams, bytes.NewReader(p))
 			body.length += int64(len(p))
 		case File:
-			f, err := os.Open(p.Path)
+			f, err := confined.Open(p.Root, p.Rel, p.Size)
 			if err != nil {
 				body.Close()
-				return nil, 0, "", fmt.Errorf("attachment %s: %w", p.Ref, err)
+				return nil, 0, "", &FileError{Ref: p.Ref, Err: err}
 			}
 			body.files = append(body.files, f)
-			st, err := f.Stat()
-			if err != nil {
-				body.Close()
-				return nil, 0, "", fmt.Errorf("attachment %s: %w", p.Ref, err)
-			}
-			// Exactly the announced length: a file that grew since it was stat'ed
-			// must not overrun Content-Length.
-			streams = append(streams, io.LimitReader(f, st.Size()))
-			body.length += st.Size()
+			// Exactly the announced length: a file that grows while it is
+			// sent must not overrun Content-Length.
+			streams = append(streams, io.LimitReader(f, p.Size))
+			body.length += p.Size
 		}
 	}
-	body.Reader = io.MultiReader(streams...)
+	body.r = io.MultiReader(streams...)
 	return body, body.length, mw.FormDataContentType(), nil
 }
 
+// fileBody is a request's body, counting what the transport has read of it.
 type fileBody struct {
-	io.Reader
+	r      io.Reader
 	files  []*os.File
 	length int64
+	read   atomic.Int64 // the transport reads while post waits for the answer
 }
+
+func (b *fileBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.read.Add(int64(n))
+	return n, err
+}
+
+// left says the whole body has been handed to the connection.
+func (b *fileBody) left() bool { return b.read.Load() >= b.length }
 
 func (b *fileBody) Close() error {
 	var errs []error

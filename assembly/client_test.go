@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/internal/testutil"
 )
 
@@ -38,7 +39,7 @@ func TestUploadMemory(t *testing.T) {
 			f, _ := os.Create(path)
 			f.Truncate(size) // sparse: reads as zeros
 			f.Close()
-			rep.Files = append(rep.Files, assembly.File{Path: path, Name: fmt.Sprint(i, ".bin"), ContentType: "application/octet-stream"})
+			rep.Files = append(rep.Files, assembly.File{Root: dir, Rel: filepath.Base(path), Name: fmt.Sprint(i, ".bin"), ContentType: "application/octet-stream", Size: size})
 		}
 		stop := testutil.PeakHeap()
 		if _, err := client.Reply(context.Background(), rep); err != nil {
@@ -122,5 +123,105 @@ func TestClientRetryAfterCapped(t *testing.T) {
 	var e *assembly.APIError
 	if !errors.As(err, &e) || e.RetryAfter != assembly.MaxRetryAfter || e.RetryAfterAsked < 1000*time.Hour {
 		t.Errorf("CreateTicket = %v (%+v); want Retry-After capped at %v", err, e, assembly.MaxRetryAfter)
+	}
+}
+
+// A 5xx is uncertain only if the whole body had left: a server answering
+// before it read a large upload cannot have acted on it.
+func TestClientBodySent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("source_specific_id") == "early" {
+			w.WriteHeader(http.StatusServiceUnavailable) // before reading the body
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	client, _ := assembly.NewClient(srv.URL, "k", nil)
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.bin")
+	f, _ := os.Create(big)
+	f.Truncate(16 << 20)
+	f.Close()
+	file := assembly.File{Ref: "big.bin", Root: dir, Rel: "big.bin", Name: "big.bin", ContentType: "application/octet-stream", Size: 16 << 20}
+	for _, tt := range []struct {
+		ticket string
+		sent   bool
+		want   assembly.Outcome
+	}{{"late", true, assembly.Uncertain}, {"early", false, assembly.Transient}} {
+		_, err := client.Reply(context.Background(), assembly.Reply{TicketSSID: tt.ticket, SSID: "r", Content: "c", Files: []assembly.File{file}})
+		var e *assembly.APIError
+		if !errors.As(err, &e) || e.BodySent != tt.sent {
+			t.Errorf("%s: %v (%+v); want an APIError with BodySent %v", tt.ticket, err, e, tt.sent)
+			continue
+		}
+		if got := assembly.Classify(assembly.Replies, err).Outcome; got != tt.want {
+			t.Errorf("%s: outcome %d, want %d", tt.ticket, got, tt.want)
+		}
+	}
+}
+
+// A server that never answers costs AnswerTimeout plus the body's upload
+// time, not minutes, and says so.
+func TestClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	client, _ := assembly.NewClient(srv.URL, "k", nil)
+	client.AnswerTimeout = 100 * time.Millisecond
+	_, err := client.Reply(context.Background(), assembly.Reply{TicketSSID: "t", SSID: "r", Content: "c"})
+	var te *assembly.TransportError
+	if !errors.As(err, &te) || !te.Timeout || !te.Sent || !strings.Contains(err.Error(), "no answer within") {
+		t.Fatalf("Reply = %v (%+v); want a timeout after the body left", err, te)
+	}
+	if got := assembly.Classify(assembly.Replies, err).Outcome; got != assembly.Uncertain {
+		t.Errorf("outcome %d, want Uncertain", got)
+	}
+}
+
+func TestRequestTimeout(t *testing.T) {
+	if got := assembly.RequestTimeout(time.Minute, assembly.MaxReplyFileSize); got != time.Minute+320*time.Second {
+		t.Errorf("RequestTimeout(1m, 32 MB) = %v, want 6m20s", got)
+	}
+}
+
+// Files are opened confined to their folder when sent: one swapped for a
+// link leading outside, or changed in size, fails its message unsent.
+func TestClientConfinedFiles(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.URL.RawQuery)
+		io.WriteString(w, `{"created_history_id":"h"}`)
+	}))
+	defer srv.Close()
+	client, _ := assembly.NewClient(srv.URL, "k", nil)
+	dir := t.TempDir()
+	root := filepath.Join(dir, "files")
+	os.Mkdir(root, 0o755)
+	os.WriteFile(filepath.Join(dir, "secret"), []byte("secret"), 0o600)
+	os.WriteFile(filepath.Join(root, "a.pdf"), []byte("pdf!!!"), 0o600)
+	file := assembly.File{Ref: "a.pdf", Root: root, Rel: "a.pdf", Name: "a.pdf", ContentType: "application/pdf", Size: 5}
+	_, err := client.Reply(context.Background(), assembly.Reply{TicketSSID: "t", SSID: "r", Content: "c", Files: []assembly.File{file}})
+	if !errors.Is(err, confined.ErrChanged) || assembly.Classify(assembly.Replies, err).Outcome != assembly.Unsendable {
+		t.Errorf("a file of another size: %v, want ErrChanged, unsendable", err)
+	}
+	os.Remove(filepath.Join(root, "a.pdf"))
+	if os.Symlink(filepath.Join(dir, "secret"), filepath.Join(root, "a.pdf")) == nil {
+		file.Size = 6
+		_, err = client.Reply(context.Background(), assembly.Reply{TicketSSID: "t", SSID: "r", Content: "c", Files: []assembly.File{file}})
+		if !errors.Is(err, confined.ErrOutside) {
+			t.Errorf("a link leading outside: %v, want ErrOutside", err)
+		}
+	}
+	if len(got) != 0 {
+		t.Errorf("requests sent: %v, want none", got)
 	}
 }

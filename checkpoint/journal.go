@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/internal/filelock"
 )
 
@@ -157,22 +158,7 @@ func notRegular(path string) error {
 	if err != nil || fi.Mode().IsRegular() {
 		return nil // the open reports a missing or unreadable file
 	}
-	return fmt.Errorf("checkpoint %s is not a regular file (%s): give the path of a file", path, fileKind(fi.Mode()))
-}
-
-// fileKind names a file mode's type for an error.
-func fileKind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a folder"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return m.Type().String()
+	return fmt.Errorf("checkpoint %s is not a regular file (%s): give the path of a file", path, confined.Kind(fi.Mode()))
 }
 
 // Options says what a run opens a journal for.

@@ -6,11 +6,11 @@ import (
 	"io/fs"
 	"mime"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -53,7 +53,7 @@ func (b *builder) attachments(origin string, item itemID, as []readers.Attachmen
 			b.attachURL(origin, item, a, &p)
 			continue
 		}
-		f, err := resolveFile(a)
+		f, err := resolveFile(&b.folders, a)
 		switch {
 		case errors.Is(err, errTooBig) && b.opts.Oversize == OversizeSkip:
 			b.problems.add(SeverityWarning, ProblemAttachment, origin, item, "attachments",
@@ -120,45 +120,45 @@ func urlPath(raw string) string {
 
 // resolveFile finds a local attachment under its root and checks it can be
 // sent: it exists, is a regular file within the size limit (errTooBig
-// otherwise), and neither its path nor a symbolic link leads outside the root.
-func resolveFile(a readers.Attachment) (File, error) {
+// otherwise), and neither its path nor a symbolic link leads outside the
+// root. Folders keeps each root open: one stat per file.
+func resolveFile(folders *confined.Folders, a readers.Attachment) (File, error) {
+	if a.Root == "" {
+		return File{}, fmt.Errorf("%q: no attachment folder to find it in: give --attachments-root DIR", a.Ref)
+	}
 	rel := filepath.FromSlash(strings.ReplaceAll(a.Path, `\`, "/"))
-	if filepath.IsAbs(rel) || strings.HasPrefix(a.Path, "/") || strings.HasPrefix(a.Path, `\`) {
+	if filepath.IsAbs(rel) || strings.HasPrefix(a.Path, "/") || strings.HasPrefix(a.Path, `\`) || filepath.VolumeName(rel) != "" {
 		return File{}, fmt.Errorf("%q is an absolute path; attachment paths must be relative to %s", a.Ref, a.Root)
 	}
 	if !filepath.IsLocal(rel) {
 		return File{}, fmt.Errorf("%q leads outside the attachment folder %s", a.Ref, a.Root)
 	}
 	root, err := filepath.Abs(a.Root)
-	if err == nil {
-		root, err = filepath.EvalSymlinks(root)
-	}
 	if err != nil {
 		return File{}, fmt.Errorf("attachment folder %s: %w", a.Root, err)
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(root, rel))
-	if errors.Is(err, fs.ErrNotExist) {
+	st, err := folders.Stat(root, rel)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return File{}, fmt.Errorf("%q does not exist in %s", a.Ref, a.Root)
-	}
-	if err != nil {
-		return File{}, fmt.Errorf("%q: %w", a.Ref, err)
-	}
-	if inside, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(inside) {
+	case errors.Is(err, confined.ErrOutside):
 		return File{}, fmt.Errorf("%q is a symbolic link leading outside the attachment folder %s", a.Ref, a.Root)
-	}
-	st, err := os.Stat(real)
-	if err != nil {
+	case err != nil:
 		return File{}, fmt.Errorf("%q: %w", a.Ref, err)
-	}
-	if !st.Mode().IsRegular() {
-		return File{}, fmt.Errorf("%q is not a regular file", a.Ref)
 	}
 	if st.Size() > assembly.MaxReplyFileSize {
-		return File{}, fmt.Errorf("%q is %.1f MB: %w", a.Ref, float64(st.Size())/(1<<20), errTooBig)
+		return File{}, fmt.Errorf("%q is %.1f MB: %w", a.Ref, float64(st.Size())/assembly.MB, errTooBig)
 	}
-	ct := mime.TypeByExtension(strings.ToLower(filepath.Ext(real)))
-	if ct == "" {
-		ct = "application/octet-stream"
+	return File{Ref: a.Ref, Root: root, Rel: rel, Name: a.Name, ContentType: contentType(a.Name, rel), Size: st.Size()}, nil
+}
+
+// contentType is a file's type from its own name, or failing that its
+// stored name: storage keys often have no extension.
+func contentType(name, stored string) string {
+	for _, n := range []string{name, stored} {
+		if ct := mime.TypeByExtension(strings.ToLower(filepath.Ext(n))); ct != "" {
+			return ct
+		}
 	}
-	return File{Ref: a.Ref, Path: real, Name: a.Name, ContentType: ct, Size: st.Size()}, nil
+	return "application/octet-stream"
 }

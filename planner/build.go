@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/assembly-import/assembly-import/internal/arena"
+	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -111,6 +112,7 @@ type builder struct {
 	months     map[int]*Month      // by year*12 + month; 0 for no time
 	stats      Stats
 	problems   problems
+	folders    confined.Folders // attachment folders, open while planning
 }
 
 // Build reads src to the end and returns the plan. Every problem is
@@ -151,6 +153,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		b.problems.locate = l.Locate
 	}
 	err = b.read(ctx, src)
+	b.folders.Close() // only read from: nothing to lose on a close error
 	if cerr := b.spill.close(); err == nil {
 		err = cerr
 	}

@@ -318,7 +318,7 @@ func TestAttachmentsResolved(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.Files) != 3 || got.Files[0].Name != "shot.png" || got.Files[0].ContentType != "image/png" ||
-		got.Files[0].Path != filepath.Join(root, "sub", "shot.png") || got.Files[2].Size != assembly.MaxReplyFileSize {
+		filepath.Join(got.Files[0].Root, got.Files[0].Rel) != filepath.Join(root, "sub", "shot.png") || got.Files[2].Size != assembly.MaxReplyFileSize {
 		t.Errorf("files = %+v", got.Files)
 	}
 	if len(got.ImageURLs) != 1 || plan.Stats.Attachments != 4 {
@@ -342,7 +342,7 @@ func TestProject(t *testing.T) {
 // ticket's reply lane, from the requester.
 func TestFirstMessageAttachments(t *testing.T) {
 	root := t.TempDir()
-	for name, size := range map[string]int64{"small.png": 100, "photo.JPG": 200, "huge.png": assembly.MaxEventImageSize + 1, "doc.pdf": 300} {
+	for name, size := range map[string]int64{"small.png": 100, "photo.JPG": 200, "huge.png": 4_100_000 /* over 4 MB, under 4 MiB */, "doc.pdf": 300} {
 		f, _ := os.Create(filepath.Join(root, name))
 		f.Truncate(size)
 		f.Close()
@@ -373,7 +373,7 @@ func TestFirstMessageAttachments(t *testing.T) {
 func TestOversizeAndDownloads(t *testing.T) {
 	root := t.TempDir()
 	f, _ := os.Create(filepath.Join(root, "big.bin"))
-	f.Truncate(assembly.MaxReplyFileSize + 1)
+	f.Truncate(32_500_000) // over 32 MB, under 32 MiB: either server may count so
 	f.Close()
 	r := reply("R", "T", day(2))
 	r.Reply.Attachments = readers.SplitAttachments("big.bin;https://old.example/files/report.xlsx", ";", root)

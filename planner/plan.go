@@ -20,6 +20,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -178,14 +179,10 @@ type Reply struct {
 	Downloads []string `json:"downloads,omitempty"`
 }
 
-// File is a resolved local attachment.
-type File struct {
-	Ref         string `json:"ref"`  // as the source wrote it
-	Path        string `json:"path"` // absolute, checked to lie inside its root
-	Name        string `json:"name"`
-	ContentType string `json:"content_type"`
-	Size        int64  `json:"size"`
-}
+// File is a resolved local attachment, as the API's client sends it: the
+// folder it must lie in (absolute) and its path there, checked when
+// planning and again when sent.
+type File = assembly.File
 
 // Event loads the payload of a ticket job. It is safe for concurrent use.
 func (p *Plan) Event(j Job) (Event, error) { return load(p, j, (*spillDecoder).event) }

@@ -43,7 +43,7 @@ func (e *spillEncoder) user(u readers.User) { e.str(u.Email, u.Name, u.SourceID,
 func (e *spillEncoder) files(fs []File) {
 	e.num(int64(len(fs)))
 	for _, f := range fs {
-		e.str(f.Ref, f.Path, f.Name, f.ContentType)
+		e.str(f.Ref, f.Root, f.Rel, f.Name, f.ContentType)
 		e.num(f.Size)
 	}
 }
@@ -146,7 +146,7 @@ func (d *spillDecoder) files() []File {
 	}
 	out := make([]File, n)
 	for i := range out {
-		out[i] = File{Ref: d.str(), Path: d.str(), Name: d.str(), ContentType: d.str(), Size: d.num()}
+		out[i] = File{Ref: d.str(), Root: d.str(), Rel: d.str(), Name: d.str(), ContentType: d.str(), Size: d.num()}
 	}
 	return out
 }

@@ -15,7 +15,7 @@ import (
 
 func TestSpillRoundTrip(t *testing.T) {
 	created := time.Date(2024, 3, 1, 9, 30, 15, 123456789, time.UTC)
-	files := []File{{Ref: "a/ü.pdf", Path: "/x/a/ü.pdf", Name: "ü.pdf", ContentType: "application/pdf", Size: 32 << 20}}
+	files := []File{{Ref: "a/ü.pdf", Root: "/x", Rel: "a/ü.pdf", Name: "ü.pdf", ContentType: "application/pdf", Size: 32 << 20}}
 	user := readers.User{Email: "ann@example.com", Name: "Ann Ärger", SourceID: "u-1", AssemblyID: "42"}
 	for _, want := range []Event{
 		{Origin: "tickets.csv:2", SSID: "T-1", Title: "Drucker", Body: "line 1\nline 2 \x00 ✓", Created: created, Requester: user,

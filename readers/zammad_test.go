@@ -70,7 +70,7 @@ func TestZammadPreset(t *testing.T) {
 		ev.Properties["status"] != "closed" || len(ev.Files) != 1 || ev.Files[0].Name != "broken-printer.jpg" {
 		t.Errorf("ticket 7 = %+v", ev)
 	}
-	if data, err := os.ReadFile(ev.Files[0].Path); err != nil || string(data) != "photo-bytes" {
+	if data, err := os.ReadFile(filepath.Join(ev.Files[0].Root, ev.Files[0].Rel)); err != nil || string(data) != "photo-bytes" {
 		t.Errorf("the photo from the database: %q, %v", data, err)
 	}
 	r, _ := plan.Reply(plan.Tickets[0].Replies[0])

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -86,7 +87,7 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 	case resp.StatusCode >= 300:
 		return planner.File{}, permanentError{fmt.Errorf("HTTP %d", resp.StatusCode)}
 	case resp.ContentLength > limit:
-		return planner.File{}, permanentError{fmt.Errorf("%d bytes, over the %d MB limit", resp.ContentLength, limit>>20)}
+		return planner.File{}, permanentError{fmt.Errorf("%d bytes, over the %d-byte limit", resp.ContentLength, limit)}
 	}
 	tmp, err := os.CreateTemp(d.Dir, "assembly-import-download-*")
 	if err != nil {
@@ -97,7 +98,7 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 		err = cerr
 	}
 	if err == nil && n > limit {
-		err = permanentError{fmt.Errorf("over the %d MB limit", limit>>20)}
+		err = permanentError{fmt.Errorf("over the %d-byte limit", limit)}
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
@@ -111,7 +112,7 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return planner.File{Ref: link, Path: tmp.Name(), Name: name, ContentType: ct, Size: n}, nil
+	return planner.File{Ref: link, Root: filepath.Dir(tmp.Name()), Rel: filepath.Base(tmp.Name()), Name: name, ContentType: ct, Size: n}, nil
 }
 
 // fetchAll downloads a reply's links. What cannot be fetched stays a link
@@ -130,7 +131,7 @@ func (r *runner) fetchAll(ctx context.Context, rep *planner.Reply, key string) (
 			r.skipAttachment(key, rep.Origin, err.Error()+"; the link is in the message text instead")
 			continue
 		}
-		temps = append(temps, f.Path)
+		temps = append(temps, filepath.Join(f.Root, f.Rel))
 		rep.Files = append(rep.Files, f)
 	}
 	if len(failed) > 0 {

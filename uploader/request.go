@@ -16,7 +16,7 @@ func eventRequest(ev planner.Event) assembly.Event {
 		User:       apiUser(ev.Requester),
 		Company:    ev.Company,
 		Properties: ev.Properties,
-		Files:      apiFiles(ev.Files),
+		Files:      ev.Files,
 		ImageURLs:  ev.ImageURLs,
 	}
 }
@@ -29,7 +29,7 @@ func replyRequest(r planner.Reply) assembly.Reply {
 		Content:    r.Body,
 		Created:    r.Created,
 		User:       apiUser(r.Author),
-		Files:      apiFiles(r.Files),
+		Files:      r.Files,
 		ImageURLs:  r.ImageURLs,
 	}
 }
@@ -38,13 +38,4 @@ func apiUser(u readers.User) assembly.User {
 	return assembly.User{ID: u.AssemblyID, Email: u.Email, Name: u.Name, SourceSpecificID: u.SourceID}
 }
 
-func apiFiles(fs []planner.File) []assembly.File {
-	if len(fs) == 0 {
-		return nil
-	}
-	out := make([]assembly.File, len(fs))
-	for i, f := range fs {
-		out[i] = assembly.File{Ref: f.Ref, Path: f.Path, Name: f.Name, ContentType: f.ContentType}
-	}
-	return out
-}
+

@@ -395,6 +395,9 @@ func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin s
 		}
 		id, err := send(r.reqCtx)
 		v := assembly.Classify(l.name, err)
+		if te := (*assembly.TransportError)(nil); errors.As(err, &te) && te.Timeout {
+			r.opts.Logger.Warn("no answer in time", "lane", l.name, "key", key, "body_sent", te.Sent, "err", te.Err)
+		}
 		if v.Outcome == assembly.Throttled {
 			pm.Throttled(v.API.RetryAfter)
 		} else {
@@ -438,7 +441,7 @@ func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin s
 				if err := r.journal.Uncertain(key); err != nil {
 					return "", err
 				}
-				r.opts.Logger.Warn("connection lost after a reply was sent; resending it may double it",
+				r.opts.Logger.Warn("no certain answer after a reply was sent (a lost connection, a timeout or a server error); resending it may double it",
 					"key", key, "origin", origin, "err", v.Reason)
 			}
 		case assembly.Transient:

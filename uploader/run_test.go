@@ -102,6 +102,7 @@ func (f *fixture) runWith(t *testing.T, ctx context.Context, apiKey string, retr
 	if err != nil {
 		t.Fatal(err)
 	}
+	client.AnswerTimeout = 2 * time.Second // the stalled-connection case waits this long
 	res, runErr := uploader.Run(ctx, f.plan, uploader.Options{
 		Client: client, Journal: j, EventsPerSec: 1000, RepliesPerMin: 60000,
 		MaxAttempts: 3, Backoff: 5 * time.Millisecond, NotFoundRetries: 2, MaxThrottled: 5, Grace: time.Second,
@@ -226,11 +227,33 @@ func TestOutcomes(t *testing.T) {
 			},
 		},
 		{
-			name: "503 twice, then success",
+			// The whole body had left: the server may have acted before
+			// failing, so the reply is resent but marked as maybe doubled.
+			name: "503 twice after the body left: uncertain, then delivered",
 			opts: sandbox.Options{Hook: fault(sandbox.Replies, "t1", 2, sandbox.Fault{Status: 503, Message: "down"})},
 			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
-				if res.Replies.Delivered != 6 || res.Replies.Failed != 0 || snap.Job("reply/r1-1").Uncertain {
-					t.Errorf("result = %+v", res)
+				if res.Replies.Delivered != 6 || res.Replies.Failed != 0 || !snap.Job("reply/r1-1").Uncertain {
+					t.Errorf("result = %+v, r1-1 = %+v", res, snap.Job("reply/r1-1"))
+				}
+			},
+		},
+		{
+			name: "stalled connection: timed out, uncertain, then delivered",
+			opts: sandbox.Options{Hook: fault(sandbox.Replies, "t2", 1, sandbox.Fault{Stall: true})},
+			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
+				if j := snap.Job("reply/r2-1"); res.Replies.Delivered != 6 || !j.Uncertain || j.State != checkpoint.Done {
+					t.Errorf("result = %+v, r2-1 = %+v", res, j)
+				}
+			},
+		},
+		{
+			// The reply is stored, then the answer is a 500: resent, it is
+			// stored twice, and the journal says it may be.
+			name: "500 after acting: uncertain, resent",
+			opts: sandbox.Options{Hook: fault(sandbox.Replies, "t2", 1, sandbox.Fault{Status: 500, Acted: true, Body: `{"error":"internal"}`})},
+			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
+				if j := snap.Job("reply/r2-1"); res.Replies.Delivered != 6 || !j.Uncertain {
+					t.Errorf("result = %+v, r2-1 = %+v", res, j)
 				}
 			},
 		},

@@ -74,10 +74,20 @@ type Options struct {
 	// RequireUserID refuses replies whose user has no Assembly id, as one
 	// version of the vendor's page says ("user.id is now mandatory").
 	RequireUserID bool
+	// BinaryMegabytes reads the page's "4MB" and "32MB" as 4 and 32 MiB
+	// instead of the stricter 4,000,000 and 32,000,000 bytes [false]: the
+	// page does not say which.
+	BinaryMegabytes bool
 	// NoRetryAfter leaves the Retry-After header off 429 answers.
 	NoRetryAfter bool
 	// Fail503 is the probability of answering 503 without acting.
 	Fail503 float64
+	// Fail500Acted is the probability of acting on a request, then
+	// answering 500: a server that fails after doing the work.
+	Fail500Acted float64
+	// Stall is the probability of holding a request unanswered, without
+	// acting, until the client gives up: a stalled connection.
+	Stall float64
 	// RevokeAfter makes the key invalid after this many requests (0: never).
 	RevokeAfter int
 	// Hook, when set, is asked about every authorised request that passed
@@ -100,6 +110,9 @@ type Fault struct {
 	RetryAfter time.Duration
 	// LostAck acts on the request, then drops the connection before answering.
 	LostAck bool
+	// Stall never answers: the request is held until the client gives up,
+	// after acting on it when Acted is set too.
+	Stall bool
 	// Acted acts on the request, then answers Status with Body: a 2xx whose
 	// body is not the documented JSON, or a 5xx after acting.
 	Acted bool
@@ -260,6 +273,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answerError(w, lane, err)
 		return
 	}
+	if fault != nil && fault.Stall && !fault.Acted {
+		stall(r)
+		return
+	}
 	if fault != nil && !fault.LostAck && !fault.Acted {
 		fault.answer(w)
 		return
@@ -281,6 +298,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if fault != nil && fault.LostAck {
 		dropConnection(w)
+		return
+	}
+	if fault != nil && fault.Stall {
+		stall(r)
 		return
 	}
 	if fault != nil && fault.Acted {
@@ -323,6 +344,14 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 	if s.opts.Fail503 > 0 && rand.Float64() < s.opts.Fail503 {
 		s.lane(lane).Injected++
 		return &Fault{Status: http.StatusServiceUnavailable, Message: "service unavailable"}, nil
+	}
+	if s.opts.Fail500Acted > 0 && rand.Float64() < s.opts.Fail500Acted {
+		s.lane(lane).Injected++
+		return &Fault{Status: http.StatusInternalServerError, Acted: true, Body: `{"error":"internal server error"}`}, nil
+	}
+	if s.opts.Stall > 0 && rand.Float64() < s.opts.Stall {
+		s.lane(lane).Injected++
+		return &Fault{Stall: true}, nil
 	}
 	if s.opts.LostAck > 0 && rand.Float64() < s.opts.LostAck {
 		return &Fault{LostAck: true}, nil
@@ -467,8 +496,8 @@ func (s *Server) createTicket(r *http.Request) (int, any, error) {
 		if !assembly.EventTakesImageName(fh.Filename) {
 			return 0, nil, fail(400, "file %s could not be opened: only JPG and PNG images are accepted", fh.Filename)
 		}
-		if fh.Size > assembly.MaxEventImageSize {
-			return 0, nil, fail(400, "file %s is too large: images may be at most 4 MB", fh.Filename)
+		if fh.Size > s.megabytes(assembly.MaxEventImageMB) {
+			return 0, nil, fail(400, "file %s is too large: images may be at most %d MB", fh.Filename, assembly.MaxEventImageMB)
 		}
 		sum, err := digest(fh)
 		if err != nil {
@@ -546,8 +575,8 @@ func (s *Server) addReply(r *http.Request) (int, any, error) {
 		rep.ImageURLs = strings.Split(urls, ",")
 	}
 	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Size > assembly.MaxReplyFileSize {
-			return 0, nil, fail(http.StatusRequestEntityTooLarge, "File size exceeds 32MB")
+		if fh.Size > s.megabytes(assembly.MaxReplyFileMB) {
+			return 0, nil, fail(http.StatusRequestEntityTooLarge, "File size exceeds %dMB", assembly.MaxReplyFileMB)
 		}
 		sum, err := digest(fh)
 		if err != nil {
@@ -585,11 +614,19 @@ func (s *Server) addReply(r *http.Request) (int, any, error) {
 	return http.StatusOK, map[string]string{"created_history_id": rep.HistoryID}, nil
 }
 
+// megabytes is n of the page's megabytes in bytes, as the server reads them.
+func (s *Server) megabytes(n int64) int64 {
+	if s.opts.BinaryMegabytes {
+		return n * assembly.MiB
+	}
+	return n * assembly.MB
+}
+
 func parseForm(r *http.Request) error {
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return fail(http.StatusRequestEntityTooLarge, "File size exceeds 32MB")
+			return fail(http.StatusRequestEntityTooLarge, "File size exceeds %dMB", assembly.MaxReplyFileMB)
 		}
 		return fail(400, "the body must be multipart/form-data: %v", err)
 	}
@@ -652,6 +689,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// stall holds a request unanswered until its client gives up. The body is
+// read first: only then does the server notice the connection closing.
+func stall(r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	<-r.Context().Done()
 }
 
 // dropConnection closes the client's connection without an answer.

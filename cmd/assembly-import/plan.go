@@ -142,14 +142,15 @@ func writeProblemGroups(w io.Writer, problems []planner.Problem) {
 	}
 }
 
+// bytesString prints a size in decimal units, as Assembly's limits are read.
 func bytesString(n int64) string {
 	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= assembly.MB:
+		return fmt.Sprintf("%.1f MB", float64(n)/assembly.MB)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
 	}
 	return fmt.Sprintf("%d B", n)
 }

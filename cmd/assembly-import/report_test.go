@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
@@ -58,7 +60,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s", path, got)
+		t.Errorf("%s differs from the golden file (go test -update rewrites it); -golden +got:\n%s", path, cmp.Diff(string(want), string(got)))
 	}
 }
 

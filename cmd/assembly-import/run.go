@@ -36,6 +36,7 @@ type runOptions struct {
 	replyWorkers  int
 	progressEvery time.Duration
 	grace         time.Duration
+	answerTimeout time.Duration
 	jitter        time.Duration
 	allowChanged  bool
 	maxErrors     int
@@ -84,6 +85,7 @@ resumable, 1 for usage or configuration errors.`,
 	f.IntVar(&o.replyWorkers, "reply-workers", 8, "tickets whose replies are sent at once (each ticket's replies go one at a time)")
 	f.DurationVar(&o.progressEvery, "progress-every", 30*time.Second, "how often to log progress when stderr is not a terminal")
 	f.DurationVar(&o.jitter, "jitter", 50*time.Millisecond, "the most two requests' transit times to the API may differ; the pacer leaves this much room per window")
+	f.DurationVar(&o.answerTimeout, "answer-timeout", assembly.AnswerTimeout, "how long to wait for an answer once a request has left (its upload time comes on top, at 100 kB/s at least); each timeout is logged")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish after Ctrl-C")
 	f.BoolVar(&o.allowChanged, "allow-changed-source", false, "resume with an export that changed: send what is new or never delivered, list what changed since it was sent")
 	f.StringVar(&o.report, "report", "", "at the end, write what the migration holds to FILE.json, FILE.csv or FILE.html")
@@ -121,6 +123,9 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		return err
 	}
 	client, err := assembly.NewClient(o.apiURL, key, hc)
+	if err == nil {
+		client.AnswerTimeout = o.answerTimeout
+	}
 	if err != nil {
 		return exitf(exitUsage, "%w", err)
 	}
@@ -309,7 +314,7 @@ func httpClient(caFile string) (*http.Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: tr, Timeout: 5 * time.Minute}, nil
+	return &http.Client{Transport: tr}, nil // the API client times each request by its size
 }
 
 // checkAPIURL allows plain http only to this machine: the key must not

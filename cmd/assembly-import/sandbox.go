@@ -77,6 +77,7 @@ It prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).
 	f.IntVar(&opts.DuplicateTicket, "duplicate-ticket", 409, "answer to a second create of a ticket: 409, 200 or 400")
 	f.StringVar(&opts.DuplicateMessage, "duplicate-message", "", "the error text of a duplicate ticket's 400 or 409 (other servers' words)")
 	f.BoolVar(&opts.RequireUserID, "require-user-id", false, "refuse replies whose user has no Assembly id")
+	f.BoolVar(&opts.BinaryMegabytes, "binary-megabytes", false, `read the page's "4MB" and "32MB" as MiB (the larger reading) instead of millions of bytes`)
 	f.StringVar(&opts.UserIDMessage, "user-id-message", "", `with --require-user-id: the error text (default "user.id is required")`)
 	f.BoolVar(&opts.NoRetryAfter, "no-retry-after", false, "send 429s without a Retry-After header")
 	opts.LimitModel = sandbox.Sliding
@@ -85,6 +86,8 @@ It prints "listening on http://ADDR" first, and a summary when stopped (Ctrl-C).
 	f.Var(rangeFlag{&opts.Transit}, "transit", "random delay before a request is counted: network jitter (e.g. 0-50ms)")
 	f.Var(rangeFlag{&opts.Latency}, "latency", "random processing time after a request is counted (e.g. 20ms-300ms)")
 	f.Float64Var(&opts.Fail503, "fail-503", 0, "probability of answering 503 to a request")
+	f.Float64Var(&opts.Fail500Acted, "fail-500-acted", 0, "probability of acting on a request, then answering 500")
+	f.Float64Var(&opts.Stall, "stall", 0, "probability of holding a request unanswered until the client gives up")
 	f.Float64Var(&opts.LostAck, "lost-ack", 0, "probability of acting on a request, then dropping the connection unanswered")
 	f.StringVar(&store, "store", "", "write what was stored, as JSON, to this file on exit")
 	return cmd
