@@ -37,5 +37,3 @@ func replyRequest(r planner.Reply) assembly.Reply {
 func apiUser(u readers.User) assembly.User {
 	return assembly.User{ID: u.AssemblyID, Email: u.Email, Name: u.Name, SourceSpecificID: u.SourceID}
 }
-
-
