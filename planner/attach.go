@@ -38,11 +38,27 @@ type placed struct {
 func (p *placed) empty() bool { return len(p.files)+len(p.imageURLs)+len(p.downloads) == 0 }
 
 // text appends the notes to body.
-func (p *placed) text(body string) string {
-	if len(p.notes) == 0 {
+func (p *placed) text(body string) string { return WithAttachmentNotes(body, p.notes...) }
+
+// attachmentsHeading opens the block of a message's text that names the
+// attachments that did not go as files.
+const attachmentsHeading = "\n\nAttachments:\n"
+
+// WithAttachmentNotes adds lines (links, files left out) to the
+// "Attachments:" block at the end of a message's text, starting the block
+// if the text has none: a message has one block, whoever adds to it (the
+// planner, or the downloader for links it could not fetch).
+func WithAttachmentNotes(body string, lines ...string) string {
+	if len(lines) == 0 {
 		return body
 	}
-	return strings.TrimRight(body, "\n") + "\n\nAttachments:\n" + strings.Join(p.notes, "\n")
+	body = strings.TrimRight(body, "\n")
+	if i := strings.LastIndex(body, attachmentsHeading); i < 0 || strings.Contains(body[i+len(attachmentsHeading):], "\n\n") {
+		body += attachmentsHeading
+	} else {
+		body += "\n"
+	}
+	return body + strings.Join(lines, "\n")
 }
 
 // attachments resolves a message's attachments, or reports why they cannot go.

@@ -112,6 +112,7 @@ type builder struct {
 	months     map[int]*Month      // by year*12 + month; 0 for no time
 	stats      Stats
 	problems   problems
+	findings   []finding        // the rules' findings for one record, reused
 	folders    confined.Folders // attachment folders, open while planning
 }
 
@@ -266,15 +267,13 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		b.tickets.Add(m)
 		return nil // an unreadable row: nothing more to check
 	}
-	if strings.TrimSpace(t.Title) == "" {
-		b.problems.add(SeverityError, ProblemMissing, t.Origin, item, "title", "the title is empty; Assembly requires one")
-	}
-	b.checkTime(t.Origin, item, t.Created, hasProblem(t.Problems, "created_at"))
-	b.checkPerson(t.Origin, item, "requester", t.Requester, false)
-	if strings.TrimSpace(t.Body) == "" {
-		b.problems.add(SeverityError, ProblemEmptyBody, t.Origin, item, "body", "the first message is empty; Assembly requires one")
-	}
+	b.findings = ticketRules(b.findings[:0], t, b.now, b.validEmail)
+	b.report(t.Origin, item, b.findings)
+	b.person(t.Requester, false)
 	event, followUp := splitForEvent(b.attachments(t.Origin, item, t.Attachments))
+	if !followUp.empty() {
+		b.report(t.Origin, item, ruleFollowUpAuthor(b.findings[:0], t.Requester, followUp.names()))
+	}
 	m.ok = b.problems.errors == errs
 	if !m.ok {
 		b.tickets.Add(m)
@@ -416,11 +415,9 @@ func (b *builder) reply(r *readers.Reply) error {
 	} else {
 		b.replyAt.Put(b.replyID(&m), int32(b.replies.Len()))
 	}
-	if r.TicketKey == "" {
-		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "ticket_id", "the reply names no ticket")
-	}
-	b.checkTime(r.Origin, item, r.Created, hasProblem(r.Problems, "created_at"))
-	b.checkPerson(r.Origin, item, "author", r.Author, true)
+	b.findings = replyRules(b.findings[:0], r, b.now, b.validEmail)
+	b.report(r.Origin, item, b.findings)
+	b.person(r.Author, true)
 
 	payload := Reply{
 		Origin:     r.Origin,
@@ -473,44 +470,38 @@ func hasProblem(ps []readers.FieldProblem, field string) bool {
 	return slices.ContainsFunc(ps, func(p readers.FieldProblem) bool { return p.Field == field })
 }
 
-// checkTime reports a missing or future timestamp; an unparseable one the
-// reader reported already.
-func (b *builder) checkTime(origin string, item itemID, t time.Time, reported bool) {
-	switch {
-	case reported:
-	case t.IsZero():
-		b.problems.add(SeverityError, ProblemMissing, origin, item, "created_at", "the timestamp is empty")
-	case t.After(b.now):
-		b.problems.add(SeverityError, ProblemFuture, origin, item, "created_at",
-			"%s is in the future", t.Format(time.RFC3339))
+// report adds a record's findings to the plan's problems.
+func (b *builder) report(origin string, item itemID, fs []finding) {
+	for _, f := range fs {
+		b.problems.add(f.severity, f.kind, origin, item, f.field, "%s", f.message)
 	}
 }
 
-// checkPerson checks that Assembly can identify a requester or author.
-// Replies need an email or an Assembly user id; tickets also take the old
-// helpdesk's id.
-func (b *builder) checkPerson(origin string, item itemID, role string, u readers.User, reply bool) {
-	_, known := b.emails[u.Email] // checked before: people write many messages
-	if u.Email != "" && !known {
-		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-			b.problems.add(SeverityError, ProblemBadValue, origin, item, role+"_email", "%q is not an email address", u.Email)
-			return
+// validEmail checks an address's syntax, remembering the valid ones:
+// people write many messages.
+func (b *builder) validEmail(email string) bool {
+	if _, ok := b.emails[email]; ok {
+		return true
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return false
+	}
+	b.emails[strings.Clone(email)] = struct{}{} // a reader's strings may be slices of its row
+	return true
+}
+
+// person counts a requester or author among the distinct people, once
+// rulePerson found nothing wrong with them.
+func (b *builder) person(u readers.User, reply bool) {
+	if len(rulePerson(nil, "", u, reply, b.validEmail)) > 0 {
+		return
+	}
+	switch {
+	case u.Email != "":
+		if _, ok := b.users[strings.ToLower(u.Email)]; !ok {
+			b.users[strings.Clone(strings.ToLower(u.Email))] = struct{}{} // ToLower may return its argument, a slice of a row
 		}
-	}
-	switch {
-	case reply && u.Email == "" && u.AssemblyID == "":
-		b.problems.add(SeverityError, ProblemIdentity, origin, item, role+"_email",
-			"the %s has no email; Assembly needs an email (or an Assembly user id) for every reply", role)
-		return
-	case u.Email == "" && u.SourceID == "" && u.AssemblyID == "":
-		b.problems.add(SeverityError, ProblemIdentity, origin, item, role+"_email", "the %s has neither an email nor an id", role)
-		return
-	}
-	switch {
-	case u.Email != "" && !known:
-		b.emails[strings.Clone(u.Email)] = struct{}{}
-		b.users[strings.Clone(strings.ToLower(u.Email))] = struct{}{} // ToLower may return its argument, a slice of a row
-	case u.Email == "":
+	default:
 		if _, ok := b.sourceIDs[u.SourceID]; !ok {
 			b.sourceIDs[strings.Clone(u.SourceID)] = struct{}{}
 		}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/assembly-import/assembly-import/assembly"
@@ -135,7 +134,7 @@ func (r *runner) fetchAll(ctx context.Context, rep *planner.Reply, key string) (
 		rep.Files = append(rep.Files, f)
 	}
 	if len(failed) > 0 {
-		rep.Body = strings.TrimRight(rep.Body, "\n") + "\n\nAttachments:\n" + strings.Join(failed, "\n")
+		rep.Body = planner.WithAttachmentNotes(rep.Body, failed...)
 	}
 	rep.Downloads = nil
 	return func() {
