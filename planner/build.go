@@ -235,11 +235,14 @@ func (b *builder) read(ctx context.Context, src Source) error {
 // readProblems reports what the reader found wrong with a record.
 func (b *builder) readProblems(origin string, item itemID, ps []readers.FieldProblem) {
 	for _, p := range ps {
-		kind := ProblemBadValue
+		kind, sev := ProblemBadValue, SeverityError
 		if p.Field == "" {
 			kind = ProblemUnreadable
 		}
-		b.problems.add(SeverityError, kind, origin, item, p.Field, "%s", p.Message)
+		if p.Warning {
+			sev = SeverityWarning
+		}
+		b.problems.add(sev, kind, origin, item, p.Field, "%s", p.Message)
 	}
 }
 
@@ -254,7 +257,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	m := ticketMeta{slot: slot{key: b.strs.AddRef(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created)}
 	b.opts.Users.Apply(&t.Requester)
 	if t.Key == "" {
-		if len(t.Problems) == 0 {
+		if !readers.HasError(t.Problems, "") {
 			b.problems.add(SeverityError, ProblemMissing, t.Origin, item, "ticket_id", "the ticket has no id")
 		}
 	} else if first, dup := b.ticketAt[t.Key]; dup {
@@ -263,7 +266,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	} else {
 		b.ticketAt[b.ticketID(&m)] = int32(b.tickets.Len())
 	}
-	if len(t.Problems) > 0 && t.Key == "" {
+	if t.Key == "" && readers.HasError(t.Problems, "") {
 		b.tickets.Add(m)
 		return nil // an unreadable row: nothing more to check
 	}
@@ -399,7 +402,7 @@ func (b *builder) reply(r *readers.Reply) error {
 		b.ticketKeys[int32(b.replies.Len())] = b.strs.Add(r.TicketKey)
 	}
 	b.opts.Users.Apply(&r.Author)
-	if len(r.Problems) > 0 && r.Key == "" {
+	if r.Key == "" && readers.HasError(r.Problems, "") {
 		b.replies.Add(m)
 		return nil // an unreadable row: nothing more to check
 	}
@@ -464,10 +467,6 @@ func (p placed) names() string {
 	names = append(names, p.imageURLs...)
 	names = append(names, p.downloads...)
 	return strings.Join(names, ", ")
-}
-
-func hasProblem(ps []readers.FieldProblem, field string) bool {
-	return slices.ContainsFunc(ps, func(p readers.FieldProblem) bool { return p.Field == field })
 }
 
 // report adds a record's findings to the plan's problems.

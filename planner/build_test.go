@@ -413,7 +413,7 @@ func TestLargeUnsortedInput(t *testing.T) {
 		}
 		var out []row
 		for _, r := range recs[1:] {
-			c, err := readers.ParseTime(r[created], time.UTC)
+			c, _, err := readers.ParseTime(r[created], time.UTC)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -521,5 +521,25 @@ func TestContentHash(t *testing.T) {
 		if got := hashOf(build(t, planner.Options{}, recs...)); (got == want) != c.same {
 			t.Errorf("%s: hash %x, unedited %x; want them equal: %v", c.name, got, want, c.same)
 		}
+	}
+}
+
+// A reader's warning (a daylight-saving time, read but not beyond doubt)
+// is a warning of the plan: the item still goes.
+func TestReaderWarnings(t *testing.T) {
+	r := reply("R", "T", day(2))
+	r.Reply.Problems = []readers.FieldProblem{{Field: "created_at", Message: "02:30 happened twice", Warning: true}}
+	tk := ticket("T", day(1))
+	tk.Ticket.Requester = readers.User{Name: "Bo", SourceID: "u7"} // no email: a follow-up would need one
+	tk.Ticket.Attachments = []readers.Attachment{{Ref: "a.pdf", Path: "a.pdf", Name: "a.pdf", Root: t.TempDir()}}
+	os.WriteFile(filepath.Join(tk.Ticket.Attachments[0].Root, "a.pdf"), []byte("%PDF"), 0o644)
+	plan := build(t, planner.Options{}, tk, r)
+	var got []string
+	for _, p := range plan.Problems {
+		got = append(got, string(p.Severity)+" "+p.Kind+" "+p.Item+" "+p.Field)
+	}
+	want := []string{"error no-identity ticket T requester_email", "warning bad-value reply R created_at", "error ticket-blocked reply R ticket_id"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
 	}
 }

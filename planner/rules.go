@@ -35,7 +35,7 @@ func warningf(kind, field, message string) finding {
 func ticketRules(dst []finding, t *readers.Ticket, now time.Time, validEmail func(string) bool) []finding {
 	dst = ruleID(dst, "ticket_id", t.Key)
 	dst = ruleTitle(dst, t.Title)
-	if !hasProblem(t.Problems, "created_at") {
+	if !readers.HasError(t.Problems, "created_at") {
 		dst = ruleTime(dst, t.Created, now)
 	}
 	dst = rulePerson(dst, "requester", t.Requester, false, validEmail)
@@ -49,7 +49,7 @@ func ticketRules(dst []finding, t *readers.Ticket, now time.Time, validEmail fun
 func replyRules(dst []finding, r *readers.Reply, now time.Time, validEmail func(string) bool) []finding {
 	dst = ruleID(dst, "reply_id", r.Key)
 	dst = ruleTicketRef(dst, r.TicketKey)
-	if !hasProblem(r.Problems, "created_at") {
+	if !readers.HasError(r.Problems, "created_at") {
 		dst = ruleTime(dst, r.Created, now)
 	}
 	dst = rulePerson(dst, "author", r.Author, true, validEmail)

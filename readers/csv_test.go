@@ -190,29 +190,92 @@ func TestParseTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	}
 	tests := []struct {
 		in   string
 		loc  *time.Location
 		want time.Time
-		bad  bool
+		note string // a word of the daylight-saving note
+		bad  string // a word of the error
 	}{
-		{in: "2024-06-10T18:34:00Z", want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
-		{in: "2024-06-10T20:34:00.5+02:00", want: time.Date(2024, 6, 10, 18, 34, 0, 5e8, time.UTC)},
-		{in: "2024-06-10 18:34:00", want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
-		{in: "2024-06-10 14:34:00", loc: ny, want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
-		{in: " 1718044440 ", want: time.Date(2024, 6, 10, 18, 34, 0, 0, time.UTC)},
-		{in: "10/06/2024", bad: true},
-		{in: "1718044440000", bad: true}, // milliseconds, not seconds
-		{in: "", bad: true},
+		{in: "2024-06-10T18:34:00Z", want: utc(2024, 6, 10, 18, 34, 0, 0)},
+		{in: "2024-06-10T20:34:00.5+02:00", want: utc(2024, 6, 10, 18, 34, 0, 5e8)},
+		{in: "2024-06-10T20:34:00.123456+0200", want: utc(2024, 6, 10, 18, 34, 0, 123456000)},
+		{in: "2024-06-10 18:34:00", want: utc(2024, 6, 10, 18, 34, 0, 0)},
+		{in: "2024-06-10 18:34:00.25", want: utc(2024, 6, 10, 18, 34, 0, 25e7)},
+		{in: "2024-06-10 14:34:00", loc: ny, want: utc(2024, 6, 10, 18, 34, 0, 0)},
+		{in: "2024-03-07 14:22:10 +0100", loc: ny, want: utc(2024, 3, 7, 13, 22, 10, 0)}, // Zendesk
+		{in: "2024-03-07 14:22:10 UTC", loc: ny, want: utc(2024, 3, 7, 14, 22, 10, 0)},   // Zammad
+		{in: "2024-03-07 14:22:10.5+01", want: utc(2024, 3, 7, 13, 22, 10, 5e8)},         // PostgreSQL text
+		{in: "Thu, 07 Mar 2024 14:22:10 +0100", want: utc(2024, 3, 7, 13, 22, 10, 0)},
+		{in: "Thu, 07 Mar 2024 14:22:10 GMT", loc: ny, want: utc(2024, 3, 7, 14, 22, 10, 0)},
+		{in: " 1718044440 ", want: utc(2024, 6, 10, 18, 34, 0, 0)},
+		{in: "2024-03-31 02:30:00", loc: berlin, want: utc(2024, 3, 31, 1, 30, 0, 0), note: "does not exist in Europe/Berlin"},
+		{in: "2024-10-27 02:30:00", loc: berlin, want: utc(2024, 10, 27, 0, 30, 0, 0), note: "happened twice in Europe/Berlin"},
+		{in: "2024-10-27 03:30:00", loc: berlin, want: utc(2024, 10, 27, 2, 30, 0, 0)},
+		{in: "2024-03-07 14:22:10 CET", bad: "not a timestamp"}, // an abbreviation Go would read as UTC
+		{in: "03/07/2024 14:22", bad: `time_format, written as Go writes 2006-01-02 15:04:05: "02/01/2006 15:04" for day/month/year`},
+		{in: "1718044440000", bad: "milliseconds"},
+		{in: "", bad: "empty"},
 	}
 	for _, tt := range tests {
 		loc := tt.loc
 		if loc == nil {
 			loc = time.UTC
 		}
-		got, err := readers.ParseTime(tt.in, loc)
-		if tt.bad != (err != nil) || !got.Equal(tt.want) {
-			t.Errorf("ParseTime(%q) = %v, %v; want %v (error: %v)", tt.in, got, err, tt.want, tt.bad)
+		got, note, err := readers.ParseTime(tt.in, loc)
+		switch {
+		case tt.bad != "":
+			if err == nil || !strings.Contains(err.Error(), tt.bad) {
+				t.Errorf("ParseTime(%q) = %v, %v; want an error saying %q", tt.in, got, err, tt.bad)
+			}
+		case err != nil || !got.Equal(tt.want):
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		case (tt.note == "") != (note == "") || !strings.Contains(note, tt.note):
+			t.Errorf("ParseTime(%q) note %q, want one saying %q", tt.in, note, tt.note)
+		}
+	}
+}
+
+func TestParseTimeLayouts(t *testing.T) {
+	layouts := []string{"02/Jan/06 3:04 PM", "02/01/2006 15:04"}
+	for in, want := range map[string]time.Time{
+		"04/Mar/24 5:10 PM":    time.Date(2024, 3, 4, 17, 10, 0, 0, time.UTC),
+		"03/07/2024 14:22":     time.Date(2024, 7, 3, 14, 22, 0, 0, time.UTC),
+		"2024-07-03T14:22:00Z": time.Date(2024, 7, 3, 14, 22, 0, 0, time.UTC), // an XLSX date cell
+	} {
+		if got, _, err := readers.ParseTimeLayouts(in, layouts, time.UTC); err != nil || !got.Equal(want) {
+			t.Errorf("ParseTimeLayouts(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, _, err := readers.ParseTimeLayouts("2024/07/03", layouts, time.UTC); err == nil || !strings.Contains(err.Error(), "time_format") {
+		t.Errorf("an unmatched time: %v", err)
+	}
+}
+
+func TestTimeFormatList(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"one.yaml":  "time_format: \"02/01/2006 15:04\"\n",
+		"list.yaml": "time_format: [\"02/01/2006 15:04\", \"2006-01-02\"]\n",
+		"one.json":  `{"time_format": "02/01/2006 15:04"}`,
+		"list.json": `{"time_format": ["02/01/2006 15:04", "2006-01-02"]}`,
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(text), 0o644)
+		m, err := readers.LoadMapping(path)
+		want := 1
+		if strings.HasPrefix(name, "list") {
+			want = 2
+		}
+		if err != nil || len(m.TimeFormat) != want || m.TimeFormat[0] != "02/01/2006 15:04" {
+			t.Errorf("%s: %+v, %v", name, m, err)
 		}
 	}
 }

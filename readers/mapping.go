@@ -30,9 +30,9 @@ type Mapping struct {
 	Tickets map[string]string `json:"tickets" yaml:"tickets"`
 	Replies map[string]string `json:"replies" yaml:"replies"`
 	// TimeFormat is the layout of timestamps, as Go writes it
-	// ("02/01/2006 15:04"); empty accepts RFC 3339, "YYYY-MM-DD HH:MM:SS"
-	// and Unix seconds.
-	TimeFormat string `json:"time_format" yaml:"time_format"`
+	// ("02/01/2006 15:04"), or a list of them tried in order; empty accepts
+	// the forms ParseTime reads.
+	TimeFormat Layouts `json:"time_format" yaml:"time_format"`
 	// Timezone is the zone of timestamps written without one [UTC].
 	Timezone string `json:"timezone" yaml:"timezone"`
 	// AttachmentSeparator separates the attachments of a cell [";"].
@@ -220,10 +220,10 @@ type row struct {
 
 // converter turns rows into records, the same way for every format.
 type converter struct {
-	loc        *time.Location
-	timeFormat string
-	separator  string
-	root       string // attachments' folder
+	loc         *time.Location
+	timeFormats []string
+	separator   string
+	root        string // attachments' folder
 }
 
 func newConverter(m *Mapping, loc *time.Location, root string) (*converter, error) {
@@ -238,7 +238,7 @@ func newConverter(m *Mapping, loc *time.Location, root string) (*converter, erro
 	}
 	c := &converter{loc: loc, separator: m.separator(), root: root}
 	if m != nil {
-		c.timeFormat = m.TimeFormat
+		c.timeFormats = m.TimeFormat
 	}
 	return c, nil
 }
@@ -301,20 +301,19 @@ func (c *converter) time(cell, field string, problems []FieldProblem) (time.Time
 	if cell == "" {
 		return time.Time{}, problems
 	}
-	if c.timeFormat != "" {
-		t, err := time.ParseInLocation(c.timeFormat, cell, c.loc)
-		if err == nil {
-			return t.UTC(), problems
-		}
-		if t, err2 := time.Parse(time.RFC3339Nano, cell); err2 == nil { // as an XLSX date cell reads
-			return t.UTC(), problems
-		}
-		return time.Time{}, append(problems, FieldProblem{Field: field,
-			Message: fmt.Sprintf("%q does not match the mapping's time_format %q", cell, c.timeFormat)})
+	var t time.Time
+	var note string
+	var err error
+	if len(c.timeFormats) > 0 {
+		t, note, err = ParseTimeLayouts(cell, c.timeFormats, c.loc)
+	} else {
+		t, note, err = ParseTime(cell, c.loc)
 	}
-	t, err := ParseTime(cell, c.loc)
-	if err != nil {
+	switch {
+	case err != nil:
 		problems = append(problems, FieldProblem{Field: field, Message: err.Error()})
+	case note != "":
+		problems = append(problems, FieldProblem{Field: field, Message: note, Warning: true})
 	}
 	return t, problems
 }

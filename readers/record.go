@@ -33,10 +33,22 @@ type Attachment struct {
 }
 
 // FieldProblem is something wrong with one field of one record, found while
-// reading it. The planner reports it as an error of the record.
+// reading it. The planner reports it as an error of the record, or as a
+// warning when Warning is set (the value was read, but not beyond doubt).
 type FieldProblem struct {
 	Field   string
 	Message string
+	Warning bool
+}
+
+// HasError reports whether ps holds an error, of field when field is not "".
+func HasError(ps []FieldProblem, field string) bool {
+	for _, p := range ps {
+		if !p.Warning && (field == "" || p.Field == field) {
+			return true
+		}
+	}
+	return false
 }
 
 // Ticket is one conversation of the old helpdesk and its first message.
@@ -83,33 +95,6 @@ func (r Record) Origin() string {
 		return r.Ticket.Origin
 	}
 	return r.Reply.Origin
-}
-
-// ParseTime reads a timestamp in one of the layouts exports use: RFC 3339,
-// "YYYY-MM-DD HH:MM:SS" (in loc), or Unix seconds. The result is in UTC.
-func ParseTime(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, fmt.Errorf("empty timestamp")
-	}
-	if isDigits(s) {
-		var secs int64
-		if _, err := fmt.Sscan(s, &secs); err != nil || len(s) > 11 {
-			return time.Time{}, fmt.Errorf("%q is not a Unix time in seconds", s)
-		}
-		return time.Unix(secs, 0).UTC(), nil
-	}
-	if len(s) > 10 && s[10] == 'T' { // RFC 3339 needs the T: spare the others a failed parse
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	for _, layout := range []string{time.DateTime, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a timestamp (want RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds)", s)
 }
 
 func isDigits(s string) bool {
