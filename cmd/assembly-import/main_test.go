@@ -251,6 +251,15 @@ func TestRunExitCodes(t *testing.T) {
 			}
 		}
 	})
+	t.Run("key refused and the report cannot be written: the stop first, then the report", func(t *testing.T) {
+		_, url := newSandbox(t, sandbox.Options{RevokeAfter: 2})
+		report := filepath.Join(t.TempDir(), "no-such-folder", "report.json") // as a full disk would fail it
+		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"), "--report", report)
+		stop, also := strings.Index(r.stderr, "invalid or expired"), strings.Index(r.stderr, "Also: --report")
+		if r.code != exitStopped || stop < 0 || also < stop || !strings.Contains(r.stderr[stop:also], "resume with") {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
 	t.Run("plain http to another host: 1", func(t *testing.T) {
 		r := runTool(t, "run", "--csv", dir, "--api-url", "http://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
 		if r.code != exitUsage || !strings.Contains(r.stderr, "https") {

@@ -51,6 +51,9 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 	if err := checkReportPath(o.report); err != nil {
 		return err
 	}
+	if err := guardOutputs(o.source.inputs(), append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(o.rejects)...)); err != nil {
+		return err
+	}
 	plan, err := o.source.build(cmd.Context())
 	if err != nil {
 		return err

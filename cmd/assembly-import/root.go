@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,28 +9,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, as the README documents them.
-const (
-	exitOK      = 0
-	exitUsage   = 1 // bad flags, configuration, unreadable input
-	exitInvalid = 2 // plan: some items have errors
-	exitNotAll  = 3 // run: some items were rejected or failed
-	exitStopped = 4 // run: interrupted or the key was refused; resumable
-	keyEnv      = "ASSEMBLY_API_KEY"
-)
-
-// exitError ends a command with a code and a message for the user.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func exitf(code int, format string, args ...any) error {
-	return &exitError{code: code, err: fmt.Errorf(format, args...)}
-}
+// keyEnv holds the API key.
+const keyEnv = "ASSEMBLY_API_KEY"
 
 // env is what every command writes to.
 type env struct {
@@ -59,18 +38,9 @@ strict fake of the API to try it all on.`,
 	root.SetErr(stderr)
 	root.SetArgs(args)
 	root.AddCommand(planCommand(e), runCommand(e), statusCommand(e), sandboxCommand(e), versionCommand(e))
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
+	code, err := exitCode(root.ExecuteContext(ctx))
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
 	}
-	var ee *exitError
-	if !errors.As(err, &ee) && errors.Is(err, context.Canceled) {
-		// Ctrl-C before run's own handling (while a source is read or planned).
-		err = exitf(exitStopped, "interrupted before anything was sent")
-	}
-	fmt.Fprintln(stderr, "error:", err)
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return exitUsage
+	return code
 }

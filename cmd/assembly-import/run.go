@@ -111,6 +111,10 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	if err := checkReportPath(o.report); err != nil {
 		return err
 	}
+	inputs := append(o.source.inputs(), namedPath{"--checkpoint", o.checkpoint}, namedPath{"--api-key-file", o.apiKeyFile}, namedPath{"--ca-file", o.caFile})
+	if err := guardOutputs(inputs, append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(o.rejects)...)); err != nil {
+		return err
+	}
 	key, err := apiKey(o.apiKeyFile)
 	if err != nil {
 		return err
@@ -215,44 +219,31 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 			rejected[r] = "rejected by Assembly: " + p.Reason
 		}
 	}
+	// The run's outcome is decided, and said, first: a report or rejects
+	// file that cannot be written (a full disk) must not hide it, nor the
+	// command that resumes.
+	resume := shellJoin(append([]string{e.prog}, redactArgs(e.args)...))
+	outcome := runOutcome(ctx, runErr, resume, o.maxErrors)
+	var outErrs []error
 	if o.report != "" {
 		if err := writeReport(o.report, newRunReport(snap, origins)); err != nil {
-			return err
+			outErrs = append(outErrs, fmt.Errorf("--report: %w", err))
+		} else {
+			fmt.Fprintf(e.stdout, "Report written to %s\n", o.report)
 		}
-		fmt.Fprintf(e.stdout, "Report written to %s\n", o.report)
 	}
 	if o.rejects != "" {
-		n, err := o.source.writeRejects(o.rejects, rejected)
-		if err != nil {
-			return err
+		if n, err := o.source.writeRejects(o.rejects, rejected); err != nil {
+			outErrs = append(outErrs, fmt.Errorf("--rejects: %w", err))
+		} else {
+			fmt.Fprintf(e.stdout, "%d rows not sent written to %s, each with its problem.\n", n, o.rejects)
 		}
-		fmt.Fprintf(e.stdout, "%d rows not sent written to %s, each with its problem.\n", n, o.rejects)
 	}
-
-	resume := shellJoin(append([]string{e.prog}, redactArgs(e.args)...))
-	switch {
-	case errors.Is(runErr, assembly.ErrUnauthorized):
-		return exitf(exitStopped, "%w; put a valid key in $%s (or --api-key-file) and resume with:\n  %s", runErr, keyEnv, resume)
-	case errors.Is(runErr, assembly.ErrUserIDRequired):
-		return exitf(exitStopped, "%w.\nThe API returns no user ids, so give them in a CSV file with the columns assembly_id and email "+
-			"(or source_id, the person's id in the old helpdesk), one row per agent and customer, and resume with:\n  %s --user-map FILE",
-			runErr, resume)
-	case errors.Is(runErr, assembly.ErrRedirected), errors.Is(runErr, assembly.ErrWrongEndpoint):
-		return exitf(exitStopped, "%w. Nothing was rejected. Once --api-url is right, resume with:\n  %s", runErr, resume)
-	case errors.Is(runErr, uploader.ErrRepeatedFailure):
-		return exitf(exitStopped, "%w. They are listed above. Fix the cause (a setting, the export, or ask Assembly), then resume "+
-			"sending them again with:\n  %s --retry-rejected", runErr, resume)
-	case errors.Is(runErr, uploader.ErrThrottled):
-		return exitf(exitStopped, "%w. Nothing was rejected. Check that no other client uses the key and what limits Assembly "+
-			"set for it (--events-per-sec, --replies-per-min), then resume with:\n  %s", runErr, resume)
-	case errors.Is(runErr, assembly.ErrUntrusted):
-		return exitf(exitUsage, "%w; behind a corporate TLS proxy, give its CA certificate with --ca-file FILE and resume with:\n  %s", runErr, resume)
-	case errors.Is(runErr, uploader.ErrTooManyErrors):
-		return exitf(exitNotAll, "%w (--max-errors %d); they are listed above. Fix the cause, then resume with:\n  %s", runErr, o.maxErrors, resume)
-	case ctx.Err() != nil:
-		return exitf(exitStopped, "interrupted; the checkpoint is saved. Resume with:\n  %s", resume)
-	case runErr != nil:
-		return exitf(exitUsage, "%w; nothing was sent without being recorded. Resume, once fixed, with:\n  %s", runErr, resume)
+	if outcome != nil {
+		return withAlso(outcome, outErrs)
+	}
+	if len(outErrs) > 0 {
+		return exitf(exitUsage, "%w (the migration itself is recorded in the checkpoint)", errors.Join(outErrs...))
 	}
 	if !allDone(snap, work) {
 		return exitf(exitNotAll, "some items were not delivered (listed above); failed ones are retried by running the same command again")

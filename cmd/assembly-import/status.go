@@ -29,6 +29,9 @@ the rest will take at the last run's limits.`,
 			if err := checkReportPath(reportPath); err != nil {
 				return err
 			}
+			if err := guardOutputs([]namedPath{{"--checkpoint", path}}, []namedPath{{"--report", reportPath}}); err != nil {
+				return err
+			}
 			snap, err := checkpoint.Read(path)
 			if err != nil {
 				return exitf(exitUsage, "%w", err)

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// An output that is an input, the checkpoint or another output is refused
+// before anything is read or written: the export stays as it was.
+func TestOutputsNeverOverwriteInputs(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "export")
+	os.Mkdir(export, 0o755)
+	tickets := "ticket_id,title,created_at,requester_email,body\nT1,Hi,2024-01-02 10:00:00,a@example.com,Hello\n"
+	replies := "reply_id,ticket_id,created_at,author_email,body\n"
+	os.WriteFile(filepath.Join(export, "tickets.csv"), []byte(tickets), 0o644)
+	os.WriteFile(filepath.Join(export, "replies.csv"), []byte(replies), 0o644)
+	mapping := filepath.Join(dir, "mapping.json")
+	os.WriteFile(mapping, []byte(`{"timezone": "UTC"}`), 0o644)
+	cp := filepath.Join(dir, "cp.jsonl")
+	os.WriteFile(cp, nil, 0o600)
+	link := filepath.Join(dir, "link")
+	hasLink := os.Symlink(export, link) == nil
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+		link bool
+	}{
+		{"rejects into the export", []string{"plan", "--csv", export, "--rejects", export}, "--rejects would write", false},
+		{"rejects into the export through a link", []string{"plan", "--csv", export, "--rejects", link}, "--rejects would write", true},
+		{"rejects into the export, spelt otherwise", []string{"plan", "--csv", export, "--rejects", export + "/./"}, "--rejects would write", false},
+		{"report over the mapping", []string{"plan", "--csv", export, "--mapping", mapping, "--report", filepath.Join(dir, ".", "mapping.json")}, "which is what --mapping names", false},
+		{"report over an input", []string{"plan", "--csv", export, "--report", filepath.Join(export, "tickets.csv")}, "which is what --csv names", false},
+		{"run: report over the checkpoint", []string{"run", "--csv", export, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp + ".csv", "--report", cp + ".csv"}, "which is the checkpoint", false},
+		{"status: report over the checkpoint", []string{"status", "--checkpoint", filepath.Join(dir, "cp.json"), "--report", filepath.Join(dir, "cp.json")}, "which is the checkpoint", false},
+	} {
+		if tt.link && !hasLink {
+			continue
+		}
+		var stdout, stderr bytes.Buffer
+		code := execute(t.Context(), "assembly-import", tt.args, &stdout, &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%s: exit %d, %q; want exit %d saying %q", tt.name, code, stderr.String(), exitUsage, tt.want)
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join(export, "tickets.csv")); string(data) != tickets {
+		t.Errorf("tickets.csv changed: %q", data)
+	}
+	if data, _ := os.ReadFile(filepath.Join(export, "replies.csv")); string(data) != replies {
+		t.Errorf("replies.csv changed: %q", data)
+	}
+}
