@@ -45,7 +45,7 @@ INSERT INTO ticket_articles (id, ticket_id, type_id, sender_id, content_type, bo
 please send a photo.', false, 3, '2024-07-01 09:00', now()),
   (80, 8, 10, 1, 'text/plain', 'internal only', true, 3, '2024-07-02 08:00', now());
 INSERT INTO store_objects VALUES (1, 'Ticket::Article'), (2, 'UploadCache');
-INSERT INTO store_files VALUES (1, '__SHA_DB__', 'DB'), (2, '0123456789abcdef', 'File');
+INSERT INTO store_files VALUES (1, '__SHA_DB__', 'DB'), (2, '__SHA_FILE__', 'File');
 INSERT INTO store_provider_dbs (sha, data) VALUES ('__SHA_DB__', 'photo-bytes'::bytea);
 INSERT INTO stores (store_object_id, store_file_id, o_id, filename, created_by_id) VALUES
   (1, 1, 70, 'broken-printer.jpg', 2),
@@ -56,10 +56,15 @@ INSERT INTO stores (store_object_id, store_file_id, o_id, filename, created_by_i
 func TestZammadPreset(t *testing.T) {
 	sum := sha256.Sum256([]byte("photo-bytes"))
 	srv := pgtest.Start(t)
-	srv.Load(t, strings.ReplaceAll(zammadSQL, "__SHA_DB__", hex.EncodeToString(sum[:])))
-	fs := t.TempDir() // storage/fs: <sha[0:4]>/<sha[4:8]>/<sha[8:]>
-	os.MkdirAll(filepath.Join(fs, "0123", "4567"), 0o755)
-	os.WriteFile(filepath.Join(fs, "0123", "4567", "89abcdef"), []byte("%PDF-1.4"), 0o644)
+	pdf := sha256.Sum256([]byte("%PDF-1.4"))
+	pdfSHA := hex.EncodeToString(pdf[:])
+	srv.Load(t, strings.NewReplacer("__SHA_DB__", hex.EncodeToString(sum[:]), "__SHA_FILE__", pdfSHA).Replace(zammadSQL))
+	// Where Zammad's Store::Provider::File writes it: the hash in folders
+	// of 4, 4, 5, 5, 7 and 7 characters under storage/fs, the rest its name.
+	fs := t.TempDir()
+	dir := filepath.Join(fs, pdfSHA[0:4], pdfSHA[4:8], pdfSHA[8:13], pdfSHA[13:18], pdfSHA[18:25], pdfSHA[25:32])
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, pdfSHA[32:]), []byte("%PDF-1.4"), 0o644)
 	blobs := t.TempDir()
 	plan := testutil.Plan(t, openPreset(t, srv.DSN, "zammad", readers.PostgresOptions{AttachmentsRoot: fs, BlobDir: blobs}), planner.Options{})
 	if got := order(plan); got != "ticket/7 reply/72" {

@@ -10,8 +10,11 @@
 -- Times: Rails stores UTC without a zone.
 -- Attachments: Zammad's stores for Ticket::Article. Those in the database
 -- (provider DB, store_provider_dbs.data) are written out while planning;
--- those on disk (provider File) are at storage/fs/<sha[0:4]>/<sha[4:8]>/<sha[8:]>
--- (point --attachments-root at Zammad's storage/fs folder).
+-- those on disk (provider File) are where Zammad's Store::Provider::File
+-- get_location puts them: the SHA-256 cut into folders of 4, 4, 5, 5, 7
+-- and 7 characters, the rest the file's name, under storage/fs
+-- (storage/fs/e5c6/2df5/dab5c/87b6a/015ef3d/4359707/4d1eec…; point
+-- --attachments-root at Zammad's storage/fs folder).
 
 -- name: tickets
 SELECT t.id AS ticket_id,
@@ -58,7 +61,8 @@ ORDER BY a.id;
 SELECT CASE WHEN a.id = first.id THEN NULL ELSE a.id END AS reply_id,
        a.ticket_id,
        st.filename AS name,
-       CASE WHEN f.provider = 'File' THEN substr(f.sha, 1, 4) || '/' || substr(f.sha, 5, 4) || '/' || substr(f.sha, 9) END AS path,
+       CASE WHEN f.provider = 'File' THEN substr(f.sha, 1, 4) || '/' || substr(f.sha, 5, 4) || '/' || substr(f.sha, 9, 5) || '/' ||
+                 substr(f.sha, 14, 5) || '/' || substr(f.sha, 19, 7) || '/' || substr(f.sha, 26, 7) || '/' || substr(f.sha, 33) END AS path,
        CASE WHEN f.provider = 'DB' THEN d.data END AS data
 FROM stores st
 JOIN store_objects so ON so.id = st.store_object_id AND so.name = 'Ticket::Article'

@@ -390,7 +390,7 @@ ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_
 
 COPY public.store_files (id, sha, provider) FROM stdin;
 1	dac6f451810bc38390a3b6e278d686b332a77cf21b2ea95145ad73722b77035d	DB
-2	0123456789abcdef	File
+2	e5c62df5dab5c87b6a015ef3d43597074d1eec433b15f51aec63b8582d0e4ab4	File
 \.
 
 
