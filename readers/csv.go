@@ -285,6 +285,17 @@ func (f *csvFile) read() (row, *FieldProblem, error) {
 	case *replyRow:
 		r.get = v.get
 	}
+	if f.h.shared {
+		// Fields mapped to one column: gocsv filled the column's first
+		// field; the others read it from there.
+		get := r.get
+		r.get = func(field string) string {
+			if i, ok := f.h.index[field]; ok {
+				return get(f.h.field[i])
+			}
+			return ""
+		}
+	}
 	for i, kept := range f.h.keep {
 		if kept {
 			if r.extra == nil {

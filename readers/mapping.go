@@ -123,6 +123,10 @@ type header struct {
 	field []string // per column: its canonical field, or "" for another column
 	keep  []bool   // per other column: kept as an additional property
 	index map[string]int
+	// shared says two fields are mapped to one column (Intercom has no
+	// subject: title and ticket_id both read its Id): field holds the
+	// first, index has both.
+	shared bool
 }
 
 // requirement lists a file's required fields; each inner slice is
@@ -163,6 +167,8 @@ func resolveHeader(name, kind string, found []string, m *Mapping) (*header, erro
 		}
 		i, present := byName[normalizeColumn(col)]
 		switch {
+		case present && h.field[i] != "":
+			h.index[field], h.shared = i, true
 		case present:
 			h.field[i], h.index[field] = field, i
 		case ok:

@@ -115,3 +115,28 @@ func TestMappingErrors(t *testing.T) {
 		}
 	}
 }
+
+// Two fields mapped to one column both read it: Intercom's export has no
+// subject, so the ticket's id serves as its title too.
+func TestMappingTwoFieldsOneColumn(t *testing.T) {
+	dir := writeExport(t,
+		"Id,Created,Email,Message\n215,2024-03-01 09:30:00,a@x.io,Hello\n",
+		"Part,Conversation,Created,Email,Message\n1,215,2024-03-01 10:00:00,agent@x.io,Hi\n")
+	m := writeMapping(t, "mapping.yaml", `
+tickets: {ticket_id: Id, title: Id, created_at: Created, requester_email: Email, body: Message}
+replies: {reply_id: Part, ticket_id: Conversation, created_at: Created, author_email: Email, body: Message}
+`)
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	p := testutil.Plan(t, src, planner.Options{Now: func() time.Time { return opened.AddDate(1, 0, 0) }})
+	if len(p.Problems) > 0 {
+		t.Fatalf("problems %v", p.Problems)
+	}
+	ev, _ := p.Event(p.Tickets[0].Job)
+	if ev.SSID != "215" || ev.Title != "215" {
+		t.Errorf("event %+v: want id and title 215", ev)
+	}
+}
