@@ -1,6 +1,7 @@
 package readers
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -102,7 +103,7 @@ func rejectCSVFile(src, dst, name string, problems map[Row]string) (int, error) 
 // plus a problem column. Cells keep their values as stored; dates are
 // written as dates again. It returns how many rows it wrote.
 func WriteXLSXRejects(opts XLSXOptions, dir string, problems map[Row]string) (int, error) {
-	x, err := OpenXLSX(opts)
+	x, err := OpenXLSX(context.Background(), opts)
 	if err != nil {
 		return 0, err
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/assembly-import/assembly-import/internal/owned"
 )
 
 // XLSXOptions configures an XLSX source.
@@ -35,6 +37,7 @@ type XLSXOptions struct {
 // a time. Origins name the cell of the row's id ("tickets!A17"); Locate
 // names the cell of any field. It is not safe for concurrent use.
 type XLSX struct {
+	tmp      *owned.Dir // excelize's temporary files
 	file     *excelize.File
 	conv     *converter
 	date1904 bool
@@ -61,9 +64,16 @@ const headerSearch = 20
 // "123.0" or "1.2345E+05".
 var idFields = map[string]bool{"ticket_id": true, "reply_id": true, "requester_id": true, "author_id": true, "company_id": true}
 
+// xlsxTempPrefix names the folders that hold a workbook's unpacked parts
+// while it is read; those of a process that was killed are removed by the
+// next one to open a workbook.
+const xlsxTempPrefix = "assembly-import-xlsx-"
+
 // OpenXLSX opens a workbook and checks its sheets and headers, so a missing
-// sheet or column is reported before anything is read.
-func OpenXLSX(opts XLSXOptions) (*XLSX, error) {
+// sheet or column is reported before anything is read. The whole workbook
+// is first read through its compression (checkWorkbook): a damaged part is
+// an error, not a sheet that seems to end early. ctx stops that check.
+func OpenXLSX(ctx context.Context, opts XLSXOptions) (*XLSX, error) {
 	root := opts.AttachmentsRoot
 	if root == "" {
 		root = filepath.Dir(opts.Path)
@@ -72,11 +82,23 @@ func OpenXLSX(opts XLSXOptions) (*XLSX, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	f, err := excelize.OpenFile(opts.Path)
+	if err := checkWorkbook(ctx, opts.Path); err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, &InputError{Err: err}
+	}
+	owned.Reclaim(xlsxTempPrefix, nil)
+	tmp, err := owned.MkdirTemp(xlsxTempPrefix)
 	if err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenFile(opts.Path, excelize.Options{UnzipSizeLimit: xlsxUnpackLimit, UnzipXMLSizeLimit: xlsxMemoryLimit, TmpDir: tmp.Path})
+	if err != nil {
+		tmp.Release()
 		return nil, &InputError{Err: fmt.Errorf("%s: %w", opts.Path, err)}
 	}
-	x := &XLSX{file: f, conv: conv}
+	x := &XLSX{file: f, conv: conv, tmp: tmp}
 	props, err := f.GetWorkbookProps()
 	if err == nil && props.Date1904 != nil {
 		x.date1904 = *props.Date1904
@@ -314,5 +336,9 @@ func (x *XLSX) Close() error {
 	for _, sh := range x.sheets {
 		errs = append(errs, sh.rows.Close())
 	}
-	return errors.Join(append(errs, x.file.Close())...)
+	errs = append(errs, x.file.Close())
+	if x.tmp != nil {
+		errs = append(errs, x.tmp.Release())
+	}
+	return errors.Join(errs...)
 }

@@ -51,7 +51,7 @@ func BenchmarkXLSX(b *testing.B) {
 			var peak uint64
 			for b.Loop() {
 				stop := testutil.PeakHeap()
-				x, err := readers.OpenXLSX(readers.XLSXOptions{Path: path})
+				x, err := readers.OpenXLSX(b.Context(), readers.XLSXOptions{Path: path})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -76,7 +76,7 @@ var (
 
 func openXLSX(t *testing.T, path string) *readers.XLSX {
 	t.Helper()
-	x, err := readers.OpenXLSX(readers.XLSXOptions{Path: path})
+	x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestXLSXStructureErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := readers.OpenXLSX(readers.XLSXOptions{Path: workbook(t, false, tt.sheets)})
+			_, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: workbook(t, false, tt.sheets)})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("OpenXLSX() = %v, want %q", err, tt.want)
 			}

@@ -139,7 +139,7 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		}
 		return dumpSource{Source: src, stop: stop}, nil
 	case o.xlsxFile != "":
-		src, err = readers.OpenXLSX(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
+		src, err = readers.OpenXLSX(ctx, readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
 			Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
 	default:
 		src, err = readers.OpenCSV(readers.CSVOptions{Dir: o.csvDir, Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
