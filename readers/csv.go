@@ -1,7 +1,6 @@
 package readers
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -166,12 +165,19 @@ func openCSVFile(path, kind string, rowType any, m *Mapping) (*csvFile, error) {
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%s: %w", path, err)}
 	}
-	cr := newCSVReader(f)
+	cr, err := newCSVReader(f, name, m)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	um, err := gocsv.NewUnmarshaller(cr, rowType)
 	if err != nil {
 		f.Close()
 		if errors.Is(err, io.EOF) {
 			return nil, &InputError{Err: fmt.Errorf("%s: the file is empty: it needs a header line", name)}
+		}
+		if ie := (*InputError)(nil); errors.As(err, &ie) {
+			return nil, ie // it names the file and line
 		}
 		return nil, &InputError{Err: fmt.Errorf("%s line 1: %w", name, err)}
 	}
@@ -205,18 +211,6 @@ func openCSVFile(path, kind string, rowType any, m *Mapping) (*csvFile, error) {
 
 // otherColumn names column i when it maps to no field.
 func otherColumn(i int) string { return "\x00" + strconv.Itoa(i) }
-
-// newCSVReader reads CSV from r, past a UTF-8 byte-order mark (which
-// spreadsheet programs write, and gocsv would take for part of a header).
-// It reads in 1 MB blocks (csv.Reader keeps a large enough bufio.Reader as
-// it is): its own 4 KB would cost a read system call per 4 KB.
-func newCSVReader(r io.Reader) *csv.Reader {
-	br := bufio.NewReaderSize(r, 1<<20)
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
-		br.Discard(3)
-	}
-	return csv.NewReader(br)
-}
 
 // Next returns the next record: tickets first, then replies. It returns
 // io.EOF after the last one. A row that cannot be parsed (a wrong number of
@@ -274,7 +268,11 @@ func (f *csvFile) read() (row, *FieldProblem, error) {
 		}
 		return row{origin: f.origin(pe.StartLine)}, &FieldProblem{Message: "unreadable CSV row: " + msg}, nil
 	}
-	if err != nil {
+	var ie *InputError
+	switch {
+	case errors.As(err, &ie):
+		return row{}, nil, ie // it names the file and line
+	case err != nil:
 		return row{}, nil, fmt.Errorf("%s: %w", f.name, err)
 	}
 	line, _ := f.cr.FieldPos(0)

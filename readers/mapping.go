@@ -33,6 +33,13 @@ type Mapping struct {
 	// ("02/01/2006 15:04"), or a list of them tried in order; empty accepts
 	// the forms ParseTime reads.
 	TimeFormat Layouts `json:"time_format" yaml:"time_format"`
+	// Encoding is the CSV files' character set when they are not UTF-8:
+	// windows-1252 (what Excel saves on Windows), iso-8859-1, iso-8859-15,
+	// utf-16. A byte-order mark in a file wins over it.
+	Encoding string `json:"encoding" yaml:"encoding"`
+	// Delimiter separates the CSV files' fields; empty sniffs it from the
+	// header line (, ; tab |).
+	Delimiter string `json:"delimiter" yaml:"delimiter"`
 	// Timezone is the zone of timestamps written without one [UTC].
 	Timezone string `json:"timezone" yaml:"timezone"`
 	// AttachmentSeparator separates the attachments of a cell [";"].
@@ -65,6 +72,12 @@ func LoadMapping(path string) (*Mapping, error) {
 	}
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
+	}
+	if _, ok := encodingNamed(m.Encoding); !ok {
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: encoding %q is not one this tool reads (%s)", name, m.Encoding, knownEncodings)}
+	}
+	if d := []rune(m.Delimiter); len(d) > 1 || len(d) == 1 && (d[0] == '"' || d[0] == '\n' || d[0] == '\r') {
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: delimiter %q: want one character, such as \",\", \";\" or \"\\t\"", name, m.Delimiter)}
 	}
 	for _, part := range []struct {
 		name   string

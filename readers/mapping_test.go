@@ -140,3 +140,62 @@ replies: {reply_id: Part, ticket_id: Conversation, created_at: Created, author_e
 		t.Errorf("event %+v: want id and title 215", ev)
 	}
 }
+
+// A German Excel's export: Windows-1252, semicolons, day.month.year.
+// Without the mapping's encoding it is refused at its first odd byte,
+// naming the line; with it, the accents arrive intact.
+func TestWindows1252Export(t *testing.T) {
+	dir := writeExport(t,
+		"Ticket;Betreff;Erstellt;E-Mail;Text\r\n1;Drucker;01.03.2024 10:30;a@x.io;Gr\xfc\xdfe, Mar\xeda\r\n",
+		"Antwort;Ticket;Erstellt;E-Mail;Text\r\n9;1;01.03.2024 11:00;agent@x.io;Sch\xf6n\r\n")
+	mapping := `
+tickets: {ticket_id: Ticket, title: Betreff, created_at: Erstellt, requester_email: E-Mail, body: Text}
+replies: {reply_id: Antwort, ticket_id: Ticket, created_at: Erstellt, author_email: E-Mail, body: Text}
+time_format: "02.01.2006 15:04"
+`
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: writeMapping(t, "m.yaml", mapping)})
+	if err == nil {
+		_, err = src.Next(t.Context())
+		src.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "tickets.csv line 2: byte 0xFC is not UTF-8") {
+		t.Errorf("without encoding: %v", err)
+	}
+	src, err = readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: writeMapping(t, "m.yaml", mapping+"encoding: windows-1252\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	p := testutil.Plan(t, src, planner.Options{Now: func() time.Time { return opened.AddDate(1, 0, 0) }})
+	ev, _ := p.Event(p.Tickets[0].Job)
+	r, _ := p.Reply(p.Tickets[0].Replies[0])
+	if len(p.Problems) > 0 || ev.Body != "Grüße, María" || r.Body != "Schön" {
+		t.Errorf("problems %v; body %q, reply %q", p.Problems, ev.Body, r.Body)
+	}
+}
+
+// samples/excel-de, a German Excel's export, plans clean through its mapping.
+func TestSampleExcelDE(t *testing.T) {
+	src, err := readers.OpenCSV(readers.CSVOptions{Dir: "../samples/excel-de", Mapping: writeMappingFrom(t, "../samples/excel-de/mapping.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	p := testutil.Plan(t, src, planner.Options{})
+	if len(p.Problems) > 0 || p.Stats.TicketJobs != 4 || p.Stats.ReplyJobs != 6 {
+		t.Fatalf("problems %v, stats %+v", p.Problems, p.Stats)
+	}
+	ev, _ := p.Event(p.Tickets[3].Job)
+	if ev.Requester.Name != "François Garçon" || !strings.Contains(ev.Body, "19,90 €") {
+		t.Errorf("ticket 1004 = %+v", ev)
+	}
+}
+
+func writeMappingFrom(t *testing.T, path string) *readers.Mapping {
+	t.Helper()
+	m, err := readers.LoadMapping(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/transform"
 )
 
 // Row names one row of a source: a file and line ("replies.csv", 17) or a
@@ -48,7 +49,7 @@ const RejectedColumn = "problem"
 func WriteCSVRejects(opts CSVOptions, dir string, problems map[Row]string) (int, error) {
 	total := 0
 	for _, name := range []string{TicketsFile, RepliesFile} {
-		n, err := rejectCSVFile(filepath.Join(opts.Dir, name), filepath.Join(dir, name), name, problems)
+		n, err := rejectCSVFile(filepath.Join(opts.Dir, name), filepath.Join(dir, name), name, opts.Mapping, problems)
 		if err != nil {
 			return total, err
 		}
@@ -57,7 +58,7 @@ func WriteCSVRejects(opts CSVOptions, dir string, problems map[Row]string) (int,
 	return total, nil
 }
 
-func rejectCSVFile(src, dst, name string, problems map[Row]string) (int, error) {
+func rejectCSVFile(src, dst, name string, m *Mapping, problems map[Row]string) (int, error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return 0, err
@@ -67,8 +68,21 @@ func rejectCSVFile(src, dst, name string, problems map[Row]string) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	w := csv.NewWriter(out)
-	r := newCSVReader(in)
+	r, err := newCSVReader(in, name, m)
+	if err != nil {
+		out.Close()
+		return 0, err
+	}
+	// The rows go back in the file's own delimiter and encoding, so that
+	// the same mapping reads them.
+	var sink io.WriteCloser = nopCloser{out}
+	if m != nil {
+		if enc, _ := encodingNamed(m.Encoding); enc != nil {
+			sink = transform.NewWriter(out, enc.NewEncoder()) // Close flushes it
+		}
+	}
+	w := csv.NewWriter(sink)
+	w.Comma = r.Comma
 	r.FieldsPerRecord = -1 // rows of the wrong width are among the rejects
 	written, width := 0, 0
 	for first := true; ; first = false {
@@ -95,8 +109,13 @@ func rejectCSVFile(src, dst, name string, problems map[Row]string) (int, error) 
 		}
 	}
 	w.Flush()
-	return written, errors.Join(w.Error(), out.Close())
+	return written, errors.Join(w.Error(), sink.Close(), out.Close())
 }
+
+// nopCloser is a writer whose Close does nothing (the file is closed apart).
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // WriteXLSXRejects writes the rows of a workbook that have problems into
 // dir, as a workbook of the same name with the same sheets and headers,

@@ -34,7 +34,10 @@ func ReadUserMap(path string) (*UserMap, error) {
 		return nil, &InputError{Err: fmt.Errorf("user map: %w", err)}
 	}
 	defer f.Close()
-	cr := newCSVReader(f)
+	cr, err := newCSVReader(f, filepath.Base(path), nil)
+	if err != nil {
+		return nil, err
+	}
 	um, err := gocsv.NewUnmarshaller(cr, &userMapRow{})
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%s line 1: %w", name, err)}

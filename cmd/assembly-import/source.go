@@ -183,7 +183,7 @@ func (o *sourceOptions) writeRejects(dir string, problems map[readers.Row]string
 		return readers.WriteXLSXRejects(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
 			Location: loc, Mapping: m}, dir, problems)
 	}
-	return readers.WriteCSVRejects(readers.CSVOptions{Dir: o.csvDir}, dir, problems)
+	return readers.WriteCSVRejects(readers.CSVOptions{Dir: o.csvDir, Mapping: m}, dir, problems)
 }
 
 // rejectedRows gathers the error problems of a plan by row: the rows that
