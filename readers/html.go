@@ -13,6 +13,20 @@ var blocks = map[string]bool{"p": true, "div": true, "br": true, "tr": true, "h1
 
 var blankLines = regexp.MustCompile(`\n{3,}`)
 
+// Body formats (a mapping's body_format).
+const (
+	BodyText = "text" // sent as written
+	BodyHTML = "html" // turned into readable text
+	BodyAuto = "auto" // turned into text when it looks like HTML
+)
+
+// htmlMarkup is what makes a body look like HTML: a common element's tag
+// or a named entity. "a < b" or "<3" in a plain message does not.
+var htmlMarkup = regexp.MustCompile(`(?i)</?(p|div|br|span|a|b|i|u|strong|em|ul|ol|li|table|tbody|tr|td|th|html|body|blockquote|h[1-6]|img|pre|code|hr|font)(\s[^<>]*)?/?>|&(nbsp|amp|lt|gt|quot|apos|rsquo|lsquo|rdquo|ldquo|mdash|ndash|hellip|euro|#\d{2,5}|#x[0-9a-f]{2,4});`)
+
+// LooksLikeHTML reports whether a body holds HTML markup.
+func LooksLikeHTML(s string) bool { return strings.ContainsAny(s, "<&") && htmlMarkup.MatchString(s) }
+
 // HTMLText turns an HTML message body into readable text: paragraphs and
 // line breaks become lines, list items get a dash, links keep their
 // address, scripts and styles go, entities are decoded. Bodies read from

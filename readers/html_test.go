@@ -20,3 +20,21 @@ func TestHTMLText(t *testing.T) {
 		}
 	}
 }
+
+func TestLooksLikeHTML(t *testing.T) {
+	for s, want := range map[string]bool{
+		`<div class="zd-comment"><p>Hello</p></div>`: true,
+		"Thanks&nbsp;a lot":                          true,
+		"It&rsquo;s fine":                            true,
+		"line one<br>line two":                       true,
+		"if a < b and c > d":                         false,
+		"I <3 this":                                  false,
+		"Q&A session at 10":                          false,
+		"Use <name> as the placeholder":              false,
+		"plain text":                                 false,
+	} {
+		if got := readers.LooksLikeHTML(s); got != want {
+			t.Errorf("LooksLikeHTML(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -33,6 +33,10 @@ type Mapping struct {
 	// ("02/01/2006 15:04"), or a list of them tried in order; empty accepts
 	// the forms ParseTime reads.
 	TimeFormat Layouts `json:"time_format" yaml:"time_format"`
+	// BodyFormat says how message bodies are written: text, html (turned
+	// into readable text), or auto [auto: html when a body looks like it].
+	// Zendesk, Freshdesk and Help Scout export HTML.
+	BodyFormat string `json:"body_format" yaml:"body_format"`
 	// Encoding is the CSV files' character set when they are not UTF-8:
 	// windows-1252 (what Excel saves on Windows), iso-8859-1, iso-8859-15,
 	// utf-16. A byte-order mark in a file wins over it.
@@ -72,6 +76,11 @@ func LoadMapping(path string) (*Mapping, error) {
 	}
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
+	}
+	switch m.BodyFormat {
+	case "", BodyText, BodyHTML, BodyAuto:
+	default:
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: body_format %q: want text, html or auto", name, m.BodyFormat)}
 	}
 	if _, ok := encodingNamed(m.Encoding); !ok {
 		return nil, &InputError{Err: fmt.Errorf("mapping %s: encoding %q is not one this tool reads (%s)", name, m.Encoding, knownEncodings)}
@@ -241,6 +250,7 @@ type row struct {
 type converter struct {
 	loc         *time.Location
 	timeFormats []string
+	bodyFormat  string // BodyText, BodyHTML or BodyAuto
 	separator   string
 	root        string // attachments' folder
 }
@@ -255,11 +265,22 @@ func newConverter(m *Mapping, loc *time.Location, root string) (*converter, erro
 	if loc == nil {
 		loc = time.UTC
 	}
-	c := &converter{loc: loc, separator: m.separator(), root: root}
+	c := &converter{loc: loc, separator: m.separator(), root: root, bodyFormat: BodyAuto}
 	if m != nil {
 		c.timeFormats = m.TimeFormat
+		if m.BodyFormat != "" {
+			c.bodyFormat = m.BodyFormat
+		}
 	}
 	return c, nil
+}
+
+// body turns a message body into what is sent, by the body format.
+func (c *converter) body(s string) string {
+	if c.bodyFormat == BodyHTML || c.bodyFormat == BodyAuto && LooksLikeHTML(s) {
+		return HTMLText(s)
+	}
+	return s
 }
 
 func (c *converter) ticket(r row) *Ticket {
@@ -275,7 +296,7 @@ func (c *converter) ticket(r row) *Ticket {
 		Company:     strings.TrimSpace(r.get("company_id")),
 		Status:      strings.TrimSpace(r.get("status")),
 		Tags:        SplitTags(r.get("tags")),
-		Body:        r.get("body"),
+		Body:        c.body(r.get("body")),
 		Attachments: SplitAttachments(r.get("attachments"), c.separator, c.root),
 	}
 	t.Created, t.Problems = c.time(r.get("created_at"), "created_at", t.Problems)
@@ -301,7 +322,7 @@ func (c *converter) reply(r row) *Reply {
 			Name:     strings.TrimSpace(r.get("author_name")),
 			SourceID: strings.TrimSpace(r.get("author_id")),
 		},
-		Body:        r.get("body"),
+		Body:        c.body(r.get("body")),
 		Attachments: SplitAttachments(r.get("attachments"), c.separator, c.root),
 	}
 	rp.Created, rp.Problems = c.time(r.get("created_at"), "created_at", rp.Problems)

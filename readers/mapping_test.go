@@ -199,3 +199,34 @@ func writeMappingFrom(t *testing.T, path string) *readers.Mapping {
 	}
 	return m
 }
+
+// Bodies exported as HTML (Zendesk, Freshdesk, Help Scout) go as readable
+// text; body_format: text keeps them as written.
+func TestHTMLBodies(t *testing.T) {
+	dir := writeExport(t,
+		"ticket_id,title,created_at,requester_email,body\n1,Hi,2024-03-01 09:30:00,a@x.io,\"<div class=\"\"zd-comment\"\"><p>Hi,</p><p>It&rsquo;s broken.</p></div>\"\n",
+		"reply_id,ticket_id,created_at,author_email,body\n9,1,2024-03-01 10:00:00,agent@x.io,if a < b then c > d\n")
+	for _, tt := range []struct {
+		mapping, ticket, reply string
+	}{
+		{"", "Hi,\n\nIt’s broken.", "if a < b then c > d"},
+		{"body_format: html\n", "Hi,\n\nIt’s broken.", "if a < b then c > d"},
+		{"body_format: text\n", `<div class="zd-comment"><p>Hi,</p><p>It&rsquo;s broken.</p></div>`, "if a < b then c > d"},
+	} {
+		opts := readers.CSVOptions{Dir: dir}
+		if tt.mapping != "" {
+			opts.Mapping = writeMapping(t, "m.yaml", tt.mapping)
+		}
+		src, err := readers.OpenCSV(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := testutil.Plan(t, src, planner.Options{Now: func() time.Time { return opened.AddDate(1, 0, 0) }})
+		src.Close()
+		ev, _ := p.Event(p.Tickets[0].Job)
+		r, _ := p.Reply(p.Tickets[0].Replies[0])
+		if ev.Body != tt.ticket || r.Body != tt.reply {
+			t.Errorf("%q: ticket %q, reply %q; want %q, %q", tt.mapping, ev.Body, r.Body, tt.ticket, tt.reply)
+		}
+	}
+}
