@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/url"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -14,18 +15,25 @@ import (
 	"github.com/assembly-import/assembly-import/readers"
 )
 
-// Oversize says what to do with a file over 32 MB.
-type Oversize string
+// FilePolicy says what to do with a file that cannot go: one over 32 MB
+// (Options.Oversize) or missing from the export's files
+// (Options.MissingFiles).
+type FilePolicy string
 
-// A file over the limit fails its item (the default), or is left out of it
-// with a warning, the message naming it.
+// Such a file fails its item (the default), or is left out of it with a
+// warning, the message's text naming it.
 const (
-	OversizeFail Oversize = "fail"
-	OversizeSkip Oversize = "skip"
+	FileFail FilePolicy = "fail"
+	FileSkip FilePolicy = "skip"
 )
 
 // errTooBig is a file over assembly.MaxReplyFileSize.
 var errTooBig = errors.New("over Assembly's 32 MB limit")
+
+// missingError is a file that is not in its folder.
+type missingError struct{ ref, root string }
+
+func (e *missingError) Error() string { return fmt.Sprintf("%q does not exist in %s", e.ref, e.root) }
 
 // placed is where a message's attachments go.
 type placed struct {
@@ -71,10 +79,14 @@ func (b *builder) attachments(origin string, item itemID, as []readers.Attachmen
 		}
 		f, err := resolveFile(&b.folders, a)
 		switch {
-		case errors.Is(err, errTooBig) && b.opts.Oversize == OversizeSkip:
+		case errors.Is(err, errTooBig) && b.opts.Oversize == FileSkip:
 			b.problems.add(SeverityWarning, ProblemAttachment, origin, item, "attachments",
 				"%s; it is left out and the message names it (--oversize skip)", err)
 			p.notes = append(p.notes, fmt.Sprintf("%s (not migrated: over 32 MB)", a.Name))
+		case errors.As(err, new(*missingError)) && b.opts.MissingFiles == FileSkip:
+			b.problems.add(SeverityWarning, ProblemAttachment, origin, item, "attachments",
+				"%s; the message goes without it, naming it (--missing-files skip)", err)
+			p.notes = append(p.notes, fmt.Sprintf("%s (not migrated: missing from the export's files)", a.Name))
 		case err != nil:
 			b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%s", err)
 		default:
@@ -91,7 +103,7 @@ func (b *builder) attachURL(origin string, item itemID, a readers.Attachment, p 
 		return
 	}
 	switch {
-	case assembly.IsImageName(u.Path):
+	case assembly.IsImageName(LinkName(u)):
 		p.imageURLs = append(p.imageURLs, a.URL)
 	case b.opts.DownloadURLs:
 		p.downloads = append(p.downloads, a.URL)
@@ -116,7 +128,7 @@ func splitForEvent(p placed) (event, followUp placed) {
 		}
 	}
 	for _, u := range p.imageURLs {
-		if assembly.EventTakesImageName(urlPath(u)) {
+		if assembly.EventTakesImageName(linkNameOf(u)) {
 			event.imageURLs = append(event.imageURLs, u)
 		} else {
 			followUp.imageURLs = append(followUp.imageURLs, u)
@@ -126,12 +138,32 @@ func splitForEvent(p placed) (event, followUp placed) {
 	return event, followUp
 }
 
-func urlPath(raw string) string {
+// LinkName is the file name a link stands for: its path's last part, or,
+// when that has no extension, the name its query gives (Zendesk's and
+// Jira's attachment links end in …/?name=screenshot.png).
+func LinkName(u *url.URL) string {
+	name := path.Base(u.Path)
+	if path.Ext(name) != "" {
+		return name
+	}
+	q := u.Query()
+	for _, key := range []string{"name", "filename", "file", "fileName"} {
+		if v := q.Get(key); v != "" {
+			return path.Base(strings.ReplaceAll(v, `\`, "/"))
+		}
+	}
+	if name == "/" || name == "." {
+		return ""
+	}
+	return name
+}
+
+func linkNameOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
 	}
-	return u.Path
+	return LinkName(u)
 }
 
 // resolveFile finds a local attachment under its root and checks it can be
@@ -156,7 +188,7 @@ func resolveFile(folders *confined.Folders, a readers.Attachment) (File, error) 
 	st, err := folders.Stat(root, rel)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return File{}, fmt.Errorf("%q does not exist in %s", a.Ref, a.Root)
+		return File{}, &missingError{a.Ref, a.Root}
 	case errors.Is(err, confined.ErrOutside):
 		return File{}, fmt.Errorf("%q is a symbolic link leading outside the attachment folder %s", a.Ref, a.Root)
 	case err != nil:

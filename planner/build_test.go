@@ -377,7 +377,7 @@ func TestOversizeAndDownloads(t *testing.T) {
 	f.Close()
 	r := reply("R", "T", day(2))
 	r.Reply.Attachments = readers.SplitAttachments("big.bin;https://old.example/files/report.xlsx", ";", root)
-	plan := build(t, planner.Options{Oversize: planner.OversizeSkip, DownloadURLs: true}, ticket("T", day(1)), r)
+	plan := build(t, planner.Options{Oversize: planner.FileSkip, DownloadURLs: true}, ticket("T", day(1)), r)
 	if len(plan.Problems) != 1 || plan.Problems[0].Severity != planner.SeverityWarning || !strings.Contains(plan.Problems[0].Message, "--oversize skip") {
 		t.Fatalf("problems = %v, want one warning for the skipped file", plan.Problems)
 	}
@@ -541,5 +541,33 @@ func TestReaderWarnings(t *testing.T) {
 	want := []string{"error no-identity ticket T requester_email", "warning bad-value reply R created_at", "error ticket-blocked reply R ticket_id"}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
+	}
+}
+
+// A file missing from the export blocks its message, or with
+// --missing-files skip goes unsent, its name in the message's text.
+func TestMissingFiles(t *testing.T) {
+	root := t.TempDir()
+	r := reply("R", "T", day(2))
+	r.Reply.Attachments = readers.SplitAttachments("gone.pdf", ";", root)
+	for _, tt := range []struct {
+		policy planner.FilePolicy
+		sev    planner.Severity
+		body   string
+	}{
+		{planner.FileFail, planner.SeverityError, ""},
+		{planner.FileSkip, planner.SeverityWarning, "Reply R\n\nAttachments:\ngone.pdf (not migrated: missing from the export's files)"},
+	} {
+		plan := build(t, planner.Options{MissingFiles: tt.policy}, ticket("T", day(1)), r)
+		if len(plan.Problems) != 1 || plan.Problems[0].Severity != tt.sev || !strings.Contains(plan.Problems[0].Message, `"gone.pdf" does not exist in`) {
+			t.Fatalf("%s: problems %v", tt.policy, plan.Problems)
+		}
+		if tt.body == "" {
+			continue
+		}
+		got, _ := plan.Reply(plan.Tickets[0].Replies[0])
+		if got.Body != tt.body || len(got.Files) != 0 {
+			t.Errorf("%s: reply %+v", tt.policy, got)
+		}
 	}
 }

@@ -142,8 +142,11 @@ type Options struct {
 	SpillDir string
 	// Users gives people their Assembly user ids; nil leaves them unknown.
 	Users *readers.UserMap
-	// Oversize says what to do with a file over 32 MB [OversizeFail].
-	Oversize Oversize
+	// Oversize says what to do with a file over 32 MB [FileFail].
+	Oversize FilePolicy
+	// MissingFiles says what to do with a file not in its folder (storage
+	// not copied, a purged blob) [FileFail].
+	MissingFiles FilePolicy
 	// DownloadURLs fetches attachment links that are not images at send
 	// time and uploads them as files, instead of adding the links to the text.
 	DownloadURLs bool

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"net/mail"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,24 @@ func TestWithAttachmentNotes(t *testing.T) {
 	}
 	if got := WithAttachmentNotes("Hi"); got != "Hi" {
 		t.Errorf("no lines: %q", got)
+	}
+}
+
+func TestLinkName(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://cdn.example.com/a/shot.PNG?s=1":                           "shot.PNG",
+		"https://acme.zendesk.com/attachments/token/Xy12/?name=screen.png": "screen.png",
+		"https://jira.example.com/secure/attachment/10001?filename=a.jpg":  "a.jpg",
+		"https://files.example.com/download/42":                            "42",
+		"https://example.com/":                                             "",
+	} {
+		u, _ := url.Parse(raw)
+		if got := LinkName(u); got != want {
+			t.Errorf("LinkName(%s) = %q, want %q", raw, got, want)
+		}
+	}
+	p := placed{imageURLs: []string{"https://acme.zendesk.com/attachments/token/Xy12/?name=screen.png"}}
+	if ev, _ := splitForEvent(p); len(ev.imageURLs) != 1 {
+		t.Errorf("a PNG named in the query does not go on the event: %+v", ev)
 	}
 }

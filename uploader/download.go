@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"time"
 
@@ -104,8 +103,8 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 		return planner.File{}, err
 	}
 	name := "attachment"
-	if u, err := url.Parse(link); err == nil && path.Base(u.Path) != "/" && path.Base(u.Path) != "." {
-		name = path.Base(u.Path)
+	if u, err := url.Parse(link); err == nil && planner.LinkName(u) != "" {
+		name = planner.LinkName(u)
 	}
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if ct == "" {

@@ -34,6 +34,7 @@ type sourceOptions struct {
 	internalNotes   string
 	userMap         string
 	oversize        string
+	missingFiles    string
 	downloadURLs    bool
 }
 
@@ -52,7 +53,8 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
 	f.StringVar(&o.userMap, "user-map", "", "CSV of people's Assembly user ids: columns assembly_id and email and/or source_id")
-	f.StringVar(&o.oversize, "oversize", string(planner.OversizeFail), "a file over 32 MB: fail (its message is not sent) or skip (the message goes without it, naming it)")
+	f.StringVar(&o.oversize, "oversize", string(planner.FileFail), "a file over 32 MB: fail (its message is not sent) or skip (the message goes without it, naming it)")
+	f.StringVar(&o.missingFiles, "missing-files", string(planner.FileFail), "an attachment not in its folder: fail (its message is not sent) or skip (the message goes without it, naming it)")
 	f.BoolVar(&o.downloadURLs, "download-urls", false, "fetch attachment links that are not images when sending, and upload them as files")
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
 }
@@ -214,9 +216,14 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	if mode != planner.InternalSkip && mode != planner.InternalInclude {
 		return nil, exitf(exitUsage, "--internal-notes must be skip or include, not %q", o.internalNotes)
 	}
-	oversize := planner.Oversize(o.oversize)
-	if oversize != planner.OversizeFail && oversize != planner.OversizeSkip {
-		return nil, exitf(exitUsage, "--oversize must be fail or skip, not %q", o.oversize)
+	oversize, missing := planner.FilePolicy(o.oversize), planner.FilePolicy(o.missingFiles)
+	for _, p := range []struct {
+		flag   string
+		policy planner.FilePolicy
+	}{{"--oversize", oversize}, {"--missing-files", missing}} {
+		if p.policy != planner.FileFail && p.policy != planner.FileSkip {
+			return nil, exitf(exitUsage, "%s must be fail or skip, not %q", p.flag, p.policy)
+		}
 	}
 	var users *readers.UserMap
 	if o.userMap != "" {
@@ -238,7 +245,7 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	}
 	defer src.Close()
 	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users,
-		Oversize: oversize, DownloadURLs: o.downloadURLs})
+		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", o.describe(), err)
 	}
