@@ -92,9 +92,17 @@ func hasExt(name string, exts []string) bool {
 func IsImageName(name string) bool { return hasExt(name, imageExts) }
 
 // EventTakesImage says whether a ticket's event can carry a file of this
-// name and size: a JPG or PNG of at most MaxEventImageSize.
-func EventTakesImage(name string, size int64) bool {
-	return hasExt(name, eventImageExts) && size <= MaxEventImageSize
+// name, type and size: a JPG or PNG of at most MaxEventImageSize, whose
+// bytes say so too (contentType sniffed from them, as
+// http.DetectContentType does): the API refuses an event whose "png" is
+// not one, and the ticket with it.
+func EventTakesImage(name, contentType string, size int64) bool {
+	return hasExt(name, eventImageExts) && IsEventImageType(contentType) && size <= MaxEventImageSize
+}
+
+// IsEventImageType says whether a content type is one an event takes.
+func IsEventImageType(contentType string) bool {
+	return contentType == "image/png" || contentType == "image/jpeg"
 }
 
 // EventTakesImageName is EventTakesImage for a link, whose size is unknown.

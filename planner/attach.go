@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"mime"
+	"net/http"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -90,6 +91,10 @@ func (b *builder) attachments(origin string, item itemID, as []readers.Attachmen
 		case err != nil:
 			b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%s", err)
 		default:
+			if assembly.IsImageName(f.Name) && !strings.HasPrefix(f.ContentType, "image/") {
+				b.problems.add(SeverityWarning, ProblemAttachment, origin, item, "attachments",
+					"%q is named as an image, but its bytes are %s: it is sent as a file, not as an image", a.Ref, f.ContentType)
+			}
 			p.files = append(p.files, f)
 		}
 	}
@@ -121,7 +126,7 @@ func (b *builder) attachURL(origin string, item itemID, a readers.Attachment, p 
 func splitForEvent(p placed) (event, followUp placed) {
 	event.notes = p.notes
 	for _, f := range p.files {
-		if assembly.EventTakesImage(f.Name, f.Size) {
+		if assembly.EventTakesImage(f.Name, f.ContentType, f.Size) {
 			event.files = append(event.files, f)
 		} else {
 			followUp.files = append(followUp.files, f)
@@ -197,7 +202,17 @@ func resolveFile(folders *confined.Folders, a readers.Attachment) (File, error) 
 	if st.Size() > assembly.MaxReplyFileSize {
 		return File{}, fmt.Errorf("%q is %.1f MB: %w", a.Ref, float64(st.Size())/assembly.MB, errTooBig)
 	}
-	return File{Ref: a.Ref, Root: root, Rel: rel, Name: a.Name, ContentType: contentType(a.Name, rel), Size: st.Size()}, nil
+	f := File{Ref: a.Ref, Root: root, Rel: rel, Name: a.Name, ContentType: contentType(a.Name, rel), Size: st.Size()}
+	if assembly.IsImageName(a.Name) {
+		// An image's type comes from its bytes: a "png" that is not one
+		// must not go on an event, which the API would refuse.
+		head, err := folders.Head(root, rel, 512)
+		if err != nil {
+			return File{}, fmt.Errorf("%q: %w", a.Ref, err)
+		}
+		f.ContentType, _, _ = strings.Cut(http.DetectContentType(head), ";")
+	}
+	return f, nil
 }
 
 // contentType is a file's type from its own name, or failing that its

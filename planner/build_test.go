@@ -298,7 +298,7 @@ func TestAttachmentsResolved(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "sub", "shot.png"), []byte("png"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "sub", "shot.png"), []byte(pngMagic), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Create(filepath.Join(root, "max.bin"))
@@ -340,17 +340,30 @@ func TestProject(t *testing.T) {
 // TestFirstMessageAttachments: the event carries JPG/PNG files and links up
 // to 4 MB; everything else goes on a follow-up message, first in the
 // ticket's reply lane, from the requester.
+// The first bytes of a PNG and of a JPEG, which is what sniffing reads.
+const (
+	pngMagic  = "\x89PNG\r\n\x1a\n"
+	jpegMagic = "\xff\xd8\xff\xe0"
+)
+
 func TestFirstMessageAttachments(t *testing.T) {
 	root := t.TempDir()
-	for name, size := range map[string]int64{"small.png": 100, "photo.JPG": 200, "huge.png": 4_100_000 /* over 4 MB, under 4 MiB */, "doc.pdf": 300} {
-		f, _ := os.Create(filepath.Join(root, name))
-		f.Truncate(size)
-		f.Close()
+	for name, f := range map[string]struct {
+		head string
+		size int64
+	}{
+		"small.png": {pngMagic, 100}, "photo.JPG": {jpegMagic, 200}, "huge.png": {pngMagic, 4_100_000 /* over 4 MB, under 4 MiB */},
+		"doc.pdf": {"%PDF-1.4", 300}, "fake.png": {"%PDF-1.4", 300},
+	} {
+		os.WriteFile(filepath.Join(root, name), []byte(f.head), 0o644)
+		os.Truncate(filepath.Join(root, name), f.size)
 	}
 	tk := ticket("T", day(1))
-	tk.Ticket.Attachments = readers.SplitAttachments("small.png;photo.JPG;huge.png;doc.pdf;https://x.example/a.png;https://x.example/b.gif", ";", root)
+	tk.Ticket.Attachments = readers.SplitAttachments("small.png;photo.JPG;huge.png;doc.pdf;fake.png;https://x.example/a.png;https://x.example/b.gif", ";", root)
 	plan := build(t, planner.Options{}, tk, reply("R", "T", day(2)))
-	if len(plan.Problems) != 0 {
+	// A "png" whose bytes are a PDF goes on the follow-up as a file: the
+	// API would refuse the event, and the ticket with it.
+	if len(plan.Problems) != 1 || !strings.Contains(plan.Problems[0].Message, `"fake.png" is named as an image, but its bytes are application/pdf`) {
 		t.Fatalf("problems: %v", plan.Problems)
 	}
 	ev, _ := plan.Event(plan.Tickets[0].Job)
@@ -361,11 +374,12 @@ func TestFirstMessageAttachments(t *testing.T) {
 		t.Errorf("order = %s, want the follow-up right after the ticket", got)
 	}
 	f, _ := plan.Reply(plan.Tickets[0].Replies[0])
-	if len(f.Files) != 2 || f.Files[0].Name != "huge.png" || f.Files[1].Name != "doc.pdf" || len(f.ImageURLs) != 1 ||
-		f.Author != anna || f.TicketSSID != "T" || !strings.Contains(f.Body, "huge.png, doc.pdf") {
+	if len(f.Files) != 3 || f.Files[0].Name != "huge.png" || f.Files[1].Name != "doc.pdf" || f.Files[2].Name != "fake.png" ||
+		f.Files[2].ContentType != "application/pdf" || len(f.ImageURLs) != 1 ||
+		f.Author != anna || f.TicketSSID != "T" || !strings.Contains(f.Body, "huge.png, doc.pdf, fake.png") {
 		t.Errorf("follow-up = %+v", f)
 	}
-	if plan.Stats.FollowUps != 1 || plan.Stats.Attachments != 6 || plan.Stats.ReplyJobs != 2 || plan.Stats.Invalid != 0 {
+	if plan.Stats.FollowUps != 1 || plan.Stats.Attachments != 7 || plan.Stats.ReplyJobs != 2 || plan.Stats.Invalid != 0 {
 		t.Errorf("stats = %+v", plan.Stats)
 	}
 }

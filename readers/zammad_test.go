@@ -46,7 +46,7 @@ please send a photo.', false, 3, '2024-07-01 09:00', now()),
   (80, 8, 10, 1, 'text/plain', 'internal only', true, 3, '2024-07-02 08:00', now());
 INSERT INTO store_objects VALUES (1, 'Ticket::Article'), (2, 'UploadCache');
 INSERT INTO store_files VALUES (1, '__SHA_DB__', 'DB'), (2, '__SHA_FILE__', 'File');
-INSERT INTO store_provider_dbs (sha, data) VALUES ('__SHA_DB__', 'photo-bytes'::bytea);
+INSERT INTO store_provider_dbs (sha, data) VALUES ('__SHA_DB__', decode('__PHOTO__', 'hex'));
 INSERT INTO stores (store_object_id, store_file_id, o_id, filename, created_by_id) VALUES
   (1, 1, 70, 'broken-printer.jpg', 2),
   (1, 2, 72, 'manual.pdf', 3),
@@ -54,11 +54,12 @@ INSERT INTO stores (store_object_id, store_file_id, o_id, filename, created_by_i
 `
 
 func TestZammadPreset(t *testing.T) {
-	sum := sha256.Sum256([]byte("photo-bytes"))
+	photo := "\xff\xd8\xff\xe0photo-bytes" // a JPEG's first bytes: the event takes it
+	sum := sha256.Sum256([]byte(photo))
 	srv := pgtest.Start(t)
 	pdf := sha256.Sum256([]byte("%PDF-1.4"))
 	pdfSHA := hex.EncodeToString(pdf[:])
-	srv.Load(t, strings.NewReplacer("__SHA_DB__", hex.EncodeToString(sum[:]), "__SHA_FILE__", pdfSHA).Replace(zammadSQL))
+	srv.Load(t, strings.NewReplacer("__SHA_DB__", hex.EncodeToString(sum[:]), "__SHA_FILE__", pdfSHA, "__PHOTO__", hex.EncodeToString([]byte(photo))).Replace(zammadSQL))
 	// Where Zammad's Store::Provider::File writes it: the hash in folders
 	// of 4, 4, 5, 5, 7 and 7 characters under storage/fs, the rest its name.
 	fs := t.TempDir()
@@ -75,7 +76,7 @@ func TestZammadPreset(t *testing.T) {
 		ev.Properties["status"] != "closed" || len(ev.Files) != 1 || ev.Files[0].Name != "broken-printer.jpg" {
 		t.Errorf("ticket 7 = %+v", ev)
 	}
-	if data, err := os.ReadFile(filepath.Join(ev.Files[0].Root, ev.Files[0].Rel)); err != nil || string(data) != "photo-bytes" {
+	if data, err := os.ReadFile(filepath.Join(ev.Files[0].Root, ev.Files[0].Rel)); err != nil || string(data) != photo {
 		t.Errorf("the photo from the database: %q, %v", data, err)
 	}
 	r, _ := plan.Reply(plan.Tickets[0].Replies[0])

@@ -46,7 +46,7 @@ func TestAttachmentsDelivered(t *testing.T) {
 	defer files.Close()
 
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "shot.png"), []byte("\x89PNG fake"), 0o644)
+	os.WriteFile(filepath.Join(dir, "shot.png"), []byte("\x89PNG\r\n\x1a\n fake"), 0o644)
 	os.WriteFile(filepath.Join(dir, "invoice.pdf"), []byte("%PDF-1.4"), 0o644)
 	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte("ticket_id,title,created_at,requester_email,body,attachments\n"+
 		"T1,Hello,2024-01-01T00:00:00Z,ann@example.com,Hi,shot.png;invoice.pdf\n"), 0o644)

@@ -499,6 +499,9 @@ func (s *Server) createTicket(r *http.Request) (int, any, error) {
 		if fh.Size > s.megabytes(assembly.MaxEventImageMB) {
 			return 0, nil, fail(400, "file %s is too large: images may be at most %d MB", fh.Filename, assembly.MaxEventImageMB)
 		}
+		if ct, err := sniff(fh); err != nil || !assembly.IsEventImageType(ct) {
+			return 0, nil, fail(400, "file %s could not be opened as an image", fh.Filename)
+		}
 		sum, err := digest(fh)
 		if err != nil {
 			return 0, nil, fail(400, "file %s could not be opened", fh.Filename)
@@ -670,6 +673,20 @@ func checkTimestamp(v string) error {
 		return fail(400, "original_timestamp must be RFC 3339")
 	}
 	return nil
+}
+
+// sniff reads a file part's type from its first bytes, as an image
+// decoder would find out: a "png" that is not one is refused.
+func sniff(fh *multipart.FileHeader) (string, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	ct, _, _ := strings.Cut(http.DetectContentType(head[:n]), ";")
+	return ct, nil
 }
 
 func digest(fh *multipart.FileHeader) (string, error) {

@@ -121,20 +121,29 @@ func TestSandboxRateLimit(t *testing.T) {
 // The page's "4MB" is read as 4,000,000 bytes unless told otherwise; what
 // the tool sends (at most assembly.MaxEventImageSize) passes both readings.
 func TestSandboxMegabytes(t *testing.T) {
-	png := make([]byte, 4_100_000)
+	png := make([]byte, 4<<20+1)
+	copy(png, "\x89PNG\r\n\x1a\n")
 	for _, tt := range []struct {
 		binary bool
 		size   int
 		status int
 	}{{false, 4_100_000, 400}, {true, 4_100_000, 200}, {false, assembly.MaxEventImageSize, 200}, {true, 4<<20 + 1, 400}} {
 		srv := httptest.NewServer(sandbox.New(sandbox.Options{Key: key, BinaryMegabytes: tt.binary}))
-		if len(png) < tt.size {
-			png = make([]byte, tt.size)
-		}
 		status, body, _ := post(t, srv.URL+"/interactions", key, append(ticket[:4:4], part{"files", "shot.png", png[:tt.size]})...)
 		srv.Close()
 		if status != tt.status {
 			t.Errorf("binary megabytes %v, a %d-byte image: %d %s, want %d", tt.binary, tt.size, status, body, tt.status)
 		}
+	}
+}
+
+// An event's "png" whose bytes are not an image is refused, as an image
+// decoder would refuse it.
+func TestSandboxSniffsEventImages(t *testing.T) {
+	srv := httptest.NewServer(sandbox.New(sandbox.Options{Key: key}))
+	defer srv.Close()
+	status, body, _ := post(t, srv.URL+"/interactions", key, append(ticket[:4:4], part{"files", "shot.png", []byte("%PDF-1.4 not a png")})...)
+	if status != 400 || !strings.Contains(body, "could not be opened as an image") {
+		t.Errorf("a PDF named shot.png: %d %s, want 400", status, body)
 	}
 }

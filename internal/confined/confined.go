@@ -5,8 +5,10 @@
 package confined
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 )
@@ -58,6 +60,29 @@ func (f *Folders) root(dir string) (*os.Root, error) {
 	}
 	f.roots[dir] = r
 	return r, nil
+}
+
+// Head returns the first n bytes (fewer for a shorter file) of the file
+// rel names inside dir, opened as Open does, for sniffing its type.
+func (f *Folders) Head(dir, rel string, n int) ([]byte, error) {
+	root, err := f.root(dir)
+	if err != nil {
+		return nil, err
+	}
+	file, err := root.OpenFile(rel, os.O_RDONLY|nonBlocking, 0)
+	if err != nil {
+		return nil, explain(err)
+	}
+	defer file.Close()
+	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, cmp.Or(err, ErrNotRegular)
+	}
+	buf := make([]byte, n)
+	k, err := io.ReadFull(file, buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return buf[:k], err
 }
 
 // Close closes the folders Stat opened.
