@@ -274,8 +274,10 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	b.report(t.Origin, item, b.findings)
 	b.person(t.Requester, false)
 	event, followUp := splitForEvent(b.attachments(t.Origin, item, t.Attachments))
+	followUpAuthor, followUpNote := t.Requester, ""
 	if !followUp.empty() {
-		b.report(t.Origin, item, ruleFollowUpAuthor(b.findings[:0], t.Requester, followUp.names()))
+		followUpAuthor, followUpNote = b.fallbackAuthor(t.Origin, item, "requester_email", t.Requester)
+		b.report(t.Origin, item, ruleFollowUpAuthor(b.findings[:0], followUpAuthor, followUp.names()))
 	}
 	m.ok = b.problems.errors == errs
 	if !m.ok {
@@ -306,9 +308,9 @@ func (b *builder) ticket(t *readers.Ticket) error {
 			Origin:     t.Origin,
 			SSID:       b.opts.IDPrefix + t.Key + "-attachments",
 			TicketSSID: ev.SSID,
-			Body:       "Attachments of the first message: " + followUp.names(),
+			Body:       followUpNote + "Attachments of the first message: " + followUp.names(),
 			Created:    t.Created,
-			Author:     t.Requester,
+			Author:     followUpAuthor,
 			Files:      followUp.files,
 			ImageURLs:  followUp.imageURLs,
 			Downloads:  followUp.downloads,
@@ -418,6 +420,8 @@ func (b *builder) reply(r *readers.Reply) error {
 	} else {
 		b.replyAt.Put(b.replyID(&m), int32(b.replies.Len()))
 	}
+	var authorNote string
+	r.Author, authorNote = b.fallbackAuthor(r.Origin, item, "author_email", r.Author)
 	b.findings = replyRules(b.findings[:0], r, b.now, b.validEmail)
 	b.report(r.Origin, item, b.findings)
 	b.person(r.Author, true)
@@ -442,6 +446,7 @@ func (b *builder) reply(r *readers.Reply) error {
 			payload.Body = "Attachments: " + att.names()
 		}
 	}
+	payload.Body = authorNote + payload.Body
 	if r.Internal {
 		b.stats.InternalIncluded++
 		payload.Body = "[Internal note]\n" + payload.Body
@@ -467,6 +472,32 @@ func (p placed) names() string {
 	names = append(names, p.imageURLs...)
 	names = append(names, p.downloads...)
 	return strings.Join(names, ", ")
+}
+
+// fallbackAuthor gives a message whose author Assembly cannot identify on
+// a reply (no email, no Assembly user id) the admin's fallback identity
+// (Options.DefaultAuthor), and returns the line that starts its text and
+// keeps who wrote it; with no fallback, or an author with an email, it
+// returns the author as it is and "".
+func (b *builder) fallbackAuthor(origin string, item itemID, field string, u readers.User) (readers.User, string) {
+	if b.opts.DefaultAuthor == "" || u.Email != "" || u.AssemblyID != "" {
+		return u, ""
+	}
+	var who []string
+	if u.Name != "" {
+		who = append(who, u.Name)
+	}
+	if u.SourceID != "" {
+		who = append(who, "id "+u.SourceID)
+	}
+	original := strings.Join(who, ", ")
+	if original == "" {
+		original = "someone the export does not name"
+	}
+	b.stats.DefaultAuthored++
+	b.problems.add(SeverityWarning, ProblemIdentity, origin, item, field,
+		"no email: sent as %s (--default-author), the text starting \"Originally written by %s\"", b.opts.DefaultAuthor, original)
+	return readers.User{Email: b.opts.DefaultAuthor}, "Originally written by " + original + ":\n\n"
 }
 
 // report adds a record's findings to the plan's problems.

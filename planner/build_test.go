@@ -585,3 +585,36 @@ func TestMissingFiles(t *testing.T) {
 		}
 	}
 }
+
+// People without an email (Jira Cloud's CSV, chat exports) are errors on
+// replies, or with DefaultAuthor sent as that person, the text naming who
+// wrote them; a follow-up from a requester without one likewise.
+func TestDefaultAuthor(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.pdf"), []byte("%PDF"), 0o644)
+	tk := ticket("T", day(1))
+	tk.Ticket.Requester = readers.User{Name: "Bo Lind", SourceID: "557058:f1"}
+	tk.Ticket.Attachments = readers.SplitAttachments("a.pdf", ";", root)
+	r := reply("R", "T", day(2))
+	r.Reply.Author = readers.User{Name: "Ann Agent", SourceID: "5b10a2"}
+	plan := build(t, planner.Options{}, tk, r)
+	if plan.Stats.Errors != 3 { // the follow-up's requester, the reply's author, and the reply held back with its ticket
+		t.Fatalf("without a default author: %v", plan.Problems)
+	}
+	plan = build(t, planner.Options{DefaultAuthor: "migration@example.com"}, tk, r)
+	if plan.Stats.Errors != 0 || plan.Stats.Warnings != 2 || plan.Stats.DefaultAuthored != 2 {
+		t.Fatalf("with a default author: %v, stats %+v", plan.Problems, plan.Stats)
+	}
+	ev, _ := plan.Event(plan.Tickets[0].Job)
+	follow, _ := plan.Reply(plan.Tickets[0].Replies[0])
+	got, _ := plan.Reply(plan.Tickets[0].Replies[1])
+	if ev.Requester.SourceID != "557058:f1" {
+		t.Errorf("the event's requester changed: %+v", ev.Requester)
+	}
+	if follow.Author.Email != "migration@example.com" || !strings.HasPrefix(follow.Body, "Originally written by Bo Lind, id 557058:f1:\n\n") {
+		t.Errorf("follow-up = %+v", follow)
+	}
+	if got.Author.Email != "migration@example.com" || got.Body != "Originally written by Ann Agent, id 5b10a2:\n\nReply R" {
+		t.Errorf("reply = %+v", got)
+	}
+}

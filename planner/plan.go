@@ -97,17 +97,18 @@ type Plan struct {
 
 // Stats counts what the source holds and what the plan sends.
 type Stats struct {
-	Tickets          int   `json:"tickets"`           // ticket records read
-	Replies          int   `json:"replies"`           // reply records read
-	TicketJobs       int   `json:"ticket_jobs"`       // tickets to send
-	ReplyJobs        int   `json:"reply_jobs"`        // replies to send
-	InternalSkipped  int   `json:"internal_skipped"`  // internal notes left out
-	InternalIncluded int   `json:"internal_included"` // internal notes sent as replies
-	FollowUps        int   `json:"follow_ups"`        // reply-lane messages carrying first-message attachments
-	Attachments      int   `json:"attachments"`       // attachments to send
-	AttachmentBytes  int64 `json:"attachment_bytes"`  // their size, where known
-	Users            int   `json:"users"`             // distinct requesters and authors
-	Invalid          int   `json:"invalid"`           // items not sent because of errors
+	Tickets          int   `json:"tickets"`                    // ticket records read
+	Replies          int   `json:"replies"`                    // reply records read
+	TicketJobs       int   `json:"ticket_jobs"`                // tickets to send
+	ReplyJobs        int   `json:"reply_jobs"`                 // replies to send
+	InternalSkipped  int   `json:"internal_skipped"`           // internal notes left out
+	InternalIncluded int   `json:"internal_included"`          // internal notes sent as replies
+	FollowUps        int   `json:"follow_ups"`                 // reply-lane messages carrying first-message attachments
+	Attachments      int   `json:"attachments"`                // attachments to send
+	AttachmentBytes  int64 `json:"attachment_bytes"`           // their size, where known
+	Users            int   `json:"users"`                      // distinct requesters and authors
+	Invalid          int   `json:"invalid"`                    // items not sent because of errors
+	DefaultAuthored  int   `json:"default_authored,omitempty"` // messages sent as Options.DefaultAuthor
 	Errors           int   `json:"errors"`
 	Warnings         int   `json:"warnings"`
 	// Months counts the records read per month of their creation, oldest first.
@@ -142,6 +143,11 @@ type Options struct {
 	SpillDir string
 	// Users gives people their Assembly user ids; nil leaves them unknown.
 	Users *readers.UserMap
+	// DefaultAuthor is the email of the Assembly user who sends the
+	// messages whose author (or, for a follow-up, requester) has no email
+	// or Assembly user id; their text starts with who wrote them. Empty:
+	// such messages are errors.
+	DefaultAuthor string
 	// Oversize says what to do with a file over 32 MB [FileFail].
 	Oversize FilePolicy
 	// MissingFiles says what to do with a file not in its folder (storage

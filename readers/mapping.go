@@ -37,6 +37,9 @@ type Mapping struct {
 	// into readable text), or auto [auto: html when a body looks like it].
 	// Zendesk, Freshdesk and Help Scout export HTML.
 	BodyFormat string `json:"body_format" yaml:"body_format"`
+	// DefaultAuthor is --default-author's email, for exports whose people
+	// lack emails (Jira Cloud's CSV, chat exports).
+	DefaultAuthor string `json:"default_author" yaml:"default_author"`
 	// Encoding is the CSV files' character set when they are not UTF-8:
 	// windows-1252 (what Excel saves on Windows), iso-8859-1, iso-8859-15,
 	// utf-16. A byte-order mark in a file wins over it.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"os"
 	"time"
 
@@ -35,6 +36,7 @@ type sourceOptions struct {
 	userMap         string
 	oversize        string
 	missingFiles    string
+	defaultAuthor   string
 	downloadURLs    bool
 }
 
@@ -54,6 +56,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
 	f.StringVar(&o.userMap, "user-map", "", "CSV of people's Assembly user ids: columns assembly_id and email and/or source_id")
 	f.StringVar(&o.oversize, "oversize", string(planner.FileFail), "a file over 32 MB: fail (its message is not sent) or skip (the message goes without it, naming it)")
+	f.StringVar(&o.defaultAuthor, "default-author", "", "EMAIL of the Assembly user who sends messages whose author has no email; their text starts with who wrote them (mapping key default_author)")
 	f.StringVar(&o.missingFiles, "missing-files", string(planner.FileFail), "an attachment not in its folder: fail (its message is not sent) or skip (the message goes without it, naming it)")
 	f.BoolVar(&o.downloadURLs, "download-urls", false, "fetch attachment links that are not images when sending, and upload them as files")
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
@@ -225,6 +228,17 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 			return nil, exitf(exitUsage, "%s must be fail or skip, not %q", p.flag, p.policy)
 		}
 	}
+	author := o.defaultAuthor
+	if author == "" && o.mapping != "" {
+		if m, err := readers.LoadMapping(o.mapping); err == nil {
+			author = m.DefaultAuthor
+		}
+	}
+	if author != "" {
+		if a, err := mail.ParseAddress(author); err != nil || a.Address != author {
+			return nil, exitf(exitUsage, "--default-author (or the mapping's default_author) %q is not an email address", author)
+		}
+	}
 	var users *readers.UserMap
 	if o.userMap != "" {
 		var err error
@@ -245,7 +259,7 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	}
 	defer src.Close()
 	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users,
-		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs})
+		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs, DefaultAuthor: author})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", o.describe(), err)
 	}

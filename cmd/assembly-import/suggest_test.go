@@ -65,3 +65,11 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version printed %q", stdout.String())
 	}
 }
+
+func TestDefaultAuthorMustBeAnEmail(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := execute(t.Context(), "assembly-import", []string{"plan", "--csv", "../../samples/csv", "--default-author", "Migration Bot"}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), `"Migration Bot" is not an email address`) {
+		t.Errorf("exit %d, %q", code, stderr.String())
+	}
+}
