@@ -61,8 +61,8 @@ func TestMappingForeignCSV(t *testing.T) {
 		"reply_id,ticket_id,created_at,author_email,body,attachments\n"+
 			"9,77,2024-03-01T10:00:00Z,agent@x.io,On it,a.png;b.png\n")
 	for _, dir := range []string{foreign, canonical} {
-		os.WriteFile(filepath.Join(dir, "a.png"), []byte("png"), 0o644)
-		os.WriteFile(filepath.Join(dir, "b.png"), []byte("png"), 0o644)
+		os.WriteFile(filepath.Join(dir, "a.png"), []byte("\x89PNG\r\n\x1a\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "b.png"), []byte("\x89PNG\r\n\x1a\n"), 0o644)
 	}
 	m := writeMapping(t, "mapping.yaml", foreignMapping)
 	plans := map[string]*planner.Plan{}
