@@ -265,6 +265,9 @@ func (b *builder) ticket(t *readers.Ticket) error {
 			"duplicate ticket id: first seen at %s, which is the one migrated", b.origins.get(b.tickets.At(int(first)).origin))
 	} else {
 		b.ticketAt[b.ticketID(&m)] = int32(b.tickets.Len())
+		if first, clash := b.replyAt.Get(t.Key, b.replyIDAt); clash {
+			b.idClash(t.Origin, item, "ticket_id", b.origins.get(b.replies.At(int(first)).origin))
+		}
 	}
 	if t.Key == "" && readers.HasError(t.Problems, "") {
 		b.tickets.Add(m)
@@ -419,6 +422,9 @@ func (b *builder) reply(r *readers.Reply) error {
 			"duplicate reply id: first seen at %s, which is the one migrated", b.origins.get(b.replies.At(int(first)).origin))
 	} else {
 		b.replyAt.Put(b.replyID(&m), int32(b.replies.Len()))
+		if first, clash := b.ticketAt[r.Key]; clash {
+			b.idClash(r.Origin, item, "reply_id", b.origins.get(b.tickets.At(int(first)).origin))
+		}
 	}
 	var authorNote string
 	r.Author, authorNote = b.fallbackAuthor(r.Origin, item, "author_email", r.Author)
@@ -498,6 +504,16 @@ func (b *builder) fallbackAuthor(origin string, item itemID, field string, u rea
 	b.problems.add(SeverityWarning, ProblemIdentity, origin, item, field,
 		"no email: sent as %s (--default-author), the text starting \"Originally written by %s\"", b.opts.DefaultAuthor, original)
 	return readers.User{Email: b.opts.DefaultAuthor}, "Originally written by " + original + ":\n\n"
+}
+
+// idClash reports a ticket and a reply that share an id, and so a
+// source_specific_id: Assembly's page does not say whether those may be
+// equal, and a server that held them as one would answer the second as a
+// duplicate.
+func (b *builder) idClash(origin string, item itemID, field, other string) {
+	b.problems.add(SeverityWarning, ProblemDuplicate, origin, item, field,
+		"a ticket and a reply share this id (the other is at %s), and so a source_specific_id; Assembly's page does not say "+
+			"whether they may: give replies ids of their own in the export (the presets write message-<id>)", other)
 }
 
 // report adds a record's findings to the plan's problems.

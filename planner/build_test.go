@@ -618,3 +618,12 @@ func TestDefaultAuthor(t *testing.T) {
 		t.Errorf("reply = %+v", got)
 	}
 }
+
+// Ticket 7 and reply 7 would share a source_specific_id: reported.
+func TestTicketAndReplyIDsClash(t *testing.T) {
+	plan := build(t, planner.Options{}, ticket("7", day(1)), reply("7", "7", day(2)), reply("8", "7", day(3)))
+	if len(plan.Problems) != 1 || plan.Problems[0].Severity != planner.SeverityWarning || plan.Problems[0].Item != "reply 7" ||
+		!strings.Contains(plan.Problems[0].Message, "a ticket and a reply share this id (the other is at tickets.csv:7)") {
+		t.Errorf("problems = %v", plan.Problems)
+	}
+}

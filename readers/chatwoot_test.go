@@ -74,14 +74,14 @@ func TestChatwootPreset(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, key), []byte(data), 0o644)
 	}
 	plan := testutil.Plan(t, openPreset(t, srv.DSN, "chatwoot", readers.PostgresOptions{AttachmentsRoot: storage}), planner.Options{})
-	if got := order(plan); got != "ticket/501 attachments/501 reply/9004 ticket/502 reply/9011" {
+	if got := order(plan); got != "ticket/501 attachments/501 reply/message-9004 ticket/502 reply/message-9011" {
 		t.Errorf("order = %s", got)
 	}
 	problems := testutil.Problems(plan)
 	for _, want := range []string{
 		"tickets ticket_id=503: error: ticket 503 body: the first message is empty",
-		"replies reply_id=9012: error: reply 9012 author_email: the author has no email",
-		"replies reply_id=9013: error: reply 9013 body: the message is empty",
+		"replies reply_id=message-9012: error: reply message-9012 author_email: the author has no email",
+		"replies reply_id=message-9013: error: reply message-9013 body: the message is empty",
 	} {
 		if !strings.Contains(strings.Join(problems, "\n"), want) {
 			t.Errorf("no problem %q among:\n%s", want, strings.Join(problems, "\n"))

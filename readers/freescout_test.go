@@ -63,7 +63,7 @@ func TestFreeScoutPreset(t *testing.T) {
 	}
 	plan := testutil.Plan(t, openPreset(t, srv.DSN, "freescout", readers.PostgresOptions{AttachmentsRoot: storage}),
 		planner.Options{InternalNotes: planner.InternalInclude})
-	if got := order(plan); got != "ticket/40 attachments/40 reply/402 reply/403 ticket/42" {
+	if got := order(plan); got != "ticket/40 attachments/40 reply/thread-402 reply/thread-403 ticket/42" {
 		t.Errorf("order = %s (drafts, line items and unpublished threads left out)", got)
 	}
 	ev, _ := plan.Event(plan.Tickets[0].Job)
@@ -86,7 +86,7 @@ func TestFreeScoutPreset(t *testing.T) {
 	problems := testutil.Problems(plan)
 	// A customer without an address: the ticket goes (by the customer's id),
 	// the customer's reply cannot (Assembly needs an email on replies).
-	if want := "replies reply_id=421: error: reply 421 author_email: the author has no email"; !strings.Contains(strings.Join(problems, "\n"), want) {
+	if want := "replies reply_id=thread-421: error: reply thread-421 author_email: the author has no email"; !strings.Contains(strings.Join(problems, "\n"), want) {
 		t.Errorf("no problem %q among:\n%s", want, strings.Join(problems, "\n"))
 	}
 }

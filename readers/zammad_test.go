@@ -68,7 +68,7 @@ func TestZammadPreset(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, pdfSHA[32:]), []byte("%PDF-1.4"), 0o644)
 	blobs := t.TempDir()
 	plan := testutil.Plan(t, openPreset(t, srv.DSN, "zammad", readers.PostgresOptions{AttachmentsRoot: fs, BlobDir: blobs}), planner.Options{})
-	if got := order(plan); got != "ticket/7 reply/72" {
+	if got := order(plan); got != "ticket/7 reply/article-72" {
 		t.Errorf("order = %s (the System's auto reply left out, the note skipped)", got)
 	}
 	ev, _ := plan.Event(plan.Tickets[0].Job)

@@ -57,8 +57,13 @@ func TestLanesAgainstStrictServers(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("Run = %v; the plan should outlast the test", err)
 			}
+			// The server's own count is the promise: no 429s. The most
+			// arrivals in any sliding window must keep to the limit only
+			// where the server counts that way; fixed windows and GCRA
+			// admit more across a boundary, as the real ones would.
 			st := sb.Stats()
-			if st.Events.TooMany+st.Replies.TooMany != 0 || st.Events.MaxInWindow > 40 || st.Replies.MaxInWindow > 20 {
+			overSliding := model == sandbox.Sliding && (st.Events.MaxInWindow > 40 || st.Replies.MaxInWindow > 20)
+			if st.Events.TooMany+st.Replies.TooMany != 0 || overSliding {
 				t.Errorf("429s: events %d, replies %d; most in a window: %d/40, %d/20",
 					st.Events.TooMany, st.Replies.TooMany, st.Events.MaxInWindow, st.Replies.MaxInWindow)
 			}

@@ -13,6 +13,8 @@
 -- Attachments: Active Storage blobs on Chatwoot's disk service, stored at
 -- storage/<key[0:2]>/<key[2:4]>/<key> (point --attachments-root at the
 -- storage folder), or external URLs.
+-- Ids: a ticket keeps its number; a reply is message-<id>, so that a ticket
+-- and a message of the same number never share a source_specific_id.
 
 -- name: tickets
 SELECT c.id AS ticket_id,
@@ -34,7 +36,7 @@ LEFT JOIN LATERAL (
 ORDER BY c.id;
 
 -- name: replies
-SELECT m.id AS reply_id,
+SELECT 'message-' || m.id AS reply_id,
        m.conversation_id AS ticket_id,
        m.created_at AT TIME ZONE 'UTC' AS created_at,
        CASE m.sender_type WHEN 'Contact' THEN ct.email WHEN 'User' THEN u.email END AS author_email,
@@ -53,7 +55,7 @@ WHERE m.message_type IN (0, 1)
 ORDER BY m.id;
 
 -- name: attachments
-SELECT CASE WHEN a.message_id = first.id THEN NULL ELSE a.message_id END AS reply_id,
+SELECT CASE WHEN a.message_id = first.id THEN NULL ELSE 'message-' || a.message_id END AS reply_id,
        m.conversation_id AS ticket_id,
        CASE WHEN b.key IS NOT NULL THEN substr(b.key, 1, 2) || '/' || substr(b.key, 3, 2) || '/' || b.key END AS path,
        a.external_url AS url,

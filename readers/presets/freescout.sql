@@ -12,6 +12,8 @@
 -- Attachments (not embedded ones, which are inline images of the HTML) are
 -- files under storage/app/attachment/<file_dir>/<file_name>: point
 -- --attachments-root at storage/app/attachment.
+-- Ids: a ticket keeps its number; a reply is thread-<id>, so that a ticket
+-- and a message of the same number never share a source_specific_id.
 
 -- name: tickets
 SELECT c.id AS ticket_id,
@@ -33,7 +35,7 @@ WHERE c.state = 2
 ORDER BY c.id;
 
 -- name: replies
-SELECT t.id AS reply_id,
+SELECT 'thread-' || t.id AS reply_id,
        t.conversation_id AS ticket_id,
        t.created_at AT TIME ZONE 'UTC' AS created_at,
        CASE WHEN t.created_by_customer_id IS NOT NULL
@@ -57,7 +59,7 @@ WHERE t.type IN (1, 2, 3, 8) AND t.state = 2
 ORDER BY t.id;
 
 -- name: attachments
-SELECT CASE WHEN a.thread_id = first.id THEN NULL ELSE a.thread_id END AS reply_id,
+SELECT CASE WHEN a.thread_id = first.id THEN NULL ELSE 'thread-' || a.thread_id END AS reply_id,
        t.conversation_id AS ticket_id,
        CASE WHEN trim(both '/' FROM coalesce(a.file_dir, '')) = '' THEN a.file_name
             ELSE trim(both '/' FROM a.file_dir) || '/' || a.file_name END AS path,

@@ -15,6 +15,8 @@
 -- and 7 characters, the rest the file's name, under storage/fs
 -- (storage/fs/e5c6/2df5/dab5c/87b6a/015ef3d/4359707/4d1eec…; point
 -- --attachments-root at Zammad's storage/fs folder).
+-- Ids: a ticket keeps its number; a reply is article-<id>, so that a ticket
+-- and a message of the same number never share a source_specific_id.
 
 -- name: tickets
 SELECT t.id AS ticket_id,
@@ -38,7 +40,7 @@ LEFT JOIN LATERAL (
 ORDER BY t.id;
 
 -- name: replies
-SELECT a.id AS reply_id,
+SELECT 'article-' || a.id AS reply_id,
        a.ticket_id,
        a.created_at AT TIME ZONE 'UTC' AS created_at,
        NULLIF(u.email, '') AS author_email,
@@ -58,7 +60,7 @@ WHERE a.id IS DISTINCT FROM (
 ORDER BY a.id;
 
 -- name: attachments
-SELECT CASE WHEN a.id = first.id THEN NULL ELSE a.id END AS reply_id,
+SELECT CASE WHEN a.id = first.id THEN NULL ELSE 'article-' || a.id END AS reply_id,
        a.ticket_id,
        st.filename AS name,
        CASE WHEN f.provider = 'File' THEN substr(f.sha, 1, 4) || '/' || substr(f.sha, 5, 4) || '/' || substr(f.sha, 9, 5) || '/' ||
