@@ -55,6 +55,17 @@ type Header struct {
 	Source      string `json:"source"`
 	// Jobs counts the plan's jobs per group (the part of a key before "/").
 	Jobs map[string]int `json:"jobs"`
+	// Rows accounts for the source's rows per group, so that a report can
+	// say where each went: Read = jobs + NotSent + Skipped. Absent from
+	// checkpoints written before it existed.
+	Rows map[string]Rows `json:"rows,omitempty"`
+}
+
+// Rows accounts for one group's rows of the source.
+type Rows struct {
+	Read    int `json:"read"`
+	NotSent int `json:"not_sent"` // errors in the source
+	Skipped int `json:"skipped"`  // internal notes left out, by policy
 }
 
 // Run describes a run that opened the journal: its limits, for

@@ -69,8 +69,11 @@ type runSummaryJSON struct {
 	Replies     checkpoint.Counts `json:"replies"`
 	// Attachments counts the follow-up messages carrying first-message
 	// attachments the events cannot.
-	Attachments          checkpoint.Counts `json:"attachments"`
-	ProjectedSecondsLeft float64           `json:"projected_seconds_left"`
+	Attachments checkpoint.Counts `json:"attachments"`
+	// Rows says where the source's rows went, per group (read = jobs +
+	// not sent + skipped); absent for checkpoints that predate it.
+	Rows                 map[string]checkpoint.Rows `json:"rows,omitempty"`
+	ProjectedSecondsLeft float64                    `json:"projected_seconds_left"`
 	planner.Limits
 }
 
@@ -88,6 +91,7 @@ func newRunReport(snap *checkpoint.Snapshot, origins map[string]string) report {
 	t, r, f := snap.Count(planner.TicketGroup), snap.Count(planner.ReplyGroup), snap.Count(planner.FollowUpGroup)
 	rep := &runReportJSON{Summary: runSummaryJSON{
 		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Attachments: f, Limits: limits,
+		Rows:                 snap.Header.Rows,
 		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending+f.Pending, limits).TotalSeconds,
 	}, Items: []runItem{}}
 	for j := range snap.All() {

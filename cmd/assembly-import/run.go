@@ -148,7 +148,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 
 	host, _ := os.Hostname()
 	journal, err := checkpoint.Open(o.checkpoint, checkpoint.Options{
-		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups()},
+		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
 		Run:          checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host},
 		AllowChanged: o.allowChanged,
 	})

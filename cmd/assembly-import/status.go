@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,9 +64,39 @@ var groupLanes = []struct{ group, lane string }{
 // listMax is how many items of one kind a status lists by key.
 const listMax = 20
 
-// writeStatus prints what a checkpoint holds: counts per lane, the items
-// not delivered and the uncertain ones, and the projected time left.
+// sourceRows accounts for a plan's rows per job group, for the checkpoint:
+// every row read is a job, or not sent for its errors, or skipped.
+func sourceRows(s planner.Stats) map[string]checkpoint.Rows {
+	return map[string]checkpoint.Rows{
+		planner.TicketGroup: {Read: s.Tickets, NotSent: s.Tickets - s.TicketJobs},
+		planner.ReplyGroup: {Read: s.Replies, Skipped: s.InternalSkipped,
+			NotSent: s.Replies - s.InternalSkipped - (s.ReplyJobs - s.FollowUps)},
+	}
+}
+
+// writeRows says where every row of the source went, when the checkpoint
+// knows (it was written by a version that records it).
+func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
+	if len(snap.Header.Rows) == 0 {
+		return
+	}
+	var parts []string
+	for _, g := range []struct{ group, name string }{{planner.TicketGroup, "tickets"}, {planner.ReplyGroup, "replies"}} {
+		r := snap.Header.Rows[g.group]
+		part := fmt.Sprintf("%s %d = %d to send + %d not sent (errors in the source)", g.name, r.Read, snap.Count(g.group).Total, r.NotSent)
+		if r.Skipped > 0 {
+			part += fmt.Sprintf(" + %d skipped (internal notes)", r.Skipped)
+		}
+		parts = append(parts, part)
+	}
+	fmt.Fprintf(w, "  Rows read: %s\n", strings.Join(parts, "; "))
+}
+
+// writeStatus prints what a checkpoint holds: where the source's rows went,
+// counts per lane, the items not delivered and the uncertain ones, and the
+// projected time left.
 func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
+	writeRows(w, snap)
 	pending := map[string]int{}
 	for _, gl := range groupLanes {
 		c := snap.Count(gl.group)
@@ -124,11 +155,12 @@ func writeRunReport(w io.Writer, res *uploader.Result, took time.Duration) {
 	if res.Stopped {
 		verb = "stopped"
 	}
-	fmt.Fprintf(w, "\nRun %s after %s.\n", verb, took.Round(time.Second))
+	fmt.Fprintf(w, "\nRun %s after %s. Per lane (the reply lane carries the replies and the follow-ups with first-message\n"+
+		"attachments, which the checkpoint below counts apart):\n", verb, took.Round(time.Second))
 	for _, l := range []struct {
 		name string
 		r    uploader.LaneResult
-	}{{"tickets", res.Events}, {"replies", res.Replies}} {
+	}{{"events", res.Events}, {"replies", res.Replies}} {
 		fmt.Fprintf(w, "  %-8s delivered now %d, settled before %d, rejected %d, failed %d", l.name, l.r.Delivered, l.r.Previous, l.r.Rejected, l.r.Failed)
 		if l.r.Blocked > 0 {
 			fmt.Fprintf(w, ", held back %d (their ticket or an earlier reply was not delivered)", l.r.Blocked)

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/planner"
 )
 
 // A ticket resent after an uncertain send cannot be doubled (the server
@@ -40,5 +44,33 @@ func TestStatusListsOnlyRepliesThatMayBeDoubled(t *testing.T) {
 	writeStatus(&out, snap)
 	if !strings.Contains(out.String(), "replies may appear twice in Assembly: 1\n    reply/71\n") || strings.Contains(out.String(), "ticket/7") {
 		t.Errorf("status:\n%s", out.String())
+	}
+}
+
+// Every row of the source is accounted for, in the status and the report
+// alike: read = to send + not sent (errors) + skipped (internal notes).
+func TestRowsReconcile(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 1000, RepliesPerMin: 60000})
+	dir := t.TempDir()
+	cp, report := filepath.Join(dir, "cp"), filepath.Join(dir, "report.json")
+	r := runTool(t, "run", "--csv", "../../samples/csv", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000",
+		"--events-per-sec", "1000", "--report", report)
+	if r.code != 0 || !strings.Contains(r.stdout, "Rows read: tickets 44 = 43 to send + 1 not sent (errors in the source); "+
+		"replies 131 = 116 to send + 9 not sent (errors in the source) + 6 skipped (internal notes)") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep runReportJSON
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for group, c := range map[string]checkpoint.Counts{planner.TicketGroup: rep.Summary.Tickets, planner.ReplyGroup: rep.Summary.Replies} {
+		rows := rep.Summary.Rows[group]
+		if rows.Read != c.Total+rows.NotSent+rows.Skipped || c.Done != c.Total {
+			t.Errorf("%s: rows %+v, jobs %+v: they do not add up", group, rows, c)
+		}
 	}
 }
