@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/assembly-import/assembly-import/assembly"
@@ -30,6 +32,42 @@ type Downloader struct {
 	Attempts int
 	// Backoff is the wait before the second try, doubled after [1s].
 	Backoff time.Duration
+	// Header is sent with downloads from Hosts only: a login for links that
+	// need one (Jira's or Zendesk's private attachments). It never goes to
+	// another host, redirects included.
+	Header http.Header
+	Hosts  []string
+}
+
+// sendsHeader says whether the login header goes to u's host.
+func (d *Downloader) sendsHeader(u *url.URL) bool {
+	return len(d.Header) > 0 && slices.ContainsFunc(d.Hosts, func(h string) bool { return strings.EqualFold(h, u.Hostname()) })
+}
+
+// client is d.Client, or a default one, that keeps the login header to its
+// hosts when a link redirects elsewhere (Go's client would pass a custom
+// header on).
+func (d *Downloader) client() *http.Client {
+	c := http.Client{Timeout: time.Minute}
+	if d.Client != nil {
+		c = *d.Client
+	}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !d.sendsHeader(req.URL) {
+			for name := range d.Header {
+				req.Header.Del(name)
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }
 
 // permanentError is a download that no retry will mend (4xx, too large).
@@ -59,16 +97,18 @@ func (d *Downloader) Fetch(ctx context.Context, link string) (planner.File, erro
 }
 
 func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, error) {
-	client, limit := d.Client, d.MaxBytes
-	if client == nil {
-		client = &http.Client{Timeout: time.Minute}
-	}
+	client, limit := d.client(), d.MaxBytes
 	if limit <= 0 {
 		limit = assembly.MaxReplyFileSize
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
 	if err != nil {
 		return planner.File{}, permanentError{err}
+	}
+	if d.sendsHeader(req.URL) {
+		for name, values := range d.Header {
+			req.Header[name] = values
+		}
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -82,6 +122,8 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 	switch {
 	case resp.StatusCode >= 500:
 		return planner.File{}, fmt.Errorf("HTTP %d", resp.StatusCode)
+	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden:
+		return planner.File{}, permanentError{fmt.Errorf("HTTP %d: the link needs a login (--download-header-file, --download-hosts) or has expired", resp.StatusCode)}
 	case resp.StatusCode >= 300:
 		return planner.File{}, permanentError{fmt.Errorf("HTTP %d", resp.StatusCode)}
 	case resp.ContentLength > limit:

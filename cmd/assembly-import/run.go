@@ -27,27 +27,29 @@ import (
 )
 
 type runOptions struct {
-	source        sourceOptions
-	limits        planner.Limits
-	apiURL        string
-	checkpoint    string
-	apiKeyFile    string
-	eventWorkers  int
-	replyWorkers  int
-	progressEvery time.Duration
-	grace         time.Duration
-	answerTimeout time.Duration
-	jitter        time.Duration
-	allowChanged  bool
-	maxErrors     int
-	report        string
-	rejects       string
-	sample        int
-	downloadWait  time.Duration
-	sampleSeed    uint64
-	caFile        string
-	dryRun        bool
-	retryRejected bool
+	source             sourceOptions
+	limits             planner.Limits
+	apiURL             string
+	checkpoint         string
+	apiKeyFile         string
+	eventWorkers       int
+	replyWorkers       int
+	progressEvery      time.Duration
+	grace              time.Duration
+	answerTimeout      time.Duration
+	jitter             time.Duration
+	allowChanged       bool
+	maxErrors          int
+	report             string
+	rejects            string
+	sample             int
+	downloadWait       time.Duration
+	downloadHeaderFile string
+	downloadHosts      []string
+	sampleSeed         uint64
+	caFile             string
+	dryRun             bool
+	retryRejected      bool
 }
 
 func runCommand(e *env) *cobra.Command {
@@ -91,6 +93,8 @@ resumable, 1 for usage or configuration errors.`,
 	f.StringVar(&o.report, "report", "", "at the end, write what the migration holds to FILE.json, FILE.csv or FILE.html")
 	f.StringVar(&o.rejects, "rejects", "", "at the end, write the rows not sent (source errors, server rejections) into DIR, in the source's own shape")
 	f.DurationVar(&o.downloadWait, "download-timeout", time.Minute, "with --download-urls: how long one download may take")
+	f.StringVar(&o.downloadHeaderFile, "download-header-file", "", `with --download-urls: a file of "Header-Name: value" lines (a login) sent with downloads from --download-hosts only (or $`+downloadHeaderEnv+`); never printed`)
+	f.StringSliceVar(&o.downloadHosts, "download-hosts", nil, "the hosts the download header goes to (e.g. acme.atlassian.net)")
 	f.IntVar(&o.sample, "sample", 0, "pilot: send only this many tickets, chosen at random, with all their replies; the full run later skips them")
 	f.Uint64Var(&o.sampleSeed, "sample-seed", 1, "which tickets --sample picks (the same seed, the same tickets)")
 	f.IntVar(&o.maxErrors, "max-errors", 0, "stop once this many items were rejected or failed in this run (0: never); resumable")
@@ -111,7 +115,8 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	if err := checkReportPath(o.report); err != nil {
 		return err
 	}
-	inputs := append(o.source.inputs(), namedPath{"--checkpoint", o.checkpoint}, namedPath{"--api-key-file", o.apiKeyFile}, namedPath{"--ca-file", o.caFile})
+	inputs := append(o.source.inputs(), namedPath{"--checkpoint", o.checkpoint}, namedPath{"--api-key-file", o.apiKeyFile},
+		namedPath{"--ca-file", o.caFile}, namedPath{"--download-header-file", o.downloadHeaderFile})
 	if err := guardOutputs(inputs, append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(o.rejects)...)); err != nil {
 		return err
 	}
@@ -121,6 +126,13 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	}
 	if o.apiKeyFile != "" && othersMayRead(o.apiKeyFile) {
 		e.log.Warn("the API key file can be read by other users of this machine; chmod 600 it", "file", o.apiKeyFile)
+	}
+	loginHeader, err := downloadHeader(e, o.downloadHeaderFile, o.downloadHosts)
+	if err != nil {
+		return err
+	}
+	if loginHeader != nil {
+		e.log.Info("downloads send a login header to their hosts only", "header", describeHeader(loginHeader), "hosts", o.downloadHosts)
 	}
 	hc, err := httpClient(o.caFile)
 	if err != nil {
@@ -200,9 +212,10 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		Jitter:        o.jitter,
 		MaxErrors:     o.maxErrors,
 		RetryRejected: o.retryRejected,
-		Downloader:    &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport}},
-		Progress:      progress,
-		Logger:        e.log,
+		Downloader: &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport},
+			Header: loginHeader, Hosts: o.downloadHosts},
+		Progress: progress,
+		Logger:   e.log,
 	})
 	stopProgress()
 	if err := journal.Close(); err != nil && runErr == nil {

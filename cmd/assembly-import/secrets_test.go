@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -43,5 +45,30 @@ func TestOthersMayRead(t *testing.T) {
 	os.Chmod(path, 0o644)
 	if !othersMayRead(path) {
 		t.Errorf("othersMayRead(0644) = false")
+	}
+}
+
+// The download login header: refused without the hosts it goes to, and
+// no error repeats its value.
+func TestDownloadHeaderFile(t *testing.T) {
+	e := &env{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	os.WriteFile(good, []byte("# Jira Cloud\nAuthorization: Basic c2VjcmV0LXRva2Vu\n"), 0o600)
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("Authorization Basic c2VjcmV0LXRva2Vu\n"), 0o600)
+	h, err := downloadHeader(e, good, []string{"acme.atlassian.net"})
+	if err != nil || h.Get("Authorization") != "Basic c2VjcmV0LXRva2Vu" {
+		t.Errorf("good file: %v, %v", h, err)
+	}
+	for _, tt := range []struct {
+		file  string
+		hosts []string
+		want  string
+	}{{good, nil, "--download-hosts"}, {bad, []string{"x"}, "line 1: want \"Header-Name: value\""}} {
+		_, err := downloadHeader(e, tt.file, tt.hosts)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "c2VjcmV0") {
+			t.Errorf("%s: %v; want an error saying %q, without the value", tt.file, err, tt.want)
+		}
 	}
 }

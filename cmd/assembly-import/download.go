@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"os"
+	"strings"
+)
+
+// downloadHeaderEnv holds a login header for --download-urls, as
+// --download-header-file does.
+const downloadHeaderEnv = "ASSEMBLY_DOWNLOAD_HEADER"
+
+// downloadHeader reads the login header(s) links need — "Name: value"
+// lines from --download-header-file, or one from $ASSEMBLY_DOWNLOAD_HEADER —
+// for the hosts --download-hosts names. Values are secrets: no error
+// repeats one.
+func downloadHeader(e *env, file string, hosts []string) (http.Header, error) {
+	var lines []string
+	var from string
+	switch {
+	case file != "":
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, exitf(exitUsage, "--download-header-file: %w", err)
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		if err := sc.Err(); err != nil {
+			return nil, exitf(exitUsage, "--download-header-file %s: %w", file, err)
+		}
+		from = "--download-header-file " + file
+		if othersMayRead(file) {
+			e.log.Warn("the download header file can be read by other users of this machine; chmod 600 it", "file", file)
+		}
+	case os.Getenv(downloadHeaderEnv) != "":
+		lines, from = []string{os.Getenv(downloadHeaderEnv)}, "$"+downloadHeaderEnv
+	default:
+		return nil, nil
+	}
+	h := http.Header{}
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") || value == "" ||
+			strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+			return nil, exitf(exitUsage, "%s line %d: want \"Header-Name: value\" (the value is not shown here)", from, i+1)
+		}
+		h.Add(textproto.CanonicalMIMEHeaderKey(name), value)
+	}
+	if len(h) == 0 {
+		return nil, exitf(exitUsage, "%s holds no header", from)
+	}
+	if len(hosts) == 0 {
+		return nil, exitf(exitUsage, "%s: say which hosts it goes to with --download-hosts (e.g. acme.atlassian.net); "+
+			"a login must not go to every link's host", from)
+	}
+	return h, nil
+}
+
+// describeHeader names a header's fields for logs, never their values.
+func describeHeader(h http.Header) string {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	return fmt.Sprint(names)
+}
