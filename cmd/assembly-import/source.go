@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assembly-import/assembly-import/internal/owned"
+	"github.com/assembly-import/assembly-import/internal/pgserver"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -133,8 +134,11 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		}
 		stop := func() {}
 		if o.pgDump != "" {
-			if opts.DSN, stop, err = restoreDump(ctx, o.env, o.pgDump); err != nil {
-				return nil, err
+			if opts.DSN, stop, err = pgserver.Restore(ctx, o.env.log, o.pgDump); err != nil {
+				if ctx.Err() != nil {
+					return nil, err // interrupted: exit 4
+				}
+				return nil, exitf(exitUsage, "--pg-dump: %w", err)
 			}
 		}
 		src, err = readers.OpenPostgres(ctx, opts)
@@ -153,6 +157,19 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		return nil, exitf(exitUsage, "%w", err)
 	}
 	return src, nil
+}
+
+// dumpSource is a source read from a restored dump: closing it stops the
+// private server.
+type dumpSource struct {
+	planner.Source
+	stop func()
+}
+
+func (d dumpSource) Close() error {
+	err := d.Source.Close()
+	d.stop()
+	return err
 }
 
 // blobDirPrefix names the folders that hold attachments taken out of a database.

@@ -1,31 +1,31 @@
-package main
+package pgserver
 
 import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/assembly-import/assembly-import/internal/pgserver"
-	"github.com/assembly-import/assembly-import/planner"
 )
 
-// restoredDB is the database a dump is restored into.
+// restoredDB is the database Restore restores a dump into.
 const restoredDB = "restored"
 
-// restoreDump starts a private PostgreSQL server, restores the dump at path
+// Restore starts a private PostgreSQL server, restores the dump at path
 // into it, and returns a connection string and the function that stops the
 // server and removes its files. A custom or tar archive (pg_dump -Fc, -Ft)
 // goes through pg_restore, plain SQL through psql; ownership and privilege
 // statements of the old server fail harmlessly and are counted, not fatal.
-func restoreDump(ctx context.Context, e *env, path string) (string, func(), error) {
+// Progress goes to log. When ctx ends first, the restore is killed, the
+// server stopped, and the error is ctx's.
+func Restore(ctx context.Context, log *slog.Logger, path string) (string, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", nil, exitf(exitUsage, "--pg-dump: %w", err)
+		return "", nil, err
 	}
 	defer f.Close()
 	head := make([]byte, 512)
@@ -39,27 +39,27 @@ func restoreDump(ctx context.Context, e *env, path string) (string, func(), erro
 	if archive {
 		tool = "pg_restore"
 	}
-	bin, err := pgserver.Bin(tool)
+	bin, err := Bin(tool)
 	if err != nil {
-		return "", nil, exitf(exitUsage, "--pg-dump: %w", err)
+		return "", nil, err
 	}
-	psql, err := pgserver.Bin("psql")
+	psql, err := Bin("psql")
 	if err != nil {
-		return "", nil, exitf(exitUsage, "--pg-dump: %w", err)
+		return "", nil, err
 	}
-	e.log.Info("starting a private PostgreSQL server for the dump")
-	srv, err := pgserver.Start()
+	log.Info("starting a private PostgreSQL server for the dump")
+	srv, err := Start()
 	if err != nil {
-		return "", nil, exitf(exitUsage, "--pg-dump: %w", err)
+		return "", nil, err
 	}
 	for _, dir := range srv.Reclaimed {
-		e.log.Warn("stopped and removed the private PostgreSQL server of an earlier run that was killed", "folder", dir)
+		log.Warn("stopped and removed the private PostgreSQL server of an earlier run that was killed", "folder", dir)
 	}
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
 			if err := srv.Stop(); err != nil {
-				e.log.Warn("stopping the private PostgreSQL server", "err", err, "folder", srv.Dir)
+				log.Warn("stopping the private PostgreSQL server", "err", err, "folder", srv.Dir)
 			}
 		})
 	}
@@ -77,7 +77,7 @@ func restoreDump(ctx context.Context, e *env, path string) (string, func(), erro
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
-	e.log.Info("restoring the dump", "file", path, "with", filepath.Base(bin))
+	log.Info("restoring the dump", "file", path, "with", filepath.Base(bin))
 	if err := cmd.Start(); err != nil {
 		stop()
 		return "", nil, err
@@ -91,7 +91,7 @@ func restoreDump(ctx context.Context, e *env, path string) (string, func(), erro
 		case err = <-done:
 			waiting = false
 		case <-tick.C:
-			e.log.Info("restoring the dump", "file", path, "elapsed", time.Since(start).Round(time.Second))
+			log.Info("restoring the dump", "file", path, "elapsed", time.Since(start).Round(time.Second))
 		case <-ctx.Done():
 			cmd.Process.Kill()
 			<-done
@@ -101,10 +101,10 @@ func restoreDump(ctx context.Context, e *env, path string) (string, func(), erro
 	}
 	if errs := strings.Count(stderr.String(), "ERROR"); errs > 0 || err != nil {
 		first, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
-		e.log.Warn("the dump restored with errors (ownership and privileges of the old server are expected to fail)",
+		log.Warn("the dump restored with errors (ownership and privileges of the old server are expected to fail)",
 			"errors", errs, "first", first, "exit", errString(err))
 	}
-	e.log.Info("dump restored", "file", path, "took", time.Since(start).Round(100*time.Millisecond))
+	log.Info("dump restored", "file", path, "took", time.Since(start).Round(100*time.Millisecond))
 	return dsn, stop, nil
 }
 
@@ -113,17 +113,4 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
-}
-
-// dumpSource is a source read from a restored dump: closing it stops the
-// private server.
-type dumpSource struct {
-	planner.Source
-	stop func()
-}
-
-func (d dumpSource) Close() error {
-	err := d.Source.Close()
-	d.stop()
-	return err
 }
