@@ -106,50 +106,103 @@ resumable, 1 for usage or configuration errors.`,
 
 func runRun(ctx context.Context, e *env, o runOptions) error {
 	defer o.source.release()
+	r, err := prepareRun(ctx, e, &o) // a pointer: planning records on o.source what release removes
+	if err != nil {
+		return err
+	}
+	defer r.plan.Close()
+	defer r.journal.Close()
+	ctx, stopSignals := notifyStop(ctx)
+	defer stopSignals()
+	stopWarning := context.AfterFunc(ctx, func() {
+		stopSignals() // a second Ctrl-C ends the process at once; the journal keeps that safe
+		e.log.Warn("stopping: no new requests; those in flight get a few seconds (Ctrl-C again to quit now)")
+	})
+	defer stopWarning() // before stopSignals: the end of a run is no Ctrl-C
+
+	work := r.plan
+	if o.sample > 0 {
+		work = r.plan.Sample(o.sample, o.sampleSeed)
+		tickets, replies := work.Jobs()
+		fmt.Fprintf(e.stdout, "Pilot: %d tickets chosen at random (seed %d) with their %d replies.\n", tickets, o.sampleSeed, replies)
+	}
+	progress := &uploader.Progress{}
+	stopProgress := startProgress(e, progress, o.progressEvery)
+	start := time.Now()
+	res, runErr := uploader.Run(ctx, work, uploader.Options{
+		Client:        r.client,
+		Journal:       r.journal,
+		EventsPerSec:  o.limits.EventsPerSec,
+		RepliesPerMin: o.limits.RepliesPerMin,
+		EventWorkers:  o.eventWorkers,
+		ReplyWorkers:  o.replyWorkers,
+		Grace:         o.grace,
+		Jitter:        o.jitter,
+		MaxErrors:     o.maxErrors,
+		RetryRejected: o.retryRejected,
+		Downloader:    r.downloader,
+		Progress:      progress,
+		Logger:        e.log,
+	})
+	stopProgress()
+	return finishRun(ctx, e, o, r, work, res, runErr, time.Since(start))
+}
+
+// runSetup is what a run needs, made from the flags before anything is sent.
+type runSetup struct {
+	client     *assembly.Client
+	downloader *uploader.Downloader
+	plan       *planner.Plan
+	journal    *checkpoint.Journal
+}
+
+// prepareRun checks the flags, reads the key and the download login,
+// plans the source and opens the checkpoint; the caller closes the plan
+// and the journal.
+func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if o.apiURL == "" || o.checkpoint == "" {
-		return exitf(exitUsage, "run needs --api-url and --checkpoint")
+		return nil, exitf(exitUsage, "run needs --api-url and --checkpoint")
 	}
 	if err := checkAPIURL(o.apiURL); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkReportPath(o.report); err != nil {
-		return err
+		return nil, err
 	}
 	inputs := append(o.source.inputs(), namedPath{"--checkpoint", o.checkpoint}, namedPath{"--api-key-file", o.apiKeyFile},
 		namedPath{"--ca-file", o.caFile}, namedPath{"--download-header-file", o.downloadHeaderFile})
 	if err := guardOutputs(inputs, append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(o.rejects)...)); err != nil {
-		return err
+		return nil, err
 	}
 	key, err := apiKey(o.apiKeyFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if o.apiKeyFile != "" && othersMayRead(o.apiKeyFile) {
 		e.log.Warn("the API key file can be read by other users of this machine; chmod 600 it", "file", o.apiKeyFile)
 	}
 	loginHeader, err := downloadHeader(e, o.downloadHeaderFile, o.downloadHosts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if loginHeader != nil {
 		e.log.Info("downloads send a login header to their hosts only", "header", describeHeader(loginHeader), "hosts", o.downloadHosts)
 	}
 	hc, err := httpClient(o.caFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	client, err := assembly.NewClient(o.apiURL, key, hc)
 	if err == nil {
 		client.AnswerTimeout = o.answerTimeout
 	}
 	if err != nil {
-		return exitf(exitUsage, "%w", err)
+		return nil, exitf(exitUsage, "%w", err)
 	}
 	plan, err := o.source.build(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer plan.Close()
 	s := plan.Stats
 	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
 	fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
@@ -164,16 +217,16 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		Run:          checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host},
 		AllowChanged: o.allowChanged,
 	})
-	var mismatch *checkpoint.MismatchError
-	if errors.As(err, &mismatch) {
-		writeDelta(e.stdout, mismatch.Snapshot.Compare(plan.All()))
-		return exitf(exitUsage, "%w: the export changed since that run. Finish with the original export, "+
-			"or add --allow-changed-source to send what is new (and what was never delivered) and list what changed", err)
-	}
 	if err != nil {
-		return exitf(exitUsage, "%w", err)
+		defer plan.Close()
+		var mismatch *checkpoint.MismatchError
+		if errors.As(err, &mismatch) {
+			writeDelta(e.stdout, mismatch.Snapshot.Compare(plan.All()))
+			return nil, exitf(exitUsage, "%w: the export changed since that run. Finish with the original export, "+
+				"or add --allow-changed-source to send what is new (and what was never delivered) and list what changed", err)
+		}
+		return nil, exitf(exitUsage, "%w", err)
 	}
-	defer journal.Close()
 	if journal.Torn() {
 		e.log.Warn("the checkpoint ended in a partial line, written as the last run was killed; it was cut off", "checkpoint", o.checkpoint)
 	}
@@ -184,52 +237,27 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		}
 	}
 
-	ctx, stopSignals := notifyStop(ctx)
-	defer stopSignals()
-	stopWarning := context.AfterFunc(ctx, func() {
-		stopSignals() // a second Ctrl-C ends the process at once; the journal keeps that safe
-		e.log.Warn("stopping: no new requests; those in flight get a few seconds (Ctrl-C again to quit now)")
-	})
-	defer stopWarning() // before stopSignals: the end of a run is no Ctrl-C
+	return &runSetup{client: client, plan: plan, journal: journal,
+		downloader: &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport},
+			Header: loginHeader, Hosts: o.downloadHosts}}, nil
+}
 
-	work := plan
-	if o.sample > 0 {
-		work = plan.Sample(o.sample, o.sampleSeed)
-		tickets, replies := work.Jobs()
-		fmt.Fprintf(e.stdout, "Pilot: %d tickets chosen at random (seed %d) with their %d replies.\n", tickets, o.sampleSeed, replies)
-	}
-	progress := &uploader.Progress{}
-	stopProgress := startProgress(e, progress, o.progressEvery)
-	start := time.Now()
-	res, runErr := uploader.Run(ctx, work, uploader.Options{
-		Client:        client,
-		Journal:       journal,
-		EventsPerSec:  o.limits.EventsPerSec,
-		RepliesPerMin: o.limits.RepliesPerMin,
-		EventWorkers:  o.eventWorkers,
-		ReplyWorkers:  o.replyWorkers,
-		Grace:         o.grace,
-		Jitter:        o.jitter,
-		MaxErrors:     o.maxErrors,
-		RetryRejected: o.retryRejected,
-		Downloader: &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport},
-			Header: loginHeader, Hosts: o.downloadHosts},
-		Progress: progress,
-		Logger:   e.log,
-	})
-	stopProgress()
-	if err := journal.Close(); err != nil && runErr == nil {
+// finishRun closes the journal, prints what the run did and where the
+// migration stands, writes the report and rejects, and decides how the
+// command ends.
+func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *planner.Plan, res *uploader.Result, runErr error, took time.Duration) error {
+	if err := r.journal.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	snap := journal.Snapshot()
-	writeRunReport(e.stdout, res, time.Since(start))
+	snap := r.journal.Snapshot()
+	writeRunReport(e.stdout, res, took)
 	writeStatus(e.stdout, snap)
 	origins := map[string]string{}
-	rejected := rejectedRows(plan.Problems)
+	rejected := rejectedRows(r.plan.Problems)
 	for _, p := range res.Problems {
 		origins[p.Key] = p.Origin
-		if r, ok := readers.RowOf(p.Origin); ok && p.State == checkpoint.Rejected {
-			rejected[r] = "rejected by Assembly: " + p.Reason
+		if row, ok := readers.RowOf(p.Origin); ok && p.State == checkpoint.Rejected {
+			rejected[row] = "rejected by Assembly: " + p.Reason
 		}
 	}
 	// The run's outcome is decided, and said, first: a report or rejects
