@@ -77,6 +77,14 @@ type runSummaryJSON struct {
 	planner.Limits
 }
 
+// jobs is how many jobs of group the checkpoint holds.
+func (s runSummaryJSON) jobs(group string) int {
+	if group == planner.TicketGroup {
+		return s.Tickets.Total
+	}
+	return s.Replies.Total
+}
+
 type runItem struct {
 	Key    string `json:"key"`
 	State  string `json:"state"` // rejected, failed, uncertain, resent
@@ -164,6 +172,11 @@ func (r report) csv() ([]byte, error) {
 		}
 	} else {
 		w.Write([]string{"key", "state", "reason", "origin"})
+		for _, g := range rowGroups { // where the source's rows went, first
+			if rows, ok := r.Run.Summary.Rows[g.group]; ok {
+				w.Write([]string{"rows/" + g.name, "summary", rowsAccount(rows, r.Run.Summary.jobs(g.group)), ""})
+			}
+		}
 		for _, it := range r.Run.Items {
 			w.Write([]string{it.Key, it.State, it.Reason, it.Origin})
 		}
@@ -275,6 +288,11 @@ func (r report) html(now time.Time) ([]byte, error) {
 				card{l.name + " delivered", fmt.Sprintf("%d of %d", l.c.Done, l.c.Total)},
 				card{l.name + " rejected", fmt.Sprint(l.c.Rejected)}, card{l.name + " failed", fmt.Sprint(l.c.Failed)},
 				card{l.name + " uncertain", fmt.Sprint(l.c.Uncertain)}, card{l.name + " pending", fmt.Sprint(l.c.Pending)})
+		}
+		for _, g := range rowGroups {
+			if rows, ok := s.Rows[g.group]; ok {
+				v.Cards = append(v.Cards, card{"Rows of " + g.name + " read", rowsAccount(rows, s.jobs(g.group))})
+			}
 		}
 		v.Cards = append(v.Cards, card{"Time left", planner.Duration(s.ProjectedSecondsLeft)})
 		labels := []string{"tickets done", "tickets left", "replies done", "replies left"}

@@ -81,15 +81,23 @@ func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
 		return
 	}
 	var parts []string
-	for _, g := range []struct{ group, name string }{{planner.TicketGroup, "tickets"}, {planner.ReplyGroup, "replies"}} {
-		r := snap.Header.Rows[g.group]
-		part := fmt.Sprintf("%s %d = %d to send + %d not sent (errors in the source)", g.name, r.Read, snap.Count(g.group).Total, r.NotSent)
-		if r.Skipped > 0 {
-			part += fmt.Sprintf(" + %d skipped (internal notes)", r.Skipped)
-		}
-		parts = append(parts, part)
+	for _, g := range rowGroups {
+		parts = append(parts, g.name+" "+rowsAccount(snap.Header.Rows[g.group], snap.Count(g.group).Total))
 	}
 	fmt.Fprintf(w, "  Rows read: %s\n", strings.Join(parts, "; "))
+}
+
+// rowGroups are the job groups the source's rows become.
+var rowGroups = []struct{ group, name string }{{planner.TicketGroup, "tickets"}, {planner.ReplyGroup, "replies"}}
+
+// rowsAccount says where a group's rows went: "131 = 116 to send + 9 not
+// sent (errors in the source) + 6 skipped (internal notes)".
+func rowsAccount(r checkpoint.Rows, jobs int) string {
+	s := fmt.Sprintf("%d = %d to send + %d not sent (errors in the source)", r.Read, jobs, r.NotSent)
+	if r.Skipped > 0 {
+		s += fmt.Sprintf(" + %d skipped (internal notes)", r.Skipped)
+	}
+	return s
 }
 
 // writeStatus prints what a checkpoint holds: where the source's rows went,

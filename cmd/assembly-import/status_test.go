@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +67,16 @@ func TestRowsReconcile(t *testing.T) {
 	var rep runReportJSON
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
+	}
+	for _, ext := range []string{"csv", "html"} {
+		out := filepath.Join(dir, "status."+ext)
+		if r := runTool(t, "status", "--checkpoint", cp, "--report", out); r.code != 0 {
+			t.Fatalf("status --report %s: exit %d\n%s", out, r.code, r.stderr)
+		}
+		data, _ := os.ReadFile(out)
+		if !strings.Contains(html.UnescapeString(string(data)), "131 = 116 to send + 9 not sent (errors in the source) + 6 skipped (internal notes)") {
+			t.Errorf("the %s report does not account for the rows:\n%s", ext, data)
+		}
 	}
 	for group, c := range map[string]checkpoint.Counts{planner.TicketGroup: rep.Summary.Tickets, planner.ReplyGroup: rep.Summary.Replies} {
 		rows := rep.Summary.Rows[group]
