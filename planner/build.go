@@ -112,8 +112,9 @@ type builder struct {
 	months     map[int]*Month      // by year*12 + month; 0 for no time
 	stats      Stats
 	problems   problems
-	findings   []finding        // the rules' findings for one record, reused
-	folders    confined.Folders // attachment folders, open while planning
+	findings   []finding         // the rules' findings for one record, reused
+	emailOK    func(string) bool // b.validEmail, made once: a method value per record would allocate
+	folders    confined.Folders  // attachment folders, open while planning
 }
 
 // Build reads src to the end and returns the plan. Every problem is
@@ -150,6 +151,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		sourceIDs: make(map[string]struct{}),
 		months:    make(map[int]*Month),
 	}
+	b.emailOK = b.validEmail
 	if l, ok := src.(Locator); ok {
 		b.problems.locate = l.Locate
 	}
@@ -273,7 +275,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		b.tickets.Add(m)
 		return nil // an unreadable row: nothing more to check
 	}
-	b.findings = ticketRules(b.findings[:0], t, b.now, b.validEmail)
+	b.findings = ticketRules(b.findings[:0], t, b.now, b.emailOK)
 	b.report(t.Origin, item, b.findings)
 	b.person(t.Requester, false)
 	event, followUp := splitForEvent(b.attachments(t.Origin, item, t.Attachments))
@@ -428,7 +430,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	}
 	var authorNote string
 	r.Author, authorNote = b.fallbackAuthor(r.Origin, item, "author_email", r.Author)
-	b.findings = replyRules(b.findings[:0], r, b.now, b.validEmail)
+	b.findings = replyRules(b.findings[:0], r, b.now, b.emailOK)
 	b.report(r.Origin, item, b.findings)
 	b.person(r.Author, true)
 
@@ -539,7 +541,7 @@ func (b *builder) validEmail(email string) bool {
 // person counts a requester or author among the distinct people, once
 // rulePerson found nothing wrong with them.
 func (b *builder) person(u readers.User, reply bool) {
-	if len(rulePerson(nil, "", u, reply, b.validEmail)) > 0 {
+	if len(rulePerson(nil, "", u, reply, b.emailOK)) > 0 {
 		return
 	}
 	switch {

@@ -268,11 +268,10 @@ func (f *csvFile) read() (row, *FieldProblem, error) {
 		}
 		return row{origin: f.origin(pe.StartLine)}, &FieldProblem{Message: "unreadable CSV row: " + msg}, nil
 	}
-	var ie *InputError
-	switch {
-	case errors.As(err, &ie):
-		return row{}, nil, ie // it names the file and line
-	case err != nil:
+	if err != nil {
+		if ie := (*InputError)(nil); errors.As(err, &ie) {
+			return row{}, nil, ie // it names the file and line
+		}
 		return row{}, nil, fmt.Errorf("%s: %w", f.name, err)
 	}
 	line, _ := f.cr.FieldPos(0)

@@ -54,6 +54,13 @@ func ParseTime(s string, loc *time.Location) (t time.Time, note string, err erro
 		}
 		return time.Unix(secs, 0).UTC(), "", nil
 	}
+	if !hasZone(s) {
+		// The common case, tried first: a failed parse costs an error value,
+		// and a million timestamps are read.
+		if t, note, err := parseLocal(s, localLayouts[:], loc); err == nil {
+			return t, note, nil
+		}
+	}
 	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), "", nil
@@ -75,6 +82,18 @@ func ParseTime(s string, loc *time.Location) (t time.Time, note string, err erro
 	return time.Time{}, "", fmt.Errorf("%q is not a timestamp (read without a layout: RFC 3339, YYYY-MM-DD HH:MM:SS with an offset, "+
 		`UTC or neither, RFC 1123, Unix seconds); for another form give the mapping a time_format, written as Go writes `+
 		`2006-01-02 15:04:05: "02/01/2006 15:04" for day/month/year, "01/02/2006 3:04 PM" for month/day/year`, s)
+}
+
+// hasZone says whether a timestamp may carry a zone: an offset after the
+// date ("+01:00", "-0500"), a Z, a zone name, or RFC 1123's weekday first.
+func hasZone(s string) bool {
+	if len(s) < 11 || s[0] < '0' || s[0] > '9' {
+		return true
+	}
+	rest := s[10:]
+	return strings.ContainsAny(rest, "+Z") || strings.Contains(rest, "-") || strings.ContainsFunc(rest, func(r rune) bool {
+		return r >= 'A' && r <= 'Y' && r != 'T'
+	})
 }
 
 // ParseTimeLayouts reads a timestamp in one of layouts (a mapping's
@@ -110,9 +129,12 @@ func parseLocal(s string, layouts []string, loc *time.Location) (time.Time, stri
 // repeated (the first of the two), and says so; any other time it returns
 // as it is, with "".
 func daylightSaving(s, layout string, t time.Time, loc *time.Location) (time.Time, string) {
+	if loc == time.UTC || t.Location() != loc {
+		return t, "" // no daylight saving, or the layout carried its own offset
+	}
 	wall, err := time.ParseInLocation(layout, s, time.UTC) // the clock as written
-	if err != nil || t.Location() != loc || loc == time.UTC {
-		return t, "" // the layout carried its own offset
+	if err != nil {
+		return t, ""
 	}
 	sameClock := func(u time.Time) bool {
 		y, m, d := u.Date()
