@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/assembly-import/assembly-import/internal/report"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -92,4 +93,13 @@ func (o *sourceOptions) rejectsOutputs(dir string) []namedPath {
 		return []namedPath{{"--rejects", filepath.Join(dir, filepath.Base(o.xlsxFile))}}
 	}
 	return []namedPath{{"--rejects", filepath.Join(dir, readers.TicketsFile)}, {"--rejects", filepath.Join(dir, readers.RepliesFile)}}
+}
+
+// checkReportPath refuses, as a usage error, a report file of a format
+// the report package does not write.
+func checkReportPath(path string) error {
+	if err := report.CheckPath(path); err != nil {
+		return exitf(exitUsage, "%w", err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/internal/report"
 	"github.com/assembly-import/assembly-import/planner"
 )
 
@@ -61,7 +62,7 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 	defer plan.Close()
 	writePlanSummary(e.stdout, o.source.describe(), plan, o.limits)
 	if o.report != "" {
-		if err := writeReport(o.report, newPlanReport(o.source.describe(), plan, o.limits)); err != nil {
+		if err := report.Write(o.report, report.NewPlan(o.source.describe(), plan, o.limits)); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "\nReport written to %s\n", o.report)
@@ -97,7 +98,7 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 	if s.FollowUps > 0 {
 		fmt.Fprintf(w, " (%d of them carrying first-message attachments an event cannot take: not JPG/PNG, or over 4 MB)", s.FollowUps)
 	}
-	fmt.Fprintf(w, ", %d attachments (%s), %d distinct people\n", s.Attachments, bytesString(s.AttachmentBytes), s.Users)
+	fmt.Fprintf(w, ", %d attachments (%s), %d distinct people\n", s.Attachments, report.Bytes(s.AttachmentBytes), s.Users)
 	fmt.Fprintf(w, "Problems: %d errors (those items are not sent), %d warnings\n", s.Errors, s.Warnings)
 	writeProblemGroups(w, plan.Problems)
 	p := planner.Project(s.TicketJobs, s.ReplyJobs, l)
@@ -143,17 +144,4 @@ func writeProblemGroups(w io.Writer, problems []planner.Problem) {
 			}
 		}
 	}
-}
-
-// bytesString prints a size in decimal units, as Assembly's limits are read.
-func bytesString(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-	case n >= assembly.MB:
-		return fmt.Sprintf("%.1f MB", float64(n)/assembly.MB)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
 }

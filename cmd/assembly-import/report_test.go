@@ -15,6 +15,7 @@ import (
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/report"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -207,12 +208,12 @@ func TestRunReportAndRejects(t *testing.T) {
 	if r.code != exitNotAll {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	var rep runReportJSON
+	var rep report.RunJSON
 	data, _ := os.ReadFile(filepath.Join(tmp, "run.json"))
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := runItem{Key: "reply/2-1", State: "rejected", Reason: "HTTP 400: content is required", Origin: "replies.csv:3"}
+	want := report.Item{Key: "reply/2-1", State: "rejected", Reason: "HTTP 400: content is required", Origin: "replies.csv:3"}
 	if rep.Summary.Replies.Rejected != 1 || rep.Summary.Tickets.Done != 3 || !slices.Contains(rep.Items, want) {
 		t.Errorf("run report = %+v, want it to list %+v", rep, want)
 	}
@@ -231,7 +232,7 @@ func TestRunReportAndRejects(t *testing.T) {
 		}
 	}
 	snap, _ := checkpoint.Read(cp)
-	if got := newRunReport(snap, nil).Run.Items; len(got) != 1 {
+	if got := report.NewRun(snap, nil).Run.Items; len(got) != 1 {
 		t.Errorf("items from the checkpoint alone: %+v", got)
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/report"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/uploader"
@@ -267,7 +268,7 @@ func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *pla
 	outcome := runOutcome(ctx, runErr, resume, o.maxErrors)
 	var outErrs []error
 	if o.report != "" {
-		if err := writeReport(o.report, newRunReport(snap, origins)); err != nil {
+		if err := report.Write(o.report, report.NewRun(snap, origins)); err != nil {
 			outErrs = append(outErrs, fmt.Errorf("--report: %w", err))
 		} else {
 			fmt.Fprintf(e.stdout, "Report written to %s\n", o.report)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/report"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/uploader"
 )
@@ -43,7 +44,7 @@ the rest will take at the last run's limits.`,
 			}
 			writeStatus(e.stdout, snap)
 			if reportPath != "" {
-				if err := writeReport(reportPath, newRunReport(snap, nil)); err != nil {
+				if err := report.Write(reportPath, report.NewRun(snap, nil)); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "Report written to %s\n", reportPath)
@@ -81,23 +82,10 @@ func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
 		return
 	}
 	var parts []string
-	for _, g := range rowGroups {
-		parts = append(parts, g.name+" "+rowsAccount(snap.Header.Rows[g.group], snap.Count(g.group).Total))
+	for _, g := range report.RowGroups() {
+		parts = append(parts, g.Name+" "+report.RowsAccount(snap.Header.Rows[g.Group], snap.Count(g.Group).Total))
 	}
 	fmt.Fprintf(w, "  Rows read: %s\n", strings.Join(parts, "; "))
-}
-
-// rowGroups are the job groups the source's rows become.
-var rowGroups = []struct{ group, name string }{{planner.TicketGroup, "tickets"}, {planner.ReplyGroup, "replies"}}
-
-// rowsAccount says where a group's rows went: "131 = 116 to send + 9 not
-// sent (errors in the source) + 6 skipped (internal notes)".
-func rowsAccount(r checkpoint.Rows, jobs int) string {
-	s := fmt.Sprintf("%d = %d to send + %d not sent (errors in the source)", r.Read, jobs, r.NotSent)
-	if r.Skipped > 0 {
-		s += fmt.Sprintf(" + %d skipped (internal notes)", r.Skipped)
-	}
-	return s
 }
 
 // writeStatus prints what a checkpoint holds: where the source's rows went,
@@ -183,7 +171,7 @@ func writeRunReport(w io.Writer, res *uploader.Result, took time.Duration) {
 	}
 	a := res.Attachments
 	if a.Delivered+len(a.Skipped) > 0 {
-		fmt.Fprintf(w, "  attachments delivered %d (%s), not downloaded %d\n", a.Delivered, bytesString(a.Bytes), len(a.Skipped))
+		fmt.Fprintf(w, "  attachments delivered %d (%s), not downloaded %d\n", a.Delivered, report.Bytes(a.Bytes), len(a.Skipped))
 		for _, p := range a.Skipped {
 			fmt.Fprintf(w, "    %s (%s): %s\n", p.Key, p.Origin, p.Reason)
 		}

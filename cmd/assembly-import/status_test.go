@@ -10,6 +10,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/report"
 	"github.com/assembly-import/assembly-import/planner"
 )
 
@@ -53,18 +54,18 @@ func TestStatusListsOnlyRepliesThatMayBeDoubled(t *testing.T) {
 func TestRowsReconcile(t *testing.T) {
 	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 1000, RepliesPerMin: 60000})
 	dir := t.TempDir()
-	cp, report := filepath.Join(dir, "cp"), filepath.Join(dir, "report.json")
+	cp, reportFile := filepath.Join(dir, "cp"), filepath.Join(dir, "report.json")
 	r := runTool(t, "run", "--csv", "../../samples/csv", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000",
-		"--events-per-sec", "1000", "--report", report)
+		"--events-per-sec", "1000", "--report", reportFile)
 	if r.code != 0 || !strings.Contains(r.stdout, "Rows read: tickets 44 = 43 to send + 1 not sent (errors in the source); "+
 		"replies 131 = 116 to send + 9 not sent (errors in the source) + 6 skipped (internal notes)") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	data, err := os.ReadFile(report)
+	data, err := os.ReadFile(reportFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep runReportJSON
+	var rep report.RunJSON
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}

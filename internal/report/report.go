@@ -1,4 +1,7 @@
-package main
+// Package report writes what plan, run and status report with --report:
+// a plan's problems, or a migration's state from its checkpoint, as JSON
+// (stable, documented in the README), CSV or a self-contained HTML page.
+package report
 
 import (
 	"bytes"
@@ -13,38 +16,39 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/planner"
 )
 
-// report is what plan, run and status write with --report: a plan's
+// Report is what plan, run and status write with --report: a plan's
 // problems, or a migration's state from its checkpoint. The JSON shapes
 // are stable and documented in the README.
-type report struct {
-	Plan *planReportJSON
-	Run  *runReportJSON
+type Report struct {
+	Plan *PlanJSON
+	Run  *RunJSON
 }
 
-// planReportJSON is the shape of plan --report FILE.json.
-type planReportJSON struct {
-	Summary  planSummaryJSON   `json:"summary"`
+// PlanJSON is the shape of plan --report FILE.json.
+type PlanJSON struct {
+	Summary  PlanSummary       `json:"summary"`
 	Problems []planner.Problem `json:"problems"`
 }
 
-type planSummaryJSON struct {
+type PlanSummary struct {
 	Source string `json:"source"`
 	planner.Stats
 	planner.Projection
 	Fingerprint string `json:"fingerprint"`
 }
 
-func newPlanReport(source string, plan *planner.Plan, l planner.Limits) report {
+func NewPlan(source string, plan *planner.Plan, l planner.Limits) Report {
 	problems := plan.Problems
 	if problems == nil {
 		problems = []planner.Problem{}
 	}
-	return report{Plan: &planReportJSON{
-		Summary: planSummaryJSON{
+	return Report{Plan: &PlanJSON{
+		Summary: PlanSummary{
 			Source:      source,
 			Stats:       plan.Stats,
 			Projection:  planner.Project(plan.Stats.TicketJobs, plan.Stats.ReplyJobs, l),
@@ -54,15 +58,15 @@ func newPlanReport(source string, plan *planner.Plan, l planner.Limits) report {
 	}}
 }
 
-// runReportJSON is the shape of run and status --report FILE.json.
-type runReportJSON struct {
-	Summary runSummaryJSON `json:"summary"`
+// RunJSON is the shape of run and status --report FILE.json.
+type RunJSON struct {
+	Summary RunSummary `json:"summary"`
 	// Items lists every job not simply delivered: rejected, failed,
 	// uncertain, and delivered after an uncertain send (possibly twice).
-	Items []runItem `json:"items"`
+	Items []Item `json:"items"`
 }
 
-type runSummaryJSON struct {
+type RunSummary struct {
 	Source      string            `json:"source"`
 	Fingerprint string            `json:"fingerprint"`
 	Tickets     checkpoint.Counts `json:"tickets"`
@@ -78,30 +82,30 @@ type runSummaryJSON struct {
 }
 
 // jobs is how many jobs of group the checkpoint holds.
-func (s runSummaryJSON) jobs(group string) int {
+func (s RunSummary) jobs(group string) int {
 	if group == planner.TicketGroup {
 		return s.Tickets.Total
 	}
 	return s.Replies.Total
 }
 
-type runItem struct {
+type Item struct {
 	Key    string `json:"key"`
 	State  string `json:"state"` // rejected, failed, uncertain, resent
 	Reason string `json:"reason,omitempty"`
 	Origin string `json:"origin,omitempty"`
 }
 
-// newRunReport describes a checkpoint; origins names the items' places in
+// NewRun describes a checkpoint; origins names the items' places in
 // the source where a run knows them.
-func newRunReport(snap *checkpoint.Snapshot, origins map[string]string) report {
+func NewRun(snap *checkpoint.Snapshot, origins map[string]string) Report {
 	limits := planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin}
 	t, r, f := snap.Count(planner.TicketGroup), snap.Count(planner.ReplyGroup), snap.Count(planner.FollowUpGroup)
-	rep := &runReportJSON{Summary: runSummaryJSON{
+	rep := &RunJSON{Summary: RunSummary{
 		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Attachments: f, Limits: limits,
 		Rows:                 snap.Header.Rows,
 		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending+f.Pending, limits).TotalSeconds,
-	}, Items: []runItem{}}
+	}, Items: []Item{}}
 	for j := range snap.All() {
 		state := ""
 		switch {
@@ -114,14 +118,14 @@ func newRunReport(snap *checkpoint.Snapshot, origins map[string]string) report {
 		default:
 			continue
 		}
-		rep.Items = append(rep.Items, runItem{Key: j.Key, State: state, Reason: j.Reason, Origin: origins[j.Key]})
+		rep.Items = append(rep.Items, Item{Key: j.Key, State: state, Reason: j.Reason, Origin: origins[j.Key]})
 	}
-	slices.SortFunc(rep.Items, func(a, b runItem) int { return strings.Compare(a.Key, b.Key) })
-	return report{Run: rep}
+	slices.SortFunc(rep.Items, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
+	return Report{Run: rep}
 }
 
-// checkReportPath refuses a report file of a format not written.
-func checkReportPath(path string) error {
+// CheckPath refuses a report file of a format not written.
+func CheckPath(path string) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case "", ".json", ".csv", ".html":
 		if path != "" && filepath.Ext(path) == "" {
@@ -129,12 +133,12 @@ func checkReportPath(path string) error {
 		}
 		return nil
 	}
-	return exitf(exitUsage, "--report %s: write FILE.json, FILE.csv or FILE.html", path)
+	return fmt.Errorf("--report %s: write FILE.json, FILE.csv or FILE.html", path)
 }
 
-// writeReport writes r in the format path's extension names, to a file
+// Write writes r in the format path's extension names, to a file
 // only its owner can read.
-func writeReport(path string, r report) error {
+func Write(path string, r Report) error {
 	var data []byte
 	var err error
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -150,7 +154,7 @@ func writeReport(path string, r report) error {
 	case ".html":
 		data, err = r.html(time.Now())
 	default:
-		return exitf(exitUsage, "--report %s: write FILE.json, FILE.csv or FILE.html", path)
+		return fmt.Errorf("--report %s: write FILE.json, FILE.csv or FILE.html", path)
 	}
 	if err != nil {
 		return err
@@ -162,7 +166,7 @@ func writeReport(path string, r report) error {
 }
 
 // csv writes one problem (plan) or item (run) per row, for spreadsheets.
-func (r report) csv() ([]byte, error) {
+func (r Report) csv() ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	if r.Plan != nil {
@@ -172,9 +176,9 @@ func (r report) csv() ([]byte, error) {
 		}
 	} else {
 		w.Write([]string{"key", "state", "reason", "origin"})
-		for _, g := range rowGroups { // where the source's rows went, first
-			if rows, ok := r.Run.Summary.Rows[g.group]; ok {
-				w.Write([]string{"rows/" + g.name, "summary", rowsAccount(rows, r.Run.Summary.jobs(g.group)), ""})
+		for _, g := range RowGroups() { // where the source's rows went, first
+			if rows, ok := r.Run.Summary.Rows[g.Group]; ok {
+				w.Write([]string{"rows/" + g.Name, "summary", RowsAccount(rows, r.Run.Summary.jobs(g.Group)), ""})
 			}
 		}
 		for _, it := range r.Run.Items {
@@ -229,7 +233,7 @@ func newChart(title string, labels []string, values []float64, texts []string, f
 	return c
 }
 
-func (r report) html(now time.Time) ([]byte, error) {
+func (r Report) html(now time.Time) ([]byte, error) {
 	v := htmlView{Generated: now.UTC().Format(time.RFC3339)}
 	if p := r.Plan; p != nil {
 		s := p.Summary
@@ -237,7 +241,7 @@ func (r report) html(now time.Time) ([]byte, error) {
 		v.Cards = []card{
 			{"Tickets read", fmt.Sprint(s.Tickets)}, {"Replies read", fmt.Sprint(s.Replies)},
 			{"Tickets to send", fmt.Sprint(s.TicketJobs)}, {"Replies to send", fmt.Sprint(s.ReplyJobs)},
-			{"Internal notes skipped", fmt.Sprint(s.InternalSkipped)}, {"Attachments", fmt.Sprintf("%d (%s)", s.Attachments, bytesString(s.AttachmentBytes))},
+			{"Internal notes skipped", fmt.Sprint(s.InternalSkipped)}, {"Attachments", fmt.Sprintf("%d (%s)", s.Attachments, Bytes(s.AttachmentBytes))},
 			{"People", fmt.Sprint(s.Users)}, {"Errors", fmt.Sprint(s.Errors)}, {"Warnings", fmt.Sprint(s.Warnings)},
 			{"Projected time", planner.Duration(s.TotalSeconds)},
 		}
@@ -289,9 +293,9 @@ func (r report) html(now time.Time) ([]byte, error) {
 				card{l.name + " rejected", fmt.Sprint(l.c.Rejected)}, card{l.name + " failed", fmt.Sprint(l.c.Failed)},
 				card{l.name + " uncertain", fmt.Sprint(l.c.Uncertain)}, card{l.name + " pending", fmt.Sprint(l.c.Pending)})
 		}
-		for _, g := range rowGroups {
-			if rows, ok := s.Rows[g.group]; ok {
-				v.Cards = append(v.Cards, card{"Rows of " + g.name + " read", rowsAccount(rows, s.jobs(g.group))})
+		for _, g := range RowGroups() {
+			if rows, ok := s.Rows[g.Group]; ok {
+				v.Cards = append(v.Cards, card{"Rows of " + g.Name + " read", RowsAccount(rows, s.jobs(g.Group))})
 			}
 		}
 		v.Cards = append(v.Cards, card{"Time left", planner.Duration(s.ProjectedSecondsLeft)})
@@ -310,4 +314,35 @@ func (r report) html(now time.Time) ([]byte, error) {
 	var buf bytes.Buffer
 	err := reportPage.Execute(&buf, v)
 	return buf.Bytes(), err
+}
+
+// RowGroup is a job group the source's rows become, with its name in reports.
+type RowGroup struct{ Group, Name string }
+
+// RowGroups are the groups whose rows reports account for.
+func RowGroups() []RowGroup {
+	return []RowGroup{{planner.TicketGroup, "tickets"}, {planner.ReplyGroup, "replies"}}
+}
+
+// RowsAccount says where a group's rows went: "131 = 116 to send + 9 not
+// sent (errors in the source) + 6 skipped (internal notes)".
+func RowsAccount(r checkpoint.Rows, jobs int) string {
+	s := fmt.Sprintf("%d = %d to send + %d not sent (errors in the source)", r.Read, jobs, r.NotSent)
+	if r.Skipped > 0 {
+		s += fmt.Sprintf(" + %d skipped (internal notes)", r.Skipped)
+	}
+	return s
+}
+
+// Bytes prints a size in decimal units, as Assembly's limits are read.
+func Bytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= assembly.MB:
+		return fmt.Sprintf("%.1f MB", float64(n)/assembly.MB)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
 }
