@@ -5,7 +5,6 @@
 package confined
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -69,14 +68,11 @@ func (f *Folders) Head(dir, rel string, n int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	file, err := root.OpenFile(rel, os.O_RDONLY|nonBlocking, 0)
+	file, _, err := openRegular(root, rel)
 	if err != nil {
-		return nil, explain(err)
+		return nil, err
 	}
 	defer file.Close()
-	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, cmp.Or(err, ErrNotRegular)
-	}
 	buf := make([]byte, n)
 	k, err := io.ReadFull(file, buf)
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
@@ -104,23 +100,33 @@ func Open(dir, rel string, size int64) (*os.File, error) {
 		return nil, err
 	}
 	defer root.Close() // the file stays open
+	file, fi, err := openRegular(root, rel)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() != size {
+		file.Close()
+		return nil, fmt.Errorf("%w: %d bytes then, %d now", ErrChanged, size, fi.Size())
+	}
+	return file, nil
+}
+
+// openRegular opens rel inside root for reading without blocking, and
+// keeps it only if it is a regular file.
+func openRegular(root *os.Root, rel string) (*os.File, fs.FileInfo, error) {
 	file, err := root.OpenFile(rel, os.O_RDONLY|nonBlocking, 0)
 	if err != nil {
-		return nil, explain(err)
+		return nil, nil, explain(err)
 	}
 	fi, err := file.Stat()
-	switch {
-	case err != nil:
-	case !fi.Mode().IsRegular():
+	if err == nil && !fi.Mode().IsRegular() {
 		err = fmt.Errorf("%w (%s)", ErrNotRegular, Kind(fi.Mode()))
-	case fi.Size() != size:
-		err = fmt.Errorf("%w: %d bytes then, %d now", ErrChanged, size, fi.Size())
 	}
 	if err != nil {
 		file.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return file, nil
+	return file, fi, nil
 }
 
 // explain turns os.Root's escape error, which it does not export, into
