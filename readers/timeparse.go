@@ -54,30 +54,29 @@ func ParseTime(s string, loc *time.Location) (t time.Time, note string, err erro
 		}
 		return time.Unix(secs, 0).UTC(), "", nil
 	}
+	// A timestamp fits the local layouts or the zoned ones, never both
+	// (hasZone tells which): each layout that fails costs an error value,
+	// and a million timestamps are read.
 	if !hasZone(s) {
-		// The common case, tried first: a failed parse costs an error value,
-		// and a million timestamps are read.
 		if t, note, err := parseLocal(s, localLayouts[:], loc); err == nil {
 			return t, note, nil
 		}
-	}
-	for _, layout := range zonedLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), "", nil
-		}
-	}
-	for _, suffix := range utcSuffixes {
-		if rest, ok := strings.CutSuffix(s, suffix); ok {
-			if t, _, err := parseLocal(rest, localLayouts[:], time.UTC); err == nil {
-				return t, "", nil
-			}
-			if t, err := time.Parse("Mon, 02 Jan 2006 15:04:05", rest); err == nil { // RFC 1123
+	} else {
+		for _, layout := range zonedLayouts {
+			if t, err := time.Parse(layout, s); err == nil {
 				return t.UTC(), "", nil
 			}
 		}
-	}
-	if t, note, err := parseLocal(s, localLayouts[:], loc); err == nil {
-		return t, note, nil
+		for _, suffix := range utcSuffixes {
+			if rest, ok := strings.CutSuffix(s, suffix); ok {
+				if t, _, err := parseLocal(rest, localLayouts[:], time.UTC); err == nil {
+					return t, "", nil
+				}
+				if t, err := time.Parse("Mon, 02 Jan 2006 15:04:05", rest); err == nil { // RFC 1123
+					return t.UTC(), "", nil
+				}
+			}
+		}
 	}
 	return time.Time{}, "", fmt.Errorf("%q is not a timestamp (read without a layout: RFC 3339, YYYY-MM-DD HH:MM:SS with an offset, "+
 		`UTC or neither, RFC 1123, Unix seconds); for another form give the mapping a time_format, written as Go writes `+
@@ -86,6 +85,7 @@ func ParseTime(s string, loc *time.Location) (t time.Time, note string, err erro
 
 // hasZone says whether a timestamp may carry a zone: an offset after the
 // date ("+01:00", "-0500"), a Z, a zone name, or RFC 1123's weekday first.
+// None of the local layouts has any of these.
 func hasZone(s string) bool {
 	if len(s) < 11 || s[0] < '0' || s[0] > '9' {
 		return true
