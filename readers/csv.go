@@ -165,11 +165,7 @@ func openCSVFile(path, kind string, rowType any, m *Mapping) (*csvFile, error) {
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%s: %w", path, err)}
 	}
-	cr, err := newCSVReader(f, name, m)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
+	cr := newCSVReader(f, name, m)
 	um, err := gocsv.NewUnmarshaller(cr, rowType)
 	if err != nil {
 		f.Close()

@@ -49,7 +49,7 @@ const delimiters = ",;\t|"
 // error naming its line, not text that arrives as "Mar�a". The delimiter is
 // the mapping's, or sniffed from the header line. It reads in 1 MB blocks:
 // csv.Reader's own 4 KB would cost a read system call per 4 KB.
-func newCSVReader(r io.Reader, name string, m *Mapping) (*csv.Reader, error) {
+func newCSVReader(r io.Reader, name string, m *Mapping) *csv.Reader {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var enc encoding.Encoding
 	if m != nil {
@@ -77,7 +77,7 @@ func newCSVReader(r io.Reader, name string, m *Mapping) (*csv.Reader, error) {
 	default:
 		cr.Comma = sniffDelimiter(text)
 	}
-	return cr, nil
+	return cr
 }
 
 // sniffDelimiter picks the separator the header line uses most, outside

@@ -11,11 +11,7 @@ import (
 
 func readCSV(t *testing.T, data []byte, m *Mapping) ([][]string, error) {
 	t.Helper()
-	cr, err := newCSVReader(strings.NewReader(string(data)), "tickets.csv", m)
-	if err != nil {
-		return nil, err
-	}
-	return cr.ReadAll()
+	return newCSVReader(strings.NewReader(string(data)), "tickets.csv", m).ReadAll()
 }
 
 func utf16le(s string, bom bool) []byte {

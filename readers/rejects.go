@@ -68,11 +68,7 @@ func rejectCSVFile(src, dst, name string, m *Mapping, problems map[Row]string) (
 	if err != nil {
 		return 0, err
 	}
-	r, err := newCSVReader(in, name, m)
-	if err != nil {
-		out.Close()
-		return 0, err
-	}
+	r := newCSVReader(in, name, m)
 	// The rows go back in the file's own delimiter and encoding, so that
 	// the same mapping reads them.
 	var sink io.WriteCloser = nopCloser{out}

@@ -34,10 +34,7 @@ func ReadUserMap(path string) (*UserMap, error) {
 		return nil, &InputError{Err: fmt.Errorf("user map: %w", err)}
 	}
 	defer f.Close()
-	cr, err := newCSVReader(f, filepath.Base(path), nil)
-	if err != nil {
-		return nil, err
-	}
+	cr := newCSVReader(f, filepath.Base(path), nil)
 	um, err := gocsv.NewUnmarshaller(cr, &userMapRow{})
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%s line 1: %w", name, err)}
