@@ -30,6 +30,7 @@ type sourceOptions struct {
 	ticketsSheet    string
 	repliesSheet    string
 	mapping         string
+	loaded          *readers.Mapping // the mapping, once read (loadMapping)
 	timezone        string
 	attachmentsRoot string
 	idPrefix        string
@@ -61,6 +62,20 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.missingFiles, "missing-files", string(planner.FileFail), "an attachment not in its folder: fail (its message is not sent) or skip (the message goes without it, naming it)")
 	f.BoolVar(&o.downloadURLs, "download-urls", false, "fetch attachment links that are not images when sending, and upload them as files")
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
+}
+
+// loadMapping reads --mapping, once however many steps need it; nil
+// without one.
+func (o *sourceOptions) loadMapping() (*readers.Mapping, error) {
+	if o.mapping == "" || o.loaded != nil {
+		return o.loaded, nil
+	}
+	m, err := readers.LoadMapping(o.mapping)
+	if err != nil {
+		return nil, exitf(exitUsage, "%w", err)
+	}
+	o.loaded = m
+	return m, nil
 }
 
 // describe names the source for logs and the checkpoint: never a
@@ -95,11 +110,9 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	if err != nil {
 		return nil, exitf(exitUsage, "--timezone %q: %v", o.timezone, err)
 	}
-	var m *readers.Mapping
-	if o.mapping != "" {
-		if m, err = readers.LoadMapping(o.mapping); err != nil {
-			return nil, exitf(exitUsage, "%w", err)
-		}
+	m, err := o.loadMapping()
+	if err != nil {
+		return nil, err
 	}
 	var src planner.Source
 	switch {
@@ -191,12 +204,9 @@ func (o *sourceOptions) writeRejects(dir string, problems map[readers.Row]string
 		return 0, exitf(exitUsage, "--rejects: %w", err)
 	}
 	loc, _ := time.LoadLocation(o.timezone)
-	var m *readers.Mapping
-	if o.mapping != "" {
-		var err error
-		if m, err = readers.LoadMapping(o.mapping); err != nil {
-			return 0, err
-		}
+	m, err := o.loadMapping()
+	if err != nil {
+		return 0, err
 	}
 	if o.postgresSet {
 		return 0, exitf(exitUsage, "--rejects writes rows back into CSV or XLSX files; for a database, --report FILE.csv lists them")
@@ -245,11 +255,13 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 			return nil, exitf(exitUsage, "%s must be fail or skip, not %q", p.flag, p.policy)
 		}
 	}
+	m, err := o.loadMapping()
+	if err != nil {
+		return nil, err
+	}
 	author := o.defaultAuthor
-	if author == "" && o.mapping != "" {
-		if m, err := readers.LoadMapping(o.mapping); err == nil {
-			author = m.DefaultAuthor
-		}
+	if author == "" && m != nil {
+		author = m.DefaultAuthor
 	}
 	if author != "" {
 		if a, err := mail.ParseAddress(author); err != nil || a.Address != author {
@@ -258,7 +270,6 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	}
 	var users *readers.UserMap
 	if o.userMap != "" {
-		var err error
 		if users, err = readers.ReadUserMap(o.userMap); err != nil {
 			return nil, exitf(exitUsage, "%w", err)
 		}
