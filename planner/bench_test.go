@@ -36,7 +36,7 @@ func BenchmarkBuildCSV(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+		src, err := readers.OpenCSV(readers.CSVOptions{Path: dir})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -52,7 +52,7 @@ func TestCSVConformance(t *testing.T) {
 		ticketsHeader+"1,Hello,2024-01-01T10:00:00Z,a@x.io,A,,,open,,Hi\n2,Other,2024-01-02 10:00:00,b@x.io,B,,,,,Yo\n",
 		repliesHeader+"r1,1,2024-01-01T11:00:00Z,c@x.io,C,,,Reply,\n")
 	open := func(t *testing.T) planner.Source {
-		src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+		src, err := readers.OpenCSV(readers.CSVOptions{Path: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func TestCSVRealWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Location: berlin})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Location: berlin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestCSVBadRowsAreReportedWithTheirLine(t *testing.T) {
 		"3,bad time,yesterday,a@x.io,,,,,,body\n" +
 		"4,ok again,2024-01-01T00:00:00Z,a@x.io,,,,,,body\n"
 	replies := repliesHeader + "r1,1,2024-01-01T00:00:00Z,a@x.io,,,maybe,x,\n"
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: writeExport(t, tickets, replies)})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: writeExport(t, tickets, replies)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,12 +165,12 @@ func TestCSVHeaderErrors(t *testing.T) {
 		{"no identity", ticketsHeader, "reply_id,ticket_id,created_at,author_name,body\n",
 			"replies.csv line 1: missing column author_email or author_id"},
 		{"duplicate column", "ticket_id,title,Title,created_at,requester_email,body\n", repliesHeader,
-			`tickets.csv line 1: column "Title" appears twice`},
+			`tickets.csv line 1: column "title" appears 2 times in the header, and title takes one value`},
 		{"empty file", "", repliesHeader, "tickets.csv: the file is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := readers.OpenCSV(readers.CSVOptions{Dir: writeExport(t, tt.tickets, tt.replies)})
+			_, err := readers.OpenCSV(readers.CSVOptions{Path: writeExport(t, tt.tickets, tt.replies)})
 			var ie *readers.InputError
 			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("OpenCSV() = %v, want an InputError containing %q", err, tt.want)
@@ -178,7 +178,7 @@ func TestCSVHeaderErrors(t *testing.T) {
 		})
 	}
 	t.Run("missing file", func(t *testing.T) {
-		_, err := readers.OpenCSV(readers.CSVOptions{Dir: t.TempDir()})
+		_, err := readers.OpenCSV(readers.CSVOptions{Path: t.TempDir()})
 		if err == nil || !strings.Contains(err.Error(), "tickets.csv") {
 			t.Fatalf("OpenCSV(empty dir) = %v, want an error naming tickets.csv", err)
 		}

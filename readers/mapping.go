@@ -51,6 +51,23 @@ type Mapping struct {
 	Timezone string `json:"timezone" yaml:"timezone"`
 	// AttachmentSeparator separates the attachments of a cell [";"].
 	AttachmentSeparator string `json:"attachment_separator" yaml:"attachment_separator"`
+	// Layout is how the export arranges tickets and messages:
+	// tickets-and-replies (a tickets file or sheet and a replies one),
+	// messages (one row per message), or tickets-with-comments (one row per
+	// ticket, its comments in a repeated column, as Jira exports them)
+	// [tickets-and-replies].
+	Layout string `json:"layout" yaml:"layout"`
+	// FirstMessage, in the messages layout, names a column that marks each
+	// ticket's first message (a yes/no value); without it, a ticket's
+	// earliest message is its first.
+	FirstMessage string `json:"first_message" yaml:"first_message"`
+	// Comments, in the tickets-with-comments layout, names the comments'
+	// column and how a cell splits into a comment's fields.
+	Comments *CellFormat `json:"comments" yaml:"comments"`
+	// AttachmentCells says how an attachments cell that describes one file
+	// in parts splits (Jira: "04/Mar/24 5:10 PM;accountId;a.png;https://…");
+	// without it, a cell is a list of paths and links.
+	AttachmentCells *CellFormat `json:"attachment_cells" yaml:"attachment_cells"`
 	// KeepColumns lists the ticket columns besides the mapped ones to keep
 	// as additional properties; nil keeps every one.
 	KeepColumns []string `json:"keep_columns" yaml:"keep_columns"`
@@ -109,6 +126,9 @@ func LoadMapping(path string) (*Mapping, error) {
 	if _, err := m.location(); err != nil {
 		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
 	}
+	if err := m.checkLayout(); err != nil {
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
+	}
 	return m, nil
 }
 
@@ -141,18 +161,24 @@ func (m *Mapping) columns(kind string) map[string]string {
 	return m.Replies
 }
 
-// header is a file's header row resolved against the canonical fields.
+// header is a table's header row resolved against the canonical fields.
 type header struct {
 	name  string   // the file or sheet, for messages
 	found []string // the header as written, trimmed
 	field []string // per column: its canonical field, or "" for another column
 	keep  []bool   // per other column: kept as an additional property
+	extra []string // per kept column: its property's name, numbered when the column repeats ("Sprint (2)")
 	index map[string]int
-	// shared says two fields are mapped to one column (Intercom has no
-	// subject: title and ticket_id both read its Id): field holds the
-	// first, index has both.
-	shared bool
+	// repeats holds the columns of a list field (attachments, tags) mapped
+	// to a column the header repeats (Jira's "Attachment", "Attachment",
+	// …): each non-empty cell adds to the list.
+	repeats map[string][]int
+	// columns holds every column of each normalized name, repeated or not.
+	columns map[string][]int
 }
+
+// listFields may be mapped to a repeated column: each cell adds to them.
+var listFields = map[string]bool{"attachments": true, "tags": true}
 
 // requirement lists a file's required fields; each inner slice is
 // satisfied by any one of its fields (a person needs an email or an id).
@@ -164,25 +190,29 @@ var (
 )
 
 // resolveHeader matches a header row with the canonical fields of kind
-// ("tickets" or "replies"), through the mapping where it has one. Headers
-// match without regard to case or surrounding spaces.
-func resolveHeader(name, kind string, found []string, m *Mapping) (*header, error) {
-	fields, required := TicketFields, ticketRequired
+// ("tickets" or "replies"), through the mapping where it has one, and
+// checks the required fields are there. Headers match without regard to
+// case or surrounding spaces. A column may repeat; only a list field may
+// be mapped to a repeated one.
+func resolveHeader(name, kind string, found []string, m *Mapping, required requirement) (*header, error) {
+	fields := TicketFields
 	if kind == "replies" {
-		fields, required = ReplyFields, replyRequired
+		fields = ReplyFields
 	}
-	h := &header{name: name, field: make([]string, len(found)), keep: make([]bool, len(found)), index: map[string]int{}}
-	byName := map[string]int{}
+	h := &header{name: name, field: make([]string, len(found)), keep: make([]bool, len(found)), extra: make([]string, len(found)),
+		index: map[string]int{}, repeats: map[string][]int{}, columns: map[string][]int{}}
 	for i, col := range found {
 		col = strings.TrimSpace(col)
 		h.found = append(h.found, col)
 		if col == "" {
 			continue
 		}
-		if _, dup := byName[normalizeColumn(col)]; dup {
-			return nil, &InputError{Err: fmt.Errorf("%s: column %q appears twice", name, col)}
+		same := h.columns[normalizeColumn(col)]
+		h.extra[i] = col
+		if len(same) > 0 {
+			h.extra[i] = fmt.Sprintf("%s (%d)", col, len(same)+1)
 		}
-		byName[normalizeColumn(col)] = i
+		h.columns[normalizeColumn(col)] = append(same, i)
 	}
 	mapped := m.columns(kind)
 	for _, field := range fields {
@@ -190,12 +220,21 @@ func resolveHeader(name, kind string, found []string, m *Mapping) (*header, erro
 		if !ok {
 			col = field
 		}
-		i, present := byName[normalizeColumn(col)]
+		cols := h.columns[normalizeColumn(col)]
 		switch {
-		case present && h.field[i] != "":
-			h.index[field], h.shared = i, true
-		case present:
-			h.field[i], h.index[field] = field, i
+		case len(cols) > 1 && !listFields[field]:
+			return nil, &InputError{Err: fmt.Errorf("%s: column %q appears %d times in the header, and %s takes one value: map %s to a column that appears once",
+				name, h.found[cols[0]], len(cols), field, field)}
+		case len(cols) > 1:
+			h.repeats[field] = cols
+			for _, i := range cols {
+				h.field[i] = field
+			}
+			h.index[field] = cols[0]
+		case len(cols) == 1 && h.field[cols[0]] != "":
+			h.index[field] = cols[0] // two fields on one column: each reads it
+		case len(cols) == 1:
+			h.field[cols[0]], h.index[field] = field, cols[0]
 		case ok:
 			return nil, &InputError{Err: fmt.Errorf("%s: the mapping's column %q (for %s) is not in the header, which has: %s",
 				name, col, field, strings.Join(nonEmpty(h.found), ", "))}
@@ -218,8 +257,8 @@ func resolveHeader(name, kind string, found []string, m *Mapping) (*header, erro
 	if m != nil && m.KeepColumns != nil && kind == "tickets" {
 		keep = map[string]bool{}
 		for _, col := range m.KeepColumns {
-			i, ok := byName[normalizeColumn(col)]
-			if !ok || h.field[i] != "" {
+			cols := h.columns[normalizeColumn(col)]
+			if len(cols) == 0 || h.field[cols[0]] != "" {
 				return nil, &InputError{Err: fmt.Errorf("%s: keep_columns names %q, which is not another column of the header (it has: %s)",
 					name, col, strings.Join(nonEmpty(h.found), ", "))}
 			}
@@ -231,6 +270,9 @@ func resolveHeader(name, kind string, found []string, m *Mapping) (*header, erro
 	}
 	return h, nil
 }
+
+// column returns the columns a mapping names, however often it repeats.
+func (h *header) column(col string) []int { return h.columns[normalizeColumn(col)] }
 
 func nonEmpty(ss []string) []string {
 	return slices.DeleteFunc(slices.Clone(ss), func(s string) bool { return s == "" })
@@ -246,7 +288,24 @@ func normalizeColumn(h string) string {
 type row struct {
 	origin string
 	get    func(field string) string
-	extra  map[string]string
+	// repeated returns the non-empty cells of a list field whose column
+	// repeats, and false for any other field; nil when none repeats.
+	repeated func(field string) ([]string, bool)
+	extra    map[string]string
+}
+
+// cells returns the non-empty cells of a list field: one per column when
+// its column repeats.
+func (r row) cells(field string) []string {
+	if r.repeated != nil {
+		if cells, ok := r.repeated(field); ok {
+			return cells
+		}
+	}
+	if v := r.get(field); strings.TrimSpace(v) != "" {
+		return []string{v}
+	}
+	return nil
 }
 
 // converter turns rows into records, the same way for every format.
@@ -255,7 +314,9 @@ type converter struct {
 	timeFormats []string
 	bodyFormat  string // BodyText, BodyHTML or BodyAuto
 	separator   string
-	root        string // attachments' folder
+	// attachmentCells splits a cell that describes one file in parts.
+	attachmentCells *CellFormat
+	root            string // attachments' folder
 }
 
 func newConverter(m *Mapping, loc *time.Location, root string) (*converter, error) {
@@ -271,6 +332,7 @@ func newConverter(m *Mapping, loc *time.Location, root string) (*converter, erro
 	c := &converter{loc: loc, separator: m.separator(), root: root, bodyFormat: BodyAuto}
 	if m != nil {
 		c.timeFormats = m.TimeFormat
+		c.attachmentCells = m.AttachmentCells
 		if m.BodyFormat != "" {
 			c.bodyFormat = m.BodyFormat
 		}
@@ -296,11 +358,13 @@ func (c *converter) ticket(r row) *Ticket {
 			Name:     strings.TrimSpace(r.get("requester_name")),
 			SourceID: strings.TrimSpace(r.get("requester_id")),
 		},
-		Company:     strings.TrimSpace(r.get("company_id")),
-		Status:      strings.TrimSpace(r.get("status")),
-		Tags:        SplitTags(r.get("tags")),
-		Body:        c.body(r.get("body")),
-		Attachments: SplitAttachments(r.get("attachments"), c.separator, c.root),
+		Company: strings.TrimSpace(r.get("company_id")),
+		Status:  strings.TrimSpace(r.get("status")),
+		Body:    c.body(r.get("body")),
+	}
+	t.Attachments, t.Problems = c.attachments(r)
+	for _, cell := range r.cells("tags") {
+		t.Tags = append(t.Tags, SplitTags(cell)...)
 	}
 	t.Created, t.Problems = c.time(r.get("created_at"), "created_at", t.Problems)
 	for col, v := range r.extra {
@@ -325,9 +389,9 @@ func (c *converter) reply(r row) *Reply {
 			Name:     strings.TrimSpace(r.get("author_name")),
 			SourceID: strings.TrimSpace(r.get("author_id")),
 		},
-		Body:        c.body(r.get("body")),
-		Attachments: SplitAttachments(r.get("attachments"), c.separator, c.root),
+		Body: c.body(r.get("body")),
 	}
+	rp.Attachments, rp.Problems = c.attachments(r)
 	rp.Created, rp.Problems = c.time(r.get("created_at"), "created_at", rp.Problems)
 	internal, err := ParseBool(r.get("internal"))
 	if err != nil {

@@ -66,7 +66,7 @@ func TestMappingForeignCSV(t *testing.T) {
 	}
 	m := writeMapping(t, "mapping.yaml", foreignMapping)
 	plans := map[string]*planner.Plan{}
-	for name, opts := range map[string]readers.CSVOptions{"foreign": {Dir: foreign, Mapping: m}, "canonical": {Dir: canonical}} {
+	for name, opts := range map[string]readers.CSVOptions{"foreign": {Path: foreign, Mapping: m}, "canonical": {Path: canonical}} {
 		src, err := readers.OpenCSV(opts)
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +96,7 @@ func TestMappingErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: writeMapping(t, tt.file, tt.text)})
+			_, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: writeMapping(t, tt.file, tt.text)})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("OpenCSV() = %v, want %q", err, tt.want)
 			}
@@ -126,7 +126,7 @@ func TestMappingTwoFieldsOneColumn(t *testing.T) {
 tickets: {ticket_id: Id, title: Id, created_at: Created, requester_email: Email, body: Message}
 replies: {reply_id: Part, ticket_id: Conversation, created_at: Created, author_email: Email, body: Message}
 `)
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: m})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ tickets: {ticket_id: Ticket, title: Betreff, created_at: Erstellt, requester_ema
 replies: {reply_id: Antwort, ticket_id: Ticket, created_at: Erstellt, author_email: E-Mail, body: Text}
 time_format: "02.01.2006 15:04"
 `
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: writeMapping(t, "m.yaml", mapping)})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: writeMapping(t, "m.yaml", mapping)})
 	if err == nil {
 		_, err = src.Next(t.Context())
 		src.Close()
@@ -161,7 +161,7 @@ time_format: "02.01.2006 15:04"
 	if err == nil || !strings.Contains(err.Error(), "tickets.csv line 2: byte 0xFC is not UTF-8") {
 		t.Errorf("without encoding: %v", err)
 	}
-	src, err = readers.OpenCSV(readers.CSVOptions{Dir: dir, Mapping: writeMapping(t, "m.yaml", mapping+"encoding: windows-1252\n")})
+	src, err = readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: writeMapping(t, "m.yaml", mapping+"encoding: windows-1252\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ time_format: "02.01.2006 15:04"
 
 // samples/excel-de, a German Excel's export, plans clean through its mapping.
 func TestSampleExcelDE(t *testing.T) {
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: "../samples/excel-de", Mapping: writeMappingFrom(t, "../samples/excel-de/mapping.yaml")})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: "../samples/excel-de", Mapping: writeMappingFrom(t, "../samples/excel-de/mapping.yaml")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestHTMLBodies(t *testing.T) {
 		{"body_format: html\n", "Hi,\n\nIt’s broken.", "if a < b then c > d"},
 		{"body_format: text\n", `<div class="zd-comment"><p>Hi,</p><p>It&rsquo;s broken.</p></div>`, "if a < b then c > d"},
 	} {
-		opts := readers.CSVOptions{Dir: dir}
+		opts := readers.CSVOptions{Path: dir}
 		if tt.mapping != "" {
 			opts.Mapping = writeMapping(t, "m.yaml", tt.mapping)
 		}

@@ -222,7 +222,11 @@ func (p *Postgres) start(ctx context.Context, kind, sql string) error {
 		}
 		cols = append(cols, name)
 	}
-	h, err := resolveHeader(kind+" query", kind, cols, nil)
+	required := ticketRequired
+	if kind == "replies" {
+		required = replyRequired
+	}
+	h, err := resolveHeader(kind+" query", kind, cols, nil, required)
 	if err != nil {
 		rows.Close()
 		return err

@@ -47,9 +47,14 @@ const RejectedColumn = "problem"
 // same header — plus a problem column, so they can be fixed and planned
 // again. It returns how many rows it wrote.
 func WriteCSVRejects(opts CSVOptions, dir string, problems map[Row]string) (int, error) {
+	files, err := opts.files()
+	if err != nil {
+		return 0, err
+	}
 	total := 0
-	for _, name := range []string{TicketsFile, RepliesFile} {
-		n, err := rejectCSVFile(filepath.Join(opts.Dir, name), filepath.Join(dir, name), name, opts.Mapping, problems)
+	for _, path := range files {
+		name := filepath.Base(path)
+		n, err := rejectCSVFile(path, filepath.Join(dir, name), name, opts.Mapping, problems)
 		if err != nil {
 			return total, err
 		}
@@ -117,8 +122,8 @@ func (nopCloser) Close() error { return nil }
 // dir, as a workbook of the same name with the same sheets and headers,
 // plus a problem column. Cells keep their values as stored; dates are
 // written as dates again. It returns how many rows it wrote.
-func WriteXLSXRejects(opts XLSXOptions, dir string, problems map[Row]string) (int, error) {
-	x, err := OpenXLSX(context.Background(), opts)
+func WriteXLSXRejects(ctx context.Context, opts XLSXOptions, dir string, problems map[Row]string) (int, error) {
+	x, err := OpenXLSX(ctx, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -131,6 +136,9 @@ func WriteXLSXRejects(opts XLSXOptions, dir string, problems map[Row]string) (in
 	}
 	written := 0
 	for i, sh := range x.sheets {
+		if err := sh.rewind(); err != nil {
+			return written, err
+		}
 		if i == 0 {
 			out.SetSheetName("Sheet1", sh.name)
 		} else if _, err := out.NewSheet(sh.name); err != nil {
@@ -140,24 +148,32 @@ func WriteXLSXRejects(opts XLSXOptions, dir string, problems map[Row]string) (in
 		if err != nil {
 			return written, err
 		}
-		header := make([]any, 0, len(sh.h.found)+1)
-		for _, h := range sh.h.found {
+		header := make([]any, 0, len(sh.cells)+1)
+		for _, h := range sh.cells {
 			header = append(header, h)
 		}
 		if err := sw.SetRow("A1", append(header, RejectedColumn)); err != nil {
 			return written, err
 		}
-		created, hasCreated := sh.h.index["created_at"]
+		dates := map[int]bool{} // the columns of timestamps, written as dates again
+		for _, h := range x.headers[i] {
+			if c, ok := h.index["created_at"]; ok {
+				dates[c] = true
+			}
+		}
 		next := 2
 		for {
-			cells, err := sh.next()
+			if err := ctx.Err(); err != nil {
+				return written, err
+			}
+			n, cells, _, err := sh.next()
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
 				return written, err
 			}
-			msg, ok := problems[Row{sh.name, sh.n}]
+			msg, ok := problems[Row{sh.name, n}]
 			if !ok {
 				continue
 			}
@@ -170,7 +186,7 @@ func WriteXLSXRejects(opts XLSXOptions, dir string, problems map[Row]string) (in
 				// A number as stored goes back as a number; text that merely
 				// looks like one ("00123") stays text.
 				if f, err := strconv.ParseFloat(v, 64); err == nil && strconv.FormatFloat(f, 'f', -1, 64) == v {
-					if hasCreated && c == created {
+					if dates[c] {
 						row[c] = excelize.Cell{Value: f, StyleID: dateStyle}
 						continue
 					}

@@ -32,28 +32,27 @@ type XLSXOptions struct {
 	Mapping *Mapping
 }
 
-// XLSX streams a workbook with excelize's row iterator: every ticket of the
-// tickets sheet, then every reply of the replies sheet, one row in memory at
-// a time. Origins name the cell of the row's id ("tickets!A17"); Locate
-// names the cell of any field. It is not safe for concurrent use.
+// XLSX streams a workbook with excelize's row iterator, one row in memory
+// at a time, in the export's layout (see CSV). Origins name the cell of
+// the row's id ("tickets!A17"); Locate names the cell of any field. It is
+// not safe for concurrent use.
 type XLSX struct {
-	tmp      *owned.Dir // excelize's temporary files
-	file     *excelize.File
-	conv     *converter
-	date1904 bool
-	sheets   []*sheet // tickets, replies
+	tmp     *owned.Dir // excelize's temporary files
+	file    *excelize.File
+	sheets  []*sheet
+	headers [][]*header // each sheet's
+	recs    records
 }
 
-// sheet is one sheet being read.
+// sheet is one sheet being read: a table.
 type sheet struct {
-	name    string // as the workbook spells it
-	kind    string // "tickets" or "replies"
-	rows    *excelize.Rows
-	n       int // the current row's number
-	h       *header
-	letters []string // column letters of the header's columns
-	idField string
-	done    bool
+	name     string // as the workbook spells it
+	file     *excelize.File
+	rows     *excelize.Rows
+	n        int // the current row's number
+	cells    []string
+	date1904 bool
+	loc      *time.Location // of dates, which carry no zone
 }
 
 // headerSearch is how many rows below the first are searched for a header
@@ -98,187 +97,169 @@ func OpenXLSX(ctx context.Context, opts XLSXOptions) (*XLSX, error) {
 		tmp.Release()
 		return nil, &InputError{Err: fmt.Errorf("%s: %w", opts.Path, err)}
 	}
-	x := &XLSX{file: f, conv: conv, tmp: tmp}
-	props, err := f.GetWorkbookProps()
-	if err == nil && props.Date1904 != nil {
-		x.date1904 = *props.Date1904
+	x := &XLSX{file: f, tmp: tmp}
+	var date1904 bool
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		date1904 = *props.Date1904
 	}
-	for _, s := range []struct{ kind, want, id string }{
-		{"tickets", opts.TicketsSheet, "ticket_id"},
-		{"replies", opts.RepliesSheet, "reply_id"},
-	} {
-		if s.want == "" {
-			s.want = s.kind
-		}
-		sh, err := x.openSheet(filepath.Base(opts.Path), s.kind, s.want, opts.Mapping)
+	book := filepath.Base(opts.Path)
+	var names []string
+	for _, want := range opts.sheets() {
+		sh, err := x.openSheet(book, want)
 		if err != nil {
 			x.Close()
 			return nil, err
 		}
-		sh.idField = s.id
+		sh.date1904, sh.loc = date1904, conv.loc
 		x.sheets = append(x.sheets, sh)
+		names = append(names, fmt.Sprintf("sheet %s row 1", sh.name))
+	}
+	tables := make([]table, len(x.sheets))
+	for i, sh := range x.sheets {
+		tables[i] = sh
+	}
+	if x.recs, x.headers, err = layoutRecords(conv, opts.Mapping, tables, names); err != nil {
+		err = x.misplacedHeader(err, opts.Mapping)
+		x.Close()
+		return nil, err
 	}
 	return x, nil
 }
 
-func (x *XLSX) openSheet(book, kind, want string, m *Mapping) (*sheet, error) {
+// sheets returns the sheets the layout reads, by the names wanted: the
+// tickets and replies sheets, or the one sheet of a one-table layout (the
+// tickets sheet if named, else the workbook's first).
+func (opts XLSXOptions) sheets() []string {
+	tickets, replies := opts.TicketsSheet, opts.RepliesSheet
+	if opts.Mapping.layout() != LayoutTicketsAndReplies {
+		return []string{tickets} // "" is the first sheet
+	}
+	if tickets == "" {
+		tickets = "tickets"
+	}
+	if replies == "" {
+		replies = "replies"
+	}
+	return []string{tickets, replies}
+}
+
+// openSheet opens the sheet named want ("" for the first) and reads its
+// header: its first row that is not blank.
+func (x *XLSX) openSheet(book, want string) (*sheet, error) {
+	list := x.file.GetSheetList()
 	var name string
-	for _, s := range x.file.GetSheetList() {
-		if strings.EqualFold(strings.TrimSpace(s), want) {
+	for _, s := range list {
+		if strings.EqualFold(strings.TrimSpace(s), want) || want == "" && name == "" {
 			name = s
 		}
 	}
 	if name == "" {
-		return nil, &InputError{Err: fmt.Errorf("%s has no sheet %q (its sheets: %s)", book, want, strings.Join(x.file.GetSheetList(), ", "))}
+		return nil, &InputError{Err: fmt.Errorf("%s has no sheet %q (its sheets: %s)", book, want, strings.Join(list, ", "))}
 	}
-	rows, err := x.file.Rows(name)
-	if err != nil {
-		return nil, &InputError{Err: fmt.Errorf("%s sheet %s: %w", book, name, err)}
-	}
-	sh := &sheet{name: name, kind: kind, rows: rows}
-	cells, err := sh.next()
-	if errors.Is(err, io.EOF) {
-		rows.Close()
-		return nil, &InputError{Err: fmt.Errorf("sheet %s is empty: it needs a header row", name)}
-	}
-	if err != nil {
-		rows.Close()
+	sh := &sheet{name: name, file: x.file}
+	if err := sh.rewind(); err != nil {
 		return nil, err
 	}
-	sh.h, err = resolveHeader(fmt.Sprintf("sheet %s row 1", name), kind, cells, m)
-	if err == nil && sh.n != 1 {
-		err = fmt.Errorf("sheet %s: row %d looks like the header, but the header must be on row 1; delete the rows above it", name, sh.n)
-	}
-	if err != nil {
-		if sh.n == 1 {
-			err = sh.findMisplacedHeader(err, m)
-		}
-		rows.Close()
-		return nil, &InputError{Err: err}
-	}
-	for i := range sh.h.found {
-		letter, _ := excelize.ColumnNumberToName(i + 1)
-		sh.letters = append(sh.letters, letter)
+	if sh.n > 1 {
+		sh.rows.Close()
+		return nil, &InputError{Err: fmt.Errorf("sheet %s: row %d looks like the header, but the header must be on row 1; delete the rows above it", name, sh.n)}
 	}
 	return sh, nil
 }
 
-// findMisplacedHeader looks below row 1 for the header row: a title or a
-// blank line above the header is a common export shape.
-func (sh *sheet) findMisplacedHeader(rowOneErr error, m *Mapping) error {
-	for range headerSearch {
-		cells, err := sh.next()
-		if err != nil {
-			break
+// misplacedHeader looks below row 1 of each sheet for a row that would
+// have been its header, when row 1 was not: a title or a blank line above
+// the header is a common export shape.
+func (x *XLSX) misplacedHeader(rowOneErr error, m *Mapping) error {
+	for i, sh := range x.sheets {
+		kind, required := "tickets", requirement{{"ticket_id"}}
+		if i == 1 {
+			kind, required = "replies", requirement{{"reply_id"}}
 		}
-		if _, err := resolveHeader("", sh.kind, cells, m); err == nil {
-			return fmt.Errorf("sheet %s: row %d looks like the header, but the header must be on row 1; delete the rows above it", sh.name, sh.n)
+		if _, err := resolveHeader("", kind, sh.cells, m, required); err == nil {
+			continue // row 1 is this sheet's header
+		}
+		for range headerSearch {
+			n, cells, _, err := sh.next()
+			if err != nil {
+				break
+			}
+			if _, err := resolveHeader("", kind, cells, m, required); err == nil {
+				return &InputError{Err: fmt.Errorf("sheet %s: row %d looks like the header, but the header must be on row 1; delete the rows above it", sh.name, n)}
+			}
 		}
 	}
 	return rowOneErr
 }
 
+func (sh *sheet) header() []string { return sh.cells }
+
+// rewind opens the sheet's row iterator again and reads the header.
+func (sh *sheet) rewind() error {
+	if sh.rows != nil {
+		sh.rows.Close()
+	}
+	rows, err := sh.file.Rows(sh.name)
+	if err != nil {
+		return &InputError{Err: fmt.Errorf("sheet %s: %w", sh.name, err)}
+	}
+	sh.rows, sh.n = rows, 0
+	_, cells, _, err := sh.next()
+	if errors.Is(err, io.EOF) {
+		return &InputError{Err: fmt.Errorf("sheet %s is empty: it needs a header row", sh.name)}
+	}
+	if err != nil {
+		return err
+	}
+	sh.cells = cells
+	return nil
+}
+
 // next returns the cells of the next row that is not blank, as stored
 // (dates as serial numbers, numbers unformatted).
-func (sh *sheet) next() ([]string, error) {
+func (sh *sheet) next() (int, []string, *FieldProblem, error) {
 	for sh.rows.Next() {
 		sh.n++
 		cells, err := sh.rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, fmt.Errorf("sheet %s row %d: %w", sh.name, sh.n, err)
+			return 0, nil, nil, fmt.Errorf("sheet %s row %d: %w", sh.name, sh.n, err)
 		}
 		for _, c := range cells {
 			if strings.TrimSpace(c) != "" {
-				return cells, nil
+				return sh.n, cells, nil, nil
 			}
 		}
 	}
 	if err := sh.rows.Error(); err != nil {
-		return nil, fmt.Errorf("sheet %s: %w", sh.name, err)
+		return 0, nil, nil, fmt.Errorf("sheet %s: %w", sh.name, err)
 	}
-	return nil, io.EOF
+	return 0, nil, nil, io.EOF
 }
 
-// Next returns the next record: tickets first, then replies, and io.EOF
-// after the last one. Blank rows are passed over; a value in a column
-// without a header is reported as a problem of its row.
-func (x *XLSX) Next(ctx context.Context) (Record, error) {
-	if err := ctx.Err(); err != nil {
-		return Record{}, err
-	}
-	for _, sh := range x.sheets {
-		if sh.done {
-			continue
-		}
-		cells, err := sh.next()
-		if errors.Is(err, io.EOF) {
-			sh.done = true
-			continue
-		}
-		if err != nil {
-			return Record{}, err
-		}
-		r, problems := x.row(sh, cells)
-		if sh.kind == "tickets" {
-			t := x.conv.ticket(r)
-			t.Problems = append(t.Problems, problems...)
-			return Record{Ticket: t}, nil
-		}
-		rp := x.conv.reply(r)
-		rp.Problems = append(rp.Problems, problems...)
-		return Record{Reply: rp}, nil
-	}
-	return Record{}, io.EOF
+// origin names the cell of column col in row n: "tickets!C17".
+func (sh *sheet) origin(n, col int) string {
+	letter, _ := excelize.ColumnNumberToName(col + 1)
+	return sh.name + "!" + letter + strconv.Itoa(n)
 }
 
-// row reads a sheet row's cells into a row for the converter.
-func (x *XLSX) row(sh *sheet, cells []string) (row, []FieldProblem) {
-	r := row{origin: sh.cell(sh.h.index[sh.idField])}
-	var problems []FieldProblem
-	for i, c := range cells {
-		if strings.TrimSpace(c) == "" {
-			continue
-		}
-		switch {
-		case i >= len(sh.h.found) || sh.h.found[i] == "":
-			letter, _ := excelize.ColumnNumberToName(i + 1)
-			problems = append(problems, FieldProblem{Message: fmt.Sprintf(
-				"cell %s%d holds %q but its column has no header; name the column or clear the cell", letter, sh.n, truncateCell(c))})
-		case sh.h.keep[i]:
-			if r.extra == nil {
-				r.extra = map[string]string{}
-			}
-			r.extra[sh.h.found[i]] = c
-		}
+// value reads a date serial as a timestamp, and a number typed into an id
+// as the integer it is.
+func (sh *sheet) value(field, v string) string {
+	switch {
+	case field == "created_at":
+		return sh.excelDate(v)
+	case idFields[field]:
+		return integral(v)
 	}
-	r.get = func(field string) string {
-		i, ok := sh.h.index[field]
-		if !ok || i >= len(cells) {
-			return ""
-		}
-		v := cells[i]
-		switch {
-		case field == "created_at":
-			return x.excelDate(v)
-		case idFields[field]:
-			return integral(v)
-		}
-		return v
-	}
-	return r, problems
+	return v
 }
 
-// cell names the cell of column i in the current row.
-func (sh *sheet) cell(i int) string {
-	return fmt.Sprintf("%s!%s%d", sh.name, sh.letters[i], sh.n)
-}
+func (sh *sheet) close() error { return sh.rows.Close() }
 
-func truncateCell(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
-}
+// Next returns the next record in the layout's order, and io.EOF after the
+// last one. Blank rows are passed over; a value in a column without a
+// header is reported as a problem of its row.
+func (x *XLSX) Next(ctx context.Context) (Record, error) { return x.recs.next(ctx) }
 
 // excelDateLimit separates Excel serial dates (days since 1900: about 73,000
 // in the year 2100) from Unix timestamps (seconds: above 86,400 after 2 Jan 1970).
@@ -286,17 +267,17 @@ const excelDateLimit = 100_000
 
 // excelDate turns a date cell's serial number into a timestamp in the
 // converter's zone (Excel dates are wall-clock times); other text is kept.
-func (x *XLSX) excelDate(v string) string {
+func (sh *sheet) excelDate(v string) string {
 	serial, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil || serial <= 0 || serial >= excelDateLimit {
 		return v
 	}
-	t, err := excelize.ExcelDateToTime(serial, x.date1904)
+	t, err := excelize.ExcelDateToTime(serial, sh.date1904)
 	if err != nil {
 		return v
 	}
 	t = t.Round(time.Second) // serials carry float noise below a millisecond
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, x.conv.loc).Format(time.RFC3339)
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, sh.loc).Format(time.RFC3339)
 }
 
 // integral writes a number typed into an id cell as the integer it is:
@@ -313,7 +294,8 @@ func integral(v string) string {
 }
 
 // Locate names the cell of field in the row an origin names: "tickets!A17"
-// and "created_at" make "tickets!C17".
+// and "created_at" make "tickets!C17". An origin in a column that no field
+// is read from (a comment's cell) names its cell already.
 func (x *XLSX) Locate(origin, field string) string {
 	bang := strings.LastIndexByte(origin, '!')
 	if bang < 0 {
@@ -321,9 +303,29 @@ func (x *XLSX) Locate(origin, field string) string {
 	}
 	name, ref := origin[:bang], origin[bang+1:]
 	digits := strings.IndexAny(ref, "0123456789")
-	for _, sh := range x.sheets {
-		if i, ok := sh.h.index[field]; ok && sh.name == name && digits > 0 {
-			return name + "!" + sh.letters[i] + ref[digits:]
+	if digits <= 0 {
+		return origin
+	}
+	col, err := excelize.ColumnNameToNumber(ref[:digits])
+	if err != nil {
+		return origin
+	}
+	for i, sh := range x.sheets {
+		if sh.name != name {
+			continue
+		}
+		mapped := false
+		for _, h := range x.headers[i] {
+			mapped = mapped || col-1 < len(h.field) && h.field[col-1] != ""
+		}
+		if !mapped {
+			return origin
+		}
+		for _, h := range x.headers[i] {
+			if c, ok := h.index[field]; ok {
+				letter, _ := excelize.ColumnNumberToName(c + 1)
+				return name + "!" + letter + ref[digits:]
+			}
 		}
 	}
 	return origin

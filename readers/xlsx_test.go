@@ -143,7 +143,7 @@ func TestXLSXProblemsNameTheirCell(t *testing.T) {
 	plan := testutil.Plan(t, openXLSX(t, path), planner.Options{})
 	want := []string{
 		"tickets!C3: error: ticket 2 created_at:",
-		"tickets!A4: error: ticket 3: cell G4 holds \"a stray note\" but its column has no header",
+		"tickets!A4: error: ticket 3: column 7 (tickets!G4) holds \"a stray note\" but has no header",
 		"tickets!B4: error: ticket 3 title: the title is empty",
 		"replies!B2: error: reply r1 ticket_id: there is no ticket 9",
 	}
@@ -201,7 +201,7 @@ func TestSameDataSamePlan(t *testing.T) {
 			{1002, "Other", date(time.Date(2024, 3, 2, 10, 0, 0, 0, time.UTC)), "b@x.io", "Yo"}},
 		"replies": {xRepliesHeader, {5, 1001, date(opened.Add(time.Hour)), "c@x.io", "Reply"}},
 	})
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

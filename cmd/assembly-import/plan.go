@@ -68,7 +68,7 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 		fmt.Fprintf(e.stdout, "\nReport written to %s\n", o.report)
 	}
 	if o.rejects != "" {
-		n, err := o.source.writeRejects(o.rejects, rejectedRows(plan.Problems))
+		n, err := o.source.writeRejects(cmd.Context(), o.rejects, rejectedRows(plan.Problems))
 		if err != nil {
 			return err
 		}

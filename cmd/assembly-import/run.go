@@ -275,7 +275,8 @@ func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *pla
 		}
 	}
 	if o.rejects != "" {
-		if n, err := o.source.writeRejects(o.rejects, rejected); err != nil {
+		// Written also when the run was stopped: what it did must be told.
+		if n, err := o.source.writeRejects(context.WithoutCancel(ctx), o.rejects, rejected); err != nil {
 			outErrs = append(outErrs, fmt.Errorf("--rejects: %w", err))
 		} else {
 			fmt.Fprintf(e.stdout, "%d rows not sent written to %s, each with its problem.\n", n, o.rejects)

@@ -164,7 +164,7 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		src, err = readers.OpenXLSX(ctx, readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
 			Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
 	default:
-		src, err = readers.OpenCSV(readers.CSVOptions{Dir: o.csvDir, Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
+		src, err = readers.OpenCSV(readers.CSVOptions{Path: o.csvDir, Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
 	}
 	if err != nil {
 		return nil, exitf(exitUsage, "%w", err)
@@ -199,7 +199,7 @@ func (o *sourceOptions) release() {
 
 // writeRejects writes the rows that have problems back in the source's own
 // shape, into dir, and returns how many.
-func (o *sourceOptions) writeRejects(dir string, problems map[readers.Row]string) (int, error) {
+func (o *sourceOptions) writeRejects(ctx context.Context, dir string, problems map[readers.Row]string) (int, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, exitf(exitUsage, "--rejects: %w", err)
 	}
@@ -212,10 +212,10 @@ func (o *sourceOptions) writeRejects(dir string, problems map[readers.Row]string
 		return 0, exitf(exitUsage, "--rejects writes rows back into CSV or XLSX files; for a database, --report FILE.csv lists them")
 	}
 	if o.xlsxFile != "" {
-		return readers.WriteXLSXRejects(readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
+		return readers.WriteXLSXRejects(ctx, readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
 			Location: loc, Mapping: m}, dir, problems)
 	}
-	return readers.WriteCSVRejects(readers.CSVOptions{Dir: o.csvDir, Mapping: m}, dir, problems)
+	return readers.WriteCSVRejects(readers.CSVOptions{Path: o.csvDir, Mapping: m}, dir, problems)
 }
 
 // rejectedRows gathers the error problems of a plan by row: the rows that

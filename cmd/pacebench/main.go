@@ -119,7 +119,7 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, jitte
 	if err := writeExport(tmp, tickets); err != nil {
 		return nil, err
 	}
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: tmp})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: tmp})
 	if err != nil {
 		return nil, err
 	}

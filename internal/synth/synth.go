@@ -102,7 +102,7 @@ func writeCSV(path string, header []string, rows func(func([]string) error) erro
 // WriteCheckpoint plans the export in dir as run does and writes a journal
 // at path in which its first done jobs were sent and acknowledged.
 func WriteCheckpoint(dir, path string, done int) error {
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir})
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 // PlanCSV plans the CSV export in dir, closing the plan when t ends.
 func PlanCSV(t testing.TB, dir string, opts planner.Options) *planner.Plan {
 	t.Helper()
-	src, err := readers.OpenCSV(readers.CSVOptions{Dir: dir})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,528 @@
+package readers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The layouts an export may have (Mapping.Layout): how its rows hold
+// tickets and messages.
+const (
+	// LayoutTicketsAndReplies is a table of tickets (each with its first
+	// message) and a table of the replies that follow.
+	LayoutTicketsAndReplies = "tickets-and-replies"
+	// LayoutMessages is one table with a row per message, the ticket's
+	// fields repeated on each; a ticket's first message is its body.
+	LayoutMessages = "messages"
+	// LayoutTicketsWithComments is one table with a row per ticket, its
+	// comments in a column the header repeats (Jira's "Comment").
+	LayoutTicketsWithComments = "tickets-with-comments"
+)
+
+// layoutsHelp lists the layouts for messages that say which exist.
+const layoutsHelp = "tickets-and-replies (a folder with tickets.csv and replies.csv, or a workbook with a tickets and a replies sheet), " +
+	"messages (one file or sheet, a row per message, the ticket's fields repeated on each), " +
+	"tickets-with-comments (one file or sheet, a row per ticket, its comments in a repeated column, as Jira exports)"
+
+// CellFormat says how a cell that holds several values splits, e.g. a Jira
+// comment "04/Mar/24 5:10 PM;712020:5c1b;It works now" into created_at,
+// author_id and body.
+type CellFormat struct {
+	// Column is the column (with comments: however often the header
+	// repeats it).
+	Column string `json:"column" yaml:"column"`
+	// Separator separates the parts [";"].
+	Separator string `json:"separator" yaml:"separator"`
+	// Parts name the parts in order; "skip" passes one over. The free-text
+	// part (body, or an attachment's name) takes whatever the others leave,
+	// separators included.
+	Parts []string `json:"parts" yaml:"parts"`
+}
+
+// The parts a comment cell and an attachment cell may name.
+var (
+	commentParts    = []string{"created_at", "author_email", "author_name", "author_id", "internal", "body", "skip"}
+	attachmentParts = []string{"name", "url", "path", "skip"}
+)
+
+func (m *Mapping) layout() string {
+	if m == nil || m.Layout == "" {
+		return LayoutTicketsAndReplies
+	}
+	return m.Layout
+}
+
+// checkLayout checks the layout and the keys that go with it.
+func (m *Mapping) checkLayout() error {
+	layout := m.layout()
+	switch layout {
+	case LayoutTicketsAndReplies, LayoutMessages, LayoutTicketsWithComments:
+	default:
+		return fmt.Errorf("layout %q is not one this tool reads; the layouts are %s", m.Layout, layoutsHelp)
+	}
+	if m.FirstMessage != "" && layout != LayoutMessages {
+		return fmt.Errorf("first_message is for layout: %s", LayoutMessages)
+	}
+	switch {
+	case layout == LayoutTicketsWithComments && m.Comments == nil:
+		return fmt.Errorf("layout %s needs comments: the column and its parts, e.g. {column: Comment, parts: [created_at, author_id, body]}", layout)
+	case layout != LayoutTicketsWithComments && m.Comments != nil:
+		return fmt.Errorf("comments is for layout: %s", LayoutTicketsWithComments)
+	case layout == LayoutTicketsWithComments && len(m.Replies) > 0:
+		return fmt.Errorf("layout %s has no replies table: map the ticket's columns under tickets, and the comments under comments", layout)
+	}
+	if m.Comments != nil {
+		if strings.TrimSpace(m.Comments.Column) == "" {
+			return errors.New("comments names no column")
+		}
+		if err := m.Comments.check("comments", commentParts, "body"); err != nil {
+			return err
+		}
+	}
+	if m.AttachmentCells != nil {
+		if m.AttachmentCells.Column != "" {
+			return errors.New("attachment_cells applies to the attachments field's column: map that under tickets or replies, not here")
+		}
+		if err := m.AttachmentCells.check("attachment_cells", attachmentParts, ""); err != nil {
+			return err
+		}
+		if slices.Contains(m.AttachmentCells.Parts, "url") == slices.Contains(m.AttachmentCells.Parts, "path") {
+			return errors.New("attachment_cells.parts needs url or path (one of them)")
+		}
+	}
+	return nil
+}
+
+func (f *CellFormat) check(key string, known []string, required string) error {
+	if len(f.Parts) == 0 {
+		return fmt.Errorf("%s.parts is empty: name the parts of a cell in order (of %s)", key, strings.Join(known, ", "))
+	}
+	seen := map[string]bool{}
+	for _, p := range f.Parts {
+		if !slices.Contains(known, p) {
+			return fmt.Errorf("%s.parts: %q is not one of %s", key, p, strings.Join(known, ", "))
+		}
+		if seen[p] && p != "skip" {
+			return fmt.Errorf("%s.parts names %q twice", key, p)
+		}
+		seen[p] = true
+	}
+	if required != "" && !seen[required] {
+		return fmt.Errorf("%s.parts needs %s", key, required)
+	}
+	return nil
+}
+
+func (f *CellFormat) separator() string {
+	if f.Separator == "" {
+		return ";"
+	}
+	return f.Separator
+}
+
+// split splits a cell into its named parts. The free part (or, without
+// one, the last) takes what the parts before it and after it leave, so
+// that a body holding the separator stays whole.
+func (f *CellFormat) split(cell, free string) (map[string]string, error) {
+	sep := f.separator()
+	pieces := strings.Split(cell, sep)
+	k := len(f.Parts)
+	if len(pieces) < k {
+		return nil, fmt.Errorf("the cell has %d parts separated by %q, and the mapping names %d (%s)",
+			len(pieces), sep, k, strings.Join(f.Parts, sep))
+	}
+	at := slices.Index(f.Parts, free)
+	if at < 0 {
+		at = k - 1
+	}
+	after := k - 1 - at
+	out := make(map[string]string, k)
+	for i, p := range f.Parts {
+		var v string
+		switch {
+		case i < at:
+			v = pieces[i]
+		case i == at:
+			v = strings.Join(pieces[at:len(pieces)-after], sep)
+		default:
+			v = pieces[len(pieces)-(k-i)]
+		}
+		if p != "skip" {
+			out[p] = strings.TrimSpace(v)
+		}
+	}
+	return out, nil
+}
+
+// attachments reads the attachments of a row: every cell of the field's
+// columns, each a list of paths and links or, with attachment_cells, one
+// file in parts.
+func (c *converter) attachments(r row) ([]Attachment, []FieldProblem) {
+	var out []Attachment
+	var problems []FieldProblem
+	for _, cell := range r.cells("attachments") {
+		if c.attachmentCells == nil {
+			out = append(out, SplitAttachments(cell, c.separator, c.root)...)
+			continue
+		}
+		parts, err := c.attachmentCells.split(cell, "name")
+		if err != nil {
+			problems = append(problems, FieldProblem{Field: "attachments", Message: fmt.Sprintf("%q: %v", truncateCell(cell), err)})
+			continue
+		}
+		ref := parts["url"] + parts["path"]
+		if ref == "" {
+			problems = append(problems, FieldProblem{Field: "attachments", Message: fmt.Sprintf("%q: the cell names no file", truncateCell(cell))})
+			continue
+		}
+		as := SplitAttachments(ref, "\x00", c.root) // one file: no separator splits it
+		if name := parts["name"]; name != "" {
+			as[0].Name = name
+		}
+		out = append(out, as...)
+	}
+	return out, problems
+}
+
+// records makes the records of an export's tables by its layout.
+type records interface {
+	next(ctx context.Context) (Record, error)
+}
+
+// sheetHeaders is a table with the headers its rows are read by.
+type sheetHeaders struct {
+	t       table
+	headers []*header
+}
+
+// pairRecords reads the tickets-and-replies layout: every row of the
+// tickets table, then every row of the replies table.
+type pairRecords struct {
+	conv    *converter
+	tickets *tableReader
+	replies *tableReader
+}
+
+// tableReader is one table read by one header.
+type tableReader struct {
+	t       table
+	h       *header
+	idField string
+	done    bool
+}
+
+func (p *pairRecords) next(ctx context.Context) (Record, error) {
+	if err := ctx.Err(); err != nil {
+		return Record{}, err
+	}
+	for _, tr := range []*tableReader{p.tickets, p.replies} {
+		if tr.done {
+			continue
+		}
+		n, cells, problem, err := tr.t.next()
+		switch {
+		case errors.Is(err, io.EOF):
+			tr.done = true
+			continue
+		case err != nil:
+			return Record{}, err
+		case problem != nil && tr == p.tickets:
+			return Record{Ticket: &Ticket{Origin: tr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
+		case problem != nil:
+			return Record{Reply: &Reply{Origin: tr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
+		}
+		r, problems := tr.h.row(tr.t, n, cells, tr.idField)
+		if tr == p.tickets {
+			t := p.conv.ticket(r)
+			t.Problems = append(t.Problems, problems...)
+			return Record{Ticket: t}, nil
+		}
+		rp := p.conv.reply(r)
+		rp.Problems = append(rp.Problems, problems...)
+		return Record{Reply: rp}, nil
+	}
+	return Record{}, io.EOF
+}
+
+// The messages layout needs only the ticket's id and title from the
+// tickets' fields, and a message's time, text and author from the
+// replies' (reply_id is made up when the export has none).
+var (
+	messageTicketRequired = requirement{{"ticket_id"}, {"title"}}
+	messageRequired       = requirement{{"created_at"}, {"body"}, {"author_email", "author_id"}}
+)
+
+// messageRecords reads the messages layout in two passes: the first finds
+// each ticket's first message (the row first_message marks, else the
+// earliest, else the first in the file); the second makes that row the
+// ticket and every other row a reply, in the table's order.
+type messageRecords struct {
+	conv     *converter
+	t        table
+	tickets  *header // a ticket's fields, on its first message's row (firstMessageHeader)
+	messages *header // a message's fields
+	firstCol []int   // the first_message column, if mapped
+	first    map[string]int
+	scanned  bool
+	// seen counts the made-up reply ids so far, by hash, for exports
+	// without message ids: a second message of one ticket at one time
+	// gets "#2".
+	seen map[uint64]int
+}
+
+// firstMessage is the best candidate so far for a ticket's first message.
+type firstMessage struct {
+	n       int
+	marked  bool
+	created time.Time // zero when unreadable: after every readable time
+}
+
+func (f firstMessage) before(g firstMessage) bool {
+	switch {
+	case f.marked != g.marked:
+		return f.marked
+	case f.created.IsZero() != g.created.IsZero():
+		return !f.created.IsZero()
+	case !f.created.Equal(g.created):
+		return f.created.Before(g.created)
+	}
+	return f.n < g.n
+}
+
+func (mr *messageRecords) scan(ctx context.Context) error {
+	best := map[string]firstMessage{}
+	for count := 0; ; count++ {
+		if count%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		n, cells, problem, err := mr.t.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if problem != nil {
+			continue // reported by the second pass
+		}
+		key := strings.TrimSpace(mr.tickets.get(mr.t, cells, "ticket_id"))
+		if key == "" {
+			continue
+		}
+		f := firstMessage{n: n}
+		f.created, _ = mr.conv.time(mr.messages.get(mr.t, cells, "created_at"), "created_at", nil)
+		if len(mr.firstCol) > 0 && mr.firstCol[0] < len(cells) {
+			f.marked, _ = ParseBool(cells[mr.firstCol[0]])
+		}
+		if g, ok := best[key]; !ok || f.before(g) {
+			best[key] = f
+		}
+	}
+	mr.first = make(map[string]int, len(best))
+	for key, f := range best {
+		mr.first[key] = f.n
+	}
+	return mr.t.rewind()
+}
+
+func (mr *messageRecords) next(ctx context.Context) (Record, error) {
+	if err := ctx.Err(); err != nil {
+		return Record{}, err
+	}
+	if !mr.scanned {
+		if err := mr.scan(ctx); err != nil {
+			return Record{}, err
+		}
+		mr.scanned = true
+	}
+	n, cells, problem, err := mr.t.next()
+	switch {
+	case err != nil:
+		return Record{}, err
+	case problem != nil:
+		return Record{Reply: &Reply{Origin: mr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
+	}
+	tr, problems := mr.tickets.row(mr.t, n, cells, "ticket_id")
+	key := strings.TrimSpace(tr.get("ticket_id"))
+	if first, ok := mr.first[key]; ok && first == n {
+		t := mr.conv.ticket(tr)
+		t.Problems = append(t.Problems, problems...)
+		return Record{Ticket: t}, nil
+	}
+	msg, problems := mr.messages.row(mr.t, n, cells, "created_at")
+	rp := mr.conv.reply(msg)
+	rp.TicketKey = key
+	if _, ok := mr.messages.index["reply_id"]; !ok {
+		rp.Key = mr.madeUpID(key, rp.Created, msg.get("created_at"))
+	}
+	rp.Problems = append(rp.Problems, problems...)
+	return Record{Reply: rp}, nil
+}
+
+// firstMessageHeader reads a ticket from its first message's row: by the
+// tickets' columns and, where none is mapped, the message's time, text and
+// files, and its author as the requester.
+func firstMessageHeader(th, rh *header) *header {
+	h := *th
+	h.index, h.repeats = maps.Clone(th.index), maps.Clone(th.repeats)
+	for _, f := range []string{"created_at", "body", "attachments"} {
+		if _, ok := h.index[f]; ok {
+			continue
+		}
+		if i, ok := rh.index[f]; ok {
+			h.index[f] = i
+		}
+		if cols, ok := rh.repeats[f]; ok {
+			h.repeats[f] = cols
+		}
+	}
+	_, email := h.index["requester_email"]
+	_, id := h.index["requester_id"]
+	if !email && !id {
+		for _, p := range []string{"email", "name", "id"} {
+			if i, ok := rh.index["author_"+p]; ok {
+				h.index["requester_"+p] = i
+			}
+		}
+	}
+	return &h
+}
+
+// madeUpID names a message of an export without message ids by its ticket
+// and time ("1042/20240307T142210Z"), which re-reading the same export (or
+// one sorted otherwise) gives again; the n-th message of one ticket at one
+// time gets "#n".
+func (mr *messageRecords) madeUpID(ticket string, created time.Time, cell string) string {
+	id := ticket + "/" + strings.TrimSpace(cell)
+	if !created.IsZero() {
+		id = ticket + "/" + created.UTC().Format("20060102T150405.999999999Z")
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	sum := h.Sum64()
+	mr.seen[sum]++
+	if n := mr.seen[sum]; n > 1 {
+		id += "#" + strconv.Itoa(n)
+	}
+	return id
+}
+
+// commentRecords reads the tickets-with-comments layout: each row is a
+// ticket, then one reply per non-empty cell of the comments' columns.
+type commentRecords struct {
+	conv     *converter
+	t        table
+	h        *header
+	comments []int // the comments' columns
+	format   *CellFormat
+	queue    []Record // the replies of the row read last
+}
+
+func (cr *commentRecords) next(ctx context.Context) (Record, error) {
+	if err := ctx.Err(); err != nil {
+		return Record{}, err
+	}
+	if len(cr.queue) > 0 {
+		rec := cr.queue[0]
+		cr.queue = cr.queue[1:]
+		return rec, nil
+	}
+	n, cells, problem, err := cr.t.next()
+	switch {
+	case err != nil:
+		return Record{}, err
+	case problem != nil:
+		return Record{Ticket: &Ticket{Origin: cr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
+	}
+	r, problems := cr.h.row(cr.t, n, cells, "ticket_id")
+	t := cr.conv.ticket(r)
+	t.Problems = append(t.Problems, problems...)
+	k := 0
+	for _, col := range cr.comments {
+		if col >= len(cells) || strings.TrimSpace(cells[col]) == "" {
+			continue
+		}
+		k++
+		rp := cr.comment(cr.t.origin(n, col), cells[col])
+		rp.Key, rp.TicketKey = t.Key+"/comment-"+strconv.Itoa(k), t.Key
+		cr.queue = append(cr.queue, Record{Reply: rp})
+	}
+	return Record{Ticket: t}, nil
+}
+
+// comment makes the reply a comment cell holds.
+func (cr *commentRecords) comment(origin, cell string) *Reply {
+	parts, err := cr.format.split(cell, "body")
+	if err != nil {
+		return &Reply{Origin: origin, Problems: []FieldProblem{{Field: "body", Message: fmt.Sprintf("comment %q: %v", truncateCell(cell), err)}}}
+	}
+	get := func(field string) string { return parts[field] }
+	return cr.conv.reply(row{origin: origin, get: get})
+}
+
+// layoutRecords resolves the tables' headers for the mapping's layout and
+// returns what reads their records, with each table's headers. names name
+// each table's header row for messages ("tickets.csv line 1").
+func layoutRecords(conv *converter, m *Mapping, tables []table, names []string) (records, [][]*header, error) {
+	switch m.layout() {
+	case LayoutMessages:
+		found := tables[0].header()
+		th, err := resolveHeader(names[0], "tickets", found, m, messageTicketRequired)
+		if err != nil {
+			return nil, nil, err
+		}
+		rh, err := resolveHeader(names[0], "replies", found, m, messageRequired)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range th.keep {
+			th.keep[i] = th.keep[i] && rh.field[i] == "" // a message's column is not another column
+		}
+		mr := &messageRecords{conv: conv, t: tables[0], tickets: firstMessageHeader(th, rh), messages: rh, seen: map[uint64]int{}}
+		if m.FirstMessage != "" {
+			if mr.firstCol = th.column(m.FirstMessage); len(mr.firstCol) == 0 {
+				return nil, nil, &InputError{Err: fmt.Errorf("%s: the mapping's first_message column %q is not in the header, which has: %s",
+					names[0], m.FirstMessage, strings.Join(nonEmpty(th.found), ", "))}
+			}
+			th.keep[mr.firstCol[0]] = false
+		}
+		return mr, [][]*header{{th, rh}}, nil
+	case LayoutTicketsWithComments:
+		th, err := resolveHeader(names[0], "tickets", tables[0].header(), m, ticketRequired)
+		if err != nil {
+			return nil, nil, err
+		}
+		cols := th.column(m.Comments.Column)
+		switch {
+		case len(cols) == 0:
+			return nil, nil, &InputError{Err: fmt.Errorf("%s: the mapping's comments column %q is not in the header, which has: %s",
+				names[0], m.Comments.Column, strings.Join(nonEmpty(th.found), ", "))}
+		case th.field[cols[0]] != "":
+			return nil, nil, &InputError{Err: fmt.Errorf("%s: the comments column %q is also mapped to %s", names[0], m.Comments.Column, th.field[cols[0]])}
+		}
+		for _, i := range cols {
+			th.keep[i] = false
+		}
+		return &commentRecords{conv: conv, t: tables[0], h: th, comments: cols, format: m.Comments}, [][]*header{{th}}, nil
+	}
+	th, err := resolveHeader(names[0], "tickets", tables[0].header(), m, ticketRequired)
+	if err != nil {
+		return nil, nil, err
+	}
+	rh, err := resolveHeader(names[1], "replies", tables[1].header(), m, replyRequired)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &pairRecords{conv: conv, tickets: &tableReader{t: tables[0], h: th, idField: "ticket_id"}, replies: &tableReader{t: tables[1], h: rh, idField: "reply_id"}},
+		[][]*header{{th}, {rh}}, nil
+}
