@@ -205,6 +205,12 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		b.tickets.Add(m)
 		return nil // an unreadable row: nothing more to check
 	}
+	if u := t.Requester; u.Email == "" && u.SourceID == "" && u.AssemblyID == "" && b.opts.DefaultAuthor != "" {
+		// A chat visitor, say, whom Assembly could not tell apart from anyone.
+		var note string
+		t.Requester, note = b.fallbackAuthor(t.Origin, item, "requester_email", u)
+		t.Body = note + t.Body
+	}
 	b.findings = ticketRules(b.findings[:0], t, b.now, b.emailOK)
 	b.report(t.Origin, item, b.findings)
 	b.person(t.Requester, false)

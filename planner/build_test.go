@@ -617,6 +617,18 @@ func TestDefaultAuthor(t *testing.T) {
 	if got.Author.Email != "migration@example.com" || got.Body != "Originally written by Ann Agent, id 5b10a2:\n\nReply R" {
 		t.Errorf("reply = %+v", got)
 	}
+	// A requester known by name only (a chat visitor): an error, or with a
+	// default author the event is sent as that person, the text naming who.
+	visitor := ticket("V", day(1))
+	visitor.Ticket.Requester = readers.User{Name: "Visitor 8812"}
+	if plan := build(t, planner.Options{}, visitor); plan.Stats.Errors != 1 {
+		t.Errorf("visitor without a default author: %v", plan.Problems)
+	}
+	plan = build(t, planner.Options{DefaultAuthor: "migration@example.com"}, visitor)
+	ev, _ = plan.Event(plan.Tickets[0].Job)
+	if plan.Stats.Errors != 0 || ev.Requester.Email != "migration@example.com" || !strings.HasPrefix(ev.Body, "Originally written by Visitor 8812:\n\n") {
+		t.Errorf("visitor with a default author: %v, event %+v", plan.Problems, ev)
+	}
 }
 
 // Ticket 7 and reply 7 would share a source_specific_id: reported.

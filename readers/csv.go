@@ -42,7 +42,17 @@ type CSV struct {
 	recs   records
 }
 
-// files returns the files an export's layout reads.
+// Files returns the files the export's layout reads: tickets.csv and
+// replies.csv in the folder, or the one file.
+func (opts CSVOptions) Files() []string {
+	if opts.Mapping.layout() != LayoutTicketsAndReplies {
+		return []string{opts.Path}
+	}
+	return []string{filepath.Join(opts.Path, TicketsFile), filepath.Join(opts.Path, RepliesFile)}
+}
+
+// files checks the export is a folder or a file as its layout needs, and
+// returns its files.
 func (opts CSVOptions) files() ([]string, error) {
 	layout := opts.Mapping.layout()
 	info, err := os.Stat(opts.Path)
@@ -56,10 +66,8 @@ func (opts CSVOptions) files() ([]string, error) {
 			opts.Path, layout, TicketsFile, RepliesFile, layoutsHelp)}
 	case layout != LayoutTicketsAndReplies && info.IsDir():
 		return nil, &InputError{Err: fmt.Errorf("%s is a folder; layout %s reads one file: give its path", opts.Path, layout)}
-	case layout != LayoutTicketsAndReplies:
-		return []string{opts.Path}, nil
 	}
-	files := []string{filepath.Join(opts.Path, TicketsFile), filepath.Join(opts.Path, RepliesFile)}
+	files := opts.Files()
 	for _, f := range files {
 		if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
 			return nil, &InputError{Err: fmt.Errorf("%s has no %s: a folder export holds %s and %s (it has: %s). "+

@@ -464,7 +464,8 @@ func (cr *commentRecords) next(ctx context.Context) (Record, error) {
 func (cr *commentRecords) comment(origin, cell string) *Reply {
 	parts, err := cr.format.split(cell, "body")
 	if err != nil {
-		return &Reply{Origin: origin, Problems: []FieldProblem{{Field: "body", Message: fmt.Sprintf("comment %q: %v", truncateCell(cell), err)}}}
+		// The text is kept for the reports; the problem says what is wrong.
+		return &Reply{Origin: origin, Body: cell, Problems: []FieldProblem{{Field: "body", Message: fmt.Sprintf("comment %q: %v", truncateCell(cell), err)}}}
 	}
 	get := func(field string) string { return parts[field] }
 	return cr.conv.reply(row{origin: origin, get: get})

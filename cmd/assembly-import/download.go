@@ -38,8 +38,8 @@ func downloadHeader(e *env, file string, hosts []string) (http.Header, error) {
 		if othersMayRead(file) {
 			e.log.Warn("the download header file can be read by other users of this machine; chmod 600 it", "file", file)
 		}
-	case os.Getenv(downloadHeaderEnv) != "":
-		lines, from = []string{os.Getenv(downloadHeaderEnv)}, "$"+downloadHeaderEnv
+	case e.getenv(downloadHeaderEnv) != "":
+		lines, from = []string{e.getenv(downloadHeaderEnv)}, "$"+downloadHeaderEnv
 	default:
 		return nil, nil
 	}

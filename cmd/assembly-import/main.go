@@ -16,5 +16,5 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	os.Exit(execute(context.Background(), os.Args[0], os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(execute(context.Background(), os.Args[0], os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }

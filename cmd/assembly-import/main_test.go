@@ -61,20 +61,23 @@ type result struct {
 	code           int
 }
 
+// runTool runs the tool in this process with args and the key set. Tests
+// that must kill it, or give it limits or another working directory, start
+// it as a process (command).
 func runTool(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := command(t, args...)
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	code := 0
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	code := execute(t.Context(), "assembly-import", args, testGetenv, &out, &errb)
 	return result{out.String(), errb.String(), code}
+}
+
+// testGetenv is the environment runTool gives the tool: this process's,
+// with the test key.
+func testGetenv(name string) string {
+	if name == keyEnv {
+		return testKey
+	}
+	return os.Getenv(name)
 }
 
 // writeExport writes a clean CSV export of n tickets with per replies each.
@@ -486,5 +489,62 @@ func TestPgDumpInterruptedWhileRestoring(t *testing.T) {
 	}
 	if out, _ := exec.Command("pgrep", "-f", tmp).Output(); len(out) > 0 {
 		t.Errorf("the private server still runs: %s", out)
+	}
+}
+
+// TestRealExportLayouts migrates the samples shaped as real exports — Jira's
+// one row per issue with repeated Comment columns, and a chat tool's one
+// row per message — and reads back what the sandbox holds: every message
+// once, in order, as text, from the right person.
+func TestRealExportLayouts(t *testing.T) {
+	for _, tt := range []struct {
+		name, csv, mapping string
+		want               map[string][]string // ticket -> its query's start, then each reply's content's start
+	}{
+		{"jira", "../../samples/jira/jira.csv", "../../samples/jira/mapping.yaml", map[string][]string{
+			"HELP-101": {"Since Monday the VPN drops every hour; I have to reconnect.",
+				"Originally written by id 557058:b0b-agent:\n\nThanks Ann. Please try this: disconnect; update the client; reconnect.",
+				"Originally written by id 712020:3f1a9c2e-ann:\n\nUpdated the client, still dropping.",
+				"Originally written by id 557058:b0b-agent:\n\nWe found the cause on our side and fixed it."},
+			"HELP-102": {"Paper jam, tray 2.", "Originally written by id 557058:b0b-agent:\n\nCleared the jam and replaced the roller."},
+			"HELP-103": {"Starting on 1 April: please prepare a laptop."},
+			"HELP-104": {"Testing how a damaged comment cell is reported."}, // its broken comment is rejected, and reported
+		}},
+		{"messages", "../../samples/messages/conversations.csv", "../../samples/messages/mapping.yaml", map[string][]string{
+			"215": {"Hi! My order #4471 hasn’t arrived.", "Sorry about that! Checking with the courier now.", "Any news?", "It arrives tomorrow."},
+			"216": {"Originally written by Visitor 8812:\n\nDo you ship to Norway?", "Yes, 3-5 working days."},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
+			r := runTool(t, "run", "--csv", tt.csv, "--mapping", tt.mapping, "--api-url", url,
+				"--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"), "--replies-per-min", "60000")
+			if r.code != exitOK { // a row with errors is reported, and the rest sent
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			got := map[string][]string{}
+			for _, tk := range sb.Tickets() {
+				texts := []string{tk.Query}
+				for _, rp := range tk.Replies {
+					texts = append(texts, rp.Content)
+				}
+				got[tk.SSID] = texts
+			}
+			for id, want := range tt.want {
+				texts := got[id]
+				if len(texts) != len(want) {
+					t.Errorf("ticket %s holds %d messages, want %d: %q", id, len(texts), len(want), texts)
+					continue
+				}
+				for i := range want {
+					if !strings.HasPrefix(texts[i], want[i]) {
+						t.Errorf("ticket %s message %d = %q, want it to start %q", id, i, texts[i], want[i])
+					}
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("the sandbox holds %d tickets, want %d", len(got), len(tt.want))
+			}
+		})
 	}
 }

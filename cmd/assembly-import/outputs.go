@@ -77,11 +77,19 @@ func resolved(path string) string {
 func (o *sourceOptions) inputs() []namedPath {
 	in := []namedPath{{"--xlsx", o.xlsxFile}, {"--mapping", o.mapping}, {"--user-map", o.userMap},
 		{"--query-file", o.queryFile}, {"--pg-dump", o.pgDump}}
-	if o.csvDir != "" {
-		in = append(in, namedPath{"--csv", filepath.Join(o.csvDir, readers.TicketsFile)},
-			namedPath{"--csv", filepath.Join(o.csvDir, readers.RepliesFile)})
+	for _, f := range o.csvFiles() {
+		in = append(in, namedPath{"--csv", f})
 	}
 	return in
+}
+
+// csvFiles are the files --csv names, in the layout the mapping gives.
+func (o *sourceOptions) csvFiles() []string {
+	if o.csvDir == "" {
+		return nil
+	}
+	m, _ := o.loadMapping() // a mapping that cannot be read is reported when the source opens
+	return readers.CSVOptions{Path: o.csvDir, Mapping: m}.Files()
 }
 
 // rejectsOutputs are the files --rejects DIR would write.
@@ -92,7 +100,11 @@ func (o *sourceOptions) rejectsOutputs(dir string) []namedPath {
 	case o.xlsxFile != "":
 		return []namedPath{{"--rejects", filepath.Join(dir, filepath.Base(o.xlsxFile))}}
 	}
-	return []namedPath{{"--rejects", filepath.Join(dir, readers.TicketsFile)}, {"--rejects", filepath.Join(dir, readers.RepliesFile)}}
+	var out []namedPath
+	for _, f := range o.csvFiles() {
+		out = append(out, namedPath{"--rejects", filepath.Join(dir, filepath.Base(f))})
+	}
+	return out
 }
 
 // checkReportPath refuses, as a usage error, a report file of a format

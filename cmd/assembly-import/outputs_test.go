@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +21,11 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 	os.WriteFile(mapping, []byte(`{"timezone": "UTC"}`), 0o644)
 	cp := filepath.Join(dir, "cp.jsonl")
 	os.WriteFile(cp, nil, 0o600)
+	one := filepath.Join(dir, "one", "conversations.csv") // an export in one file
+	os.Mkdir(filepath.Dir(one), 0o755)
+	os.WriteFile(one, []byte("conversation,subject,at,from,text\n1,Hi,2024-01-02 10:00:00,a@example.com,Hello\n"), 0o644)
+	messages := filepath.Join(dir, "messages.yaml")
+	os.WriteFile(messages, []byte("layout: messages\ntickets: {ticket_id: conversation, title: subject}\nreplies: {created_at: at, author_email: from, body: text}\n"), 0o644)
 	link := filepath.Join(dir, "link")
 	hasLink := os.Symlink(export, link) == nil
 	for _, tt := range []struct {
@@ -33,6 +37,7 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		{"rejects into the export", []string{"plan", "--csv", export, "--rejects", export}, "--rejects would write", false},
 		{"rejects into the export through a link", []string{"plan", "--csv", export, "--rejects", link}, "--rejects would write", true},
 		{"rejects into the export, spelt otherwise", []string{"plan", "--csv", export, "--rejects", export + "/./"}, "--rejects would write", false},
+		{"rejects beside a one-file export", []string{"plan", "--csv", one, "--mapping", messages, "--rejects", filepath.Dir(one)}, "--rejects would write", false},
 		{"report over the mapping", []string{"plan", "--csv", export, "--mapping", mapping, "--report", filepath.Join(dir, ".", "mapping.json")}, "which is what --mapping names", false},
 		{"report over an input", []string{"plan", "--csv", export, "--report", filepath.Join(export, "tickets.csv")}, "which is what --csv names", false},
 		{"run: report over the checkpoint", []string{"run", "--csv", export, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp + ".csv", "--report", cp + ".csv"}, "which is the checkpoint", false},
@@ -41,10 +46,9 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		if tt.link && !hasLink {
 			continue
 		}
-		var stdout, stderr bytes.Buffer
-		code := execute(t.Context(), "assembly-import", tt.args, &stdout, &stderr)
-		if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
-			t.Errorf("%s: exit %d, %q; want exit %d saying %q", tt.name, code, stderr.String(), exitUsage, tt.want)
+		r := runTool(t, tt.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%s: exit %d, %q; want exit %d saying %q", tt.name, r.code, r.stderr, exitUsage, tt.want)
 		}
 	}
 	if data, _ := os.ReadFile(filepath.Join(export, "tickets.csv")); string(data) != tickets {

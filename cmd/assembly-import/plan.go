@@ -21,7 +21,7 @@ type planOptions struct {
 func planCommand(e *env) *cobra.Command {
 	var o planOptions
 	cmd := &cobra.Command{
-		Use:   "plan (--csv DIR | --xlsx FILE | --postgres DSN | --pg-dump FILE) [--mapping FILE] [--report FILE.json]",
+		Use:   "plan (--csv DIR|FILE | --xlsx FILE | --postgres DSN | --pg-dump FILE) [--mapping FILE] [--report FILE.json]",
 		Short: "Validate a source and project the migration, sending nothing",
 		Long: `plan reads the whole source, checks every ticket, reply and attachment the way
 run would, and prints what would be sent, every problem found, and how long

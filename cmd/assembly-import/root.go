@@ -18,10 +18,14 @@ type env struct {
 	log            *slog.Logger
 	prog           string   // the program as invoked, for resume hints
 	args           []string // its arguments
+	getenv         func(string) string
 }
 
-func execute(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), prog: prog, args: args}
+// execute runs the command line args of prog, reading the environment
+// through getenv, and returns the exit code. main calls it with the
+// process's own; tests call it in-process with theirs.
+func execute(ctx context.Context, prog string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), prog: prog, args: args, getenv: getenv}
 	root := &cobra.Command{
 		Use:   "assembly-import",
 		Short: "Migrate a helpdesk's tickets, replies and attachments into Assembly",

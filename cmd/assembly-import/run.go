@@ -56,7 +56,7 @@ type runOptions struct {
 func runCommand(e *env) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run (--csv DIR | --xlsx FILE | --postgres DSN | --pg-dump FILE) --api-url URL --checkpoint FILE",
+		Use:   "run (--csv DIR|FILE | --xlsx FILE | --postgres DSN | --pg-dump FILE) --api-url URL --checkpoint FILE",
 		Short: "Send the source to Assembly within its rate limits; run again to resume",
 		Long: `run plans the source as plan does, then sends every valid ticket (POST
 /interactions) and each ticket's replies in order (POST /interactions/reply),
@@ -175,7 +175,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if err := guardOutputs(inputs, append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(o.rejects)...)); err != nil {
 		return nil, err
 	}
-	key, err := apiKey(o.apiKeyFile)
+	key, err := apiKey(e, o.apiKeyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +380,7 @@ func othersMayRead(path string) bool {
 }
 
 // apiKey reads the key from a file or the environment.
-func apiKey(file string) (string, error) {
+func apiKey(e *env, file string) (string, error) {
 	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -391,7 +391,7 @@ func apiKey(file string) (string, error) {
 		}
 		return "", exitf(exitUsage, "--api-key-file %s is empty", file)
 	}
-	if key := strings.TrimSpace(os.Getenv(keyEnv)); key != "" {
+	if key := strings.TrimSpace(e.getenv(keyEnv)); key != "" {
 		return key, nil
 	}
 	return "", exitf(exitUsage, "no API key: set $%s or use --api-key-file FILE", keyEnv)

@@ -51,7 +51,7 @@ func TestOthersMayRead(t *testing.T) {
 // The download login header: refused without the hosts it goes to, and
 // no error repeats its value.
 func TestDownloadHeaderFile(t *testing.T) {
-	e := &env{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e := &env{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.NewTextHandler(io.Discard, nil)), getenv: func(string) string { return "" }}
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
 	os.WriteFile(good, []byte("# Jira Cloud\nAuthorization: Basic c2VjcmV0LXRva2Vu\n"), 0o600)

@@ -44,14 +44,14 @@ type sourceOptions struct {
 
 func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv")
+	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv, or one file in the layout the mapping names (layout: messages or tickets-with-comments)")
 	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
 	f.StringVar(&o.postgres, "postgres", "", `a helpdesk's Postgres database: a URL or "key=value" string; "" uses the PG* variables and ~/.pgpass`)
 	f.StringVar(&o.pgDump, "pg-dump", "", "a pg_dump file (plain SQL or -Fc) of a helpdesk database: restored into a private temporary server, removed on exit")
 	f.StringVar(&o.preset, "preset", "", "with --postgres or --pg-dump: the helpdesk the database belongs to: chatwoot, freescout or zammad")
 	f.StringVar(&o.queryFile, "query-file", "", "with --postgres: the SQL file whose named queries (tickets, replies, attachments) return the fields")
-	f.StringVar(&o.ticketsSheet, "tickets-sheet", "tickets", "the workbook's tickets sheet (matched without regard to case)")
-	f.StringVar(&o.repliesSheet, "replies-sheet", "replies", "the workbook's replies sheet")
+	f.StringVar(&o.ticketsSheet, "tickets-sheet", "", `the workbook's tickets sheet, matched without regard to case [tickets; in a one-sheet layout, the first sheet]`)
+	f.StringVar(&o.repliesSheet, "replies-sheet", "", "the workbook's replies sheet [replies]")
 	f.StringVar(&o.mapping, "mapping", "", "YAML or JSON file mapping the source's columns and formats to the fields (see README)")
 	f.StringVar(&o.timezone, "timezone", "UTC", `time zone of timestamps written without one ("Europe/Berlin")`)
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
@@ -104,7 +104,7 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 		}
 	}
 	if chosen != 1 {
-		return nil, exitf(exitUsage, "say what to read, once: --csv DIR, --xlsx FILE, --postgres DSN or --pg-dump FILE")
+		return nil, exitf(exitUsage, "say what to read, once: --csv DIR (or FILE), --xlsx FILE, --postgres DSN or --pg-dump FILE")
 	}
 	loc, err := time.LoadLocation(o.timezone)
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 )
@@ -18,13 +17,12 @@ func TestFlagMistakes(t *testing.T) {
 		{[]string{"run", "--api-key=secret"}, "there is no --api-key"},
 		{[]string{"plan", "--zzzzzz"}, "unknown flag: --zzzzzz (see assembly-import plan --help)"},
 	} {
-		var stdout, stderr bytes.Buffer
-		code := execute(t.Context(), "assembly-import", c.args, &stdout, &stderr)
-		if code != exitUsage || !strings.Contains(stderr.String(), c.want) {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr.String(), exitUsage, c.want)
+		r := runTool(t, c.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, r.code, r.stderr, exitUsage, c.want)
 		}
-		if strings.Contains(stderr.String(), "secret") {
-			t.Errorf("%v: the key was printed: %q", c.args, stderr.String())
+		if strings.Contains(r.stderr, "secret") {
+			t.Errorf("%v: the key was printed: %q", c.args, r.stderr)
 		}
 	}
 }
@@ -45,10 +43,8 @@ func TestEditDistance(t *testing.T) {
 
 func TestUsageListsEverySource(t *testing.T) {
 	for _, command := range []string{"plan", "run"} {
-		var stdout, stderr bytes.Buffer
-		execute(t.Context(), "assembly-import", []string{command, "--help"}, &stdout, &stderr)
-		usage, _, _ := strings.Cut(stdout.String()+"\n", "\nFlags:")
-		for _, source := range []string{"--csv DIR", "--xlsx FILE", "--postgres DSN", "--pg-dump FILE"} {
+		usage, _, _ := strings.Cut(runTool(t, command, "--help").stdout+"\n", "\nFlags:")
+		for _, source := range []string{"--csv DIR|FILE", "--xlsx FILE", "--postgres DSN", "--pg-dump FILE"} {
 			if !strings.Contains(usage, source) {
 				t.Errorf("%s --help: the usage does not name %s:\n%s", command, source, usage)
 			}
@@ -57,19 +53,18 @@ func TestUsageListsEverySource(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := execute(t.Context(), "assembly-import", []string{"version"}, &stdout, &stderr); code != exitOK {
-		t.Fatalf("version: exit %d: %s", code, stderr.String())
+	r := runTool(t, "version")
+	if r.code != exitOK {
+		t.Fatalf("version: exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.HasPrefix(stdout.String(), "assembly-import ") || !strings.Contains(stdout.String(), "go1.") {
-		t.Errorf("version printed %q", stdout.String())
+	if !strings.HasPrefix(r.stdout, "assembly-import ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("version printed %q", r.stdout)
 	}
 }
 
 func TestDefaultAuthorMustBeAnEmail(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	code := execute(t.Context(), "assembly-import", []string{"plan", "--csv", "../../samples/csv", "--default-author", "Migration Bot"}, &stdout, &stderr)
-	if code != exitUsage || !strings.Contains(stderr.String(), `"Migration Bot" is not an email address`) {
-		t.Errorf("exit %d, %q", code, stderr.String())
+	r := runTool(t, "plan", "--csv", "../../samples/csv", "--default-author", "Migration Bot")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `"Migration Bot" is not an email address`) {
+		t.Errorf("exit %d, %q", r.code, r.stderr)
 	}
 }
