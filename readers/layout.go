@@ -315,12 +315,12 @@ func (mr *messageRecords) scan(ctx context.Context) error {
 		if problem != nil {
 			continue // reported by the second pass
 		}
-		key := strings.TrimSpace(mr.tickets.get(mr.t, cells, "ticket_id"))
+		key := strings.TrimSpace(mr.tickets.get(mr.t, n, cells, "ticket_id"))
 		if key == "" {
 			continue
 		}
 		f := firstMessage{n: n}
-		f.created, _ = mr.conv.time(mr.messages.get(mr.t, cells, "created_at"), "created_at", nil)
+		f.created, _ = mr.conv.time(mr.messages.get(mr.t, n, cells, "created_at"), "created_at", nil)
 		if len(mr.firstCol) > 0 && mr.firstCol[0] < len(cells) {
 			f.marked, _ = ParseBool(cells[mr.firstCol[0]])
 		}

@@ -28,9 +28,10 @@ type table interface {
 	// origin names the cell of column col in row n: "tickets.csv:17"
 	// (a CSV file names the line only), "tickets!C17".
 	origin(n, col int) string
-	// value turns a cell of field, as stored, into text: a workbook's date
-	// serial into a timestamp, a number typed into an id into an integer.
-	value(field, cell string) string
+	// value turns the cell at column col of row n, read as field, from what
+	// is stored into text: a workbook's date serial into a timestamp, a
+	// number typed into an id into an integer.
+	value(n, col int, field, cell string) string
 	close() error
 }
 
@@ -115,7 +116,7 @@ func (t *csvTable) rewind() error {
 }
 
 func (t *csvTable) origin(n, _ int) string      { return t.name + ":" + strconv.Itoa(n) }
-func (t *csvTable) value(_, cell string) string { return cell }
+func (t *csvTable) value(_, _ int, _, cell string) string { return cell }
 func (t *csvTable) close() error                { return t.f.Close() }
 
 // row reads the cells of row n of t into a row for the converter. A value
@@ -138,7 +139,7 @@ func (h *header) row(t table, n int, cells []string, idField string) (row, []Fie
 			r.extra[h.extra[i]] = c
 		}
 	}
-	r.get = func(field string) string { return h.get(t, cells, field) }
+	r.get = func(field string) string { return h.get(t, n, cells, field) }
 	if len(h.repeats) > 0 {
 		r.repeated = func(field string) ([]string, bool) {
 			cols, ok := h.repeats[field]
@@ -147,7 +148,7 @@ func (h *header) row(t table, n int, cells []string, idField string) (row, []Fie
 			}
 			var out []string
 			for _, i := range cols {
-				if v := cellAt(t, cells, field, i); strings.TrimSpace(v) != "" {
+				if v := cellAt(t, n, cells, field, i); strings.TrimSpace(v) != "" {
 					out = append(out, v)
 				}
 			}
@@ -157,22 +158,22 @@ func (h *header) row(t table, n int, cells []string, idField string) (row, []Fie
 	return r, problems
 }
 
-// get returns the cell of field in a row of t, "" when the header has no
+// get returns the cell of field in row n of t, "" when the header has no
 // column for it.
-func (h *header) get(t table, cells []string, field string) string {
+func (h *header) get(t table, n int, cells []string, field string) string {
 	i, ok := h.index[field]
 	if !ok {
 		return ""
 	}
-	return cellAt(t, cells, field, i)
+	return cellAt(t, n, cells, field, i)
 }
 
-// cellAt returns cell i of a row of t, read as field; "" past the row's end.
-func cellAt(t table, cells []string, field string, i int) string {
+// cellAt returns cell i of row n of t, read as field; "" past the row's end.
+func cellAt(t table, n int, cells []string, field string, i int) string {
 	if i >= len(cells) {
 		return ""
 	}
-	return t.value(field, cells[i])
+	return t.value(n, i, field, cells[i])
 }
 
 func truncateCell(s string) string {

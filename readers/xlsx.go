@@ -47,7 +47,10 @@ type XLSX struct {
 // sheet is one sheet being read: a table.
 type sheet struct {
 	name     string // as the workbook spells it
+	book     string // the workbook's path
 	file     *excelize.File
+	types    *cellTypes // opened when an id cell needs it (value)
+	err      error      // reading types failed: the next row returns it
 	rows     *excelize.Rows
 	n        int // the current row's number
 	cells    []string
@@ -110,7 +113,7 @@ func OpenXLSX(ctx context.Context, opts XLSXOptions) (*XLSX, error) {
 			x.Close()
 			return nil, err
 		}
-		sh.date1904, sh.loc = date1904, conv.loc
+		sh.book, sh.date1904, sh.loc = opts.Path, date1904, conv.loc
 		x.sheets = append(x.sheets, sh)
 		names = append(names, fmt.Sprintf("sheet %s row 1", sh.name))
 	}
@@ -199,6 +202,10 @@ func (sh *sheet) rewind() error {
 	if sh.rows != nil {
 		sh.rows.Close()
 	}
+	if sh.types != nil {
+		sh.types.close()
+		sh.types = nil
+	}
 	rows, err := sh.file.Rows(sh.name)
 	if err != nil {
 		return &InputError{Err: fmt.Errorf("sheet %s: %w", sh.name, err)}
@@ -218,6 +225,9 @@ func (sh *sheet) rewind() error {
 // next returns the cells of the next row that is not blank, as stored
 // (dates as serial numbers, numbers unformatted).
 func (sh *sheet) next() (int, []string, *FieldProblem, error) {
+	if sh.err != nil {
+		return 0, nil, nil, sh.err
+	}
 	for sh.rows.Next() {
 		sh.n++
 		cells, err := sh.rows.Columns(excelize.Options{RawCellValue: true})
@@ -242,19 +252,40 @@ func (sh *sheet) origin(n, col int) string {
 	return sh.name + "!" + letter + strconv.Itoa(n)
 }
 
-// value reads a date serial as a timestamp, and a number typed into an id
-// as the integer it is.
-func (sh *sheet) value(field, v string) string {
+// value reads a date serial as a timestamp, and a number in an id as the
+// integer it is: "123.0" and "1.2345E+05" are 123 and 123450, unless the
+// cell was typed as text, which stays as typed.
+func (sh *sheet) value(n, col int, field, v string) string {
 	switch {
 	case field == "created_at":
 		return sh.excelDate(v)
-	case idFields[field]:
-		return integral(v)
+	case !idFields[field] || !strings.ContainsAny(v, ".eE"):
+		return v
 	}
-	return v
+	if sh.types == nil && sh.err == nil {
+		sh.types, sh.err = openCellTypes(sh.book, sh.name)
+	}
+	if sh.err != nil {
+		return v
+	}
+	text, err := sh.types.isText(n, col)
+	if err != nil {
+		sh.err = fmt.Errorf("sheet %s: reading which cells are text: %w", sh.name, err)
+		return v
+	}
+	if text {
+		return v
+	}
+	return integral(v)
 }
 
-func (sh *sheet) close() error { return sh.rows.Close() }
+func (sh *sheet) close() error {
+	err := sh.rows.Close()
+	if sh.types != nil {
+		err = errors.Join(err, sh.types.close())
+	}
+	return err
+}
 
 // Next returns the next record in the layout's order, and io.EOF after the
 // last one. Blank rows are passed over; a value in a column without a
@@ -280,8 +311,8 @@ func (sh *sheet) excelDate(v string) string {
 	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, sh.loc).Format(time.RFC3339)
 }
 
-// integral writes a number typed into an id cell as the integer it is:
-// "123.0" and "1.2345E+05" are 123 and 123450. Text is kept.
+// integral writes a number as the integer it is: "123.0" and "1.2345E+05"
+// are 123 and 123450. Anything else is kept.
 func integral(v string) string {
 	if !strings.ContainsAny(v, ".eE") {
 		return v
@@ -336,7 +367,7 @@ func (x *XLSX) Locate(origin, field string) string {
 func (x *XLSX) Close() error {
 	var errs []error
 	for _, sh := range x.sheets {
-		errs = append(errs, sh.rows.Close())
+		errs = append(errs, sh.close())
 	}
 	errs = append(errs, x.file.Close())
 	if x.tmp != nil {

@@ -2,7 +2,9 @@ package readers_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +212,46 @@ func TestSameDataSamePlan(t *testing.T) {
 	b := testutil.Plan(t, openXLSX(t, path), planner.Options{})
 	if a.Fingerprint != b.Fingerprint || len(a.Problems)+len(b.Problems) != 0 {
 		t.Errorf("CSV and XLSX plans differ: %s vs %s; problems %v %v", a.Fingerprint, b.Fingerprint, a.Problems, b.Problems)
+	}
+}
+
+// An id typed as text stays as typed, however much it looks like a number
+// ("1e3", "3.0", "007"); an id stored as a number with a fraction, as pandas
+// writes float ids ("3.0"), is the integer.
+func TestXLSXTextIDsStayAsTyped(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetSheetName("Sheet1", "tickets")
+	f.NewSheet("replies")
+	f.SetSheetRow("tickets", "A1", &[]any{"ticket_id", "title", "created_at", "requester_email", "body"})
+	f.SetSheetRow("replies", "A1", &[]any{"reply_id", "ticket_id", "created_at", "author_email", "body"})
+	for i, id := range []string{"1e3", "3.0", "007", "number"} {
+		row := i + 2
+		cell := func(col string) string { return fmt.Sprintf("%s%d", col, row) }
+		if id == "number" {
+			f.SetCellFloat("tickets", cell("A"), 3, 1, 64) // stored as "3.0", a number
+		} else {
+			f.SetCellStr("tickets", cell("A"), id)
+		}
+		f.SetCellStr("tickets", cell("B"), "T")
+		f.SetCellStr("tickets", cell("C"), "2024-03-01 10:00:00")
+		f.SetCellStr("tickets", cell("D"), "a@x.io")
+		f.SetCellStr("tickets", cell("E"), "Hi")
+	}
+	path := filepath.Join(t.TempDir(), "ids.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	x := openXLSX(t, path)
+	var got []string
+	for {
+		rec, err := x.Next(t.Context())
+		if err != nil {
+			break
+		}
+		got = append(got, rec.Ticket.Key)
+	}
+	if want := []string{"1e3", "3.0", "007", "3"}; !slices.Equal(got, want) {
+		t.Errorf("ids = %q, want %q", got, want)
 	}
 }
