@@ -115,9 +115,9 @@ func (t *csvTable) rewind() error {
 	return t.start()
 }
 
-func (t *csvTable) origin(n, _ int) string      { return t.name + ":" + strconv.Itoa(n) }
+func (t *csvTable) origin(n, _ int) string                { return t.name + ":" + strconv.Itoa(n) }
 func (t *csvTable) value(_, _ int, _, cell string) string { return cell }
-func (t *csvTable) close() error                { return t.f.Close() }
+func (t *csvTable) close() error                          { return t.f.Close() }
 
 // row reads the cells of row n of t into a row for the converter. A value
 // in a column without a header is a problem of its row: it would be lost.
