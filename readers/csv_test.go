@@ -282,7 +282,7 @@ func TestTimeFormatList(t *testing.T) {
 
 func TestUserMap(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users.csv")
-	os.WriteFile(path, []byte("\ufeffemail,source_id,assembly_id\nAgent@Example.com,,u-1\n,c-9,u-2\n"), 0o644)
+	os.WriteFile(path, []byte("\ufeffemail,source_id,name,assembly_id\nAgent@Example.com,,,u-1\n,c-9,,u-2\n,,Visitor  8812,u-3\n"), 0o644)
 	m, err := readers.ReadUserMap(path)
 	if err != nil {
 		t.Fatal(err)
@@ -295,6 +295,9 @@ func TestUserMap(t *testing.T) {
 		{readers.User{Email: "x@example.com", SourceID: "c-9"}, "u-2"},
 		{readers.User{Email: "x@example.com"}, ""},
 		{readers.User{Email: "agent@example.com", AssemblyID: "given"}, "given"},
+		{readers.User{Name: "visitor 8812"}, "u-3"},
+		{readers.User{Email: "x@example.com", Name: "Visitor 8812"}, "u-3"},
+		{readers.User{Name: "Visitor 8813"}, ""},
 	}
 	for _, tt := range tests {
 		u := tt.in
@@ -306,6 +309,10 @@ func TestUserMap(t *testing.T) {
 	os.WriteFile(path, []byte("email,id\na@b.c,1\n"), 0o644)
 	if _, err := readers.ReadUserMap(path); err == nil || !strings.Contains(err.Error(), "users.csv line 1: need the columns assembly_id") {
 		t.Errorf("ReadUserMap(wrong header) = %v", err)
+	}
+	os.WriteFile(path, []byte("name,assembly_id\nAnn Lee,u-1\nann lee,u-2\n"), 0o644)
+	if _, err := readers.ReadUserMap(path); err == nil || !strings.Contains(err.Error(), `users.csv line 3: the name "ann lee" is also on line 2 with another assembly_id`) {
+		t.Errorf("ReadUserMap(one name, two ids) = %v", err)
 	}
 	os.WriteFile(path, []byte("email,assembly_id\na@b.c,\n"), 0o644)
 	if _, err := readers.ReadUserMap(path); err == nil || !strings.Contains(err.Error(), "users.csv line 2") {

@@ -17,16 +17,21 @@ import (
 type UserMap struct {
 	byEmail    map[string]string // lower-cased email -> Assembly id
 	bySourceID map[string]string // old helpdesk id -> Assembly id
+	byName     map[string]string // normalized name -> Assembly id
 }
 
 type userMapRow struct {
 	Email      string `csv:"email"`
 	SourceID   string `csv:"source_id"`
+	Name       string `csv:"name"`
 	AssemblyID string `csv:"assembly_id"`
 }
 
-// ReadUserMap reads a CSV file with the columns assembly_id and email
-// and/or source_id (the person's id in the old helpdesk).
+// ReadUserMap reads a CSV file with the columns assembly_id and any of
+// email, source_id (the person's id in the old helpdesk) and name, for
+// exports that name people only (a chat's visitors, Jira Server's display
+// names). A name must map to one id: two people of one name cannot be told
+// apart by it.
 func ReadUserMap(path string) (*UserMap, error) {
 	name := filepath.Base(path)
 	f, err := os.Open(path)
@@ -43,11 +48,12 @@ func ReadUserMap(path string) (*UserMap, error) {
 	for _, h := range um.Headers {
 		has[strings.TrimSpace(h)] = true
 	}
-	if !has["assembly_id"] || !has["email"] && !has["source_id"] {
-		return nil, &InputError{Err: fmt.Errorf("%s line 1: need the columns assembly_id and email or source_id (the header has: %s)",
+	if !has["assembly_id"] || !has["email"] && !has["source_id"] && !has["name"] {
+		return nil, &InputError{Err: fmt.Errorf("%s line 1: need the columns assembly_id and email, source_id or name (the header has: %s)",
 			name, strings.Join(um.Headers, ", "))}
 	}
-	m := &UserMap{byEmail: map[string]string{}, bySourceID: map[string]string{}}
+	m := &UserMap{byEmail: map[string]string{}, bySourceID: map[string]string{}, byName: map[string]string{}}
+	nameLine := map[string]int{}
 	for {
 		v, err := um.Read()
 		if errors.Is(err, io.EOF) {
@@ -59,9 +65,16 @@ func ReadUserMap(path string) (*UserMap, error) {
 		}
 		row := v.(*userMapRow)
 		id := strings.TrimSpace(row.AssemblyID)
-		email, src := strings.ToLower(strings.TrimSpace(row.Email)), strings.TrimSpace(row.SourceID)
-		if id == "" || email == "" && src == "" {
-			return nil, &InputError{Err: fmt.Errorf("%s line %d: a row needs assembly_id and email or source_id", name, line)}
+		email, src, person := strings.ToLower(strings.TrimSpace(row.Email)), strings.TrimSpace(row.SourceID), normalizeName(row.Name)
+		if id == "" || email == "" && src == "" && person == "" {
+			return nil, &InputError{Err: fmt.Errorf("%s line %d: a row needs assembly_id and email, source_id or name", name, line)}
+		}
+		if person != "" {
+			if other, ok := m.byName[person]; ok && other != id {
+				return nil, &InputError{Err: fmt.Errorf("%s line %d: the name %q is also on line %d with another assembly_id; people who share a name cannot be mapped by it: map them by email or source_id",
+					name, line, strings.TrimSpace(row.Name), nameLine[person])}
+			}
+			m.byName[person], nameLine[person] = id, line
 		}
 		if email != "" {
 			m.byEmail[email] = id
@@ -72,7 +85,8 @@ func ReadUserMap(path string) (*UserMap, error) {
 	}
 }
 
-// Apply sets u's Assembly id when the map knows the person, by email first.
+// Apply sets u's Assembly id when the map knows the person: by email,
+// else by old-helpdesk id, else by name.
 func (m *UserMap) Apply(u *User) {
 	if m == nil || u.AssemblyID != "" {
 		return
@@ -81,13 +95,18 @@ func (m *UserMap) Apply(u *User) {
 		u.AssemblyID = id
 	} else if id, ok := m.bySourceID[u.SourceID]; ok && u.SourceID != "" {
 		u.AssemblyID = id
+	} else if id, ok := m.byName[normalizeName(u.Name)]; ok && u.Name != "" {
+		u.AssemblyID = id
 	}
 }
+
+// normalizeName makes " Ann  Lee" and "ann lee" one name.
+func normalizeName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
 // Len returns how many people the map names.
 func (m *UserMap) Len() int {
 	if m == nil {
 		return 0
 	}
-	return max(len(m.byEmail), len(m.bySourceID))
+	return max(len(m.byEmail), len(m.bySourceID), len(m.byName))
 }

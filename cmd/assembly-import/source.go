@@ -56,7 +56,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.timezone, "timezone", "UTC", `time zone of timestamps written without one ("Europe/Berlin")`)
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
-	f.StringVar(&o.userMap, "user-map", "", "CSV of people's Assembly user ids: columns assembly_id and email and/or source_id")
+	f.StringVar(&o.userMap, "user-map", "", "CSV of people's Assembly user ids: columns assembly_id and any of email, source_id, name")
 	f.StringVar(&o.oversize, "oversize", string(planner.FileFail), "a file over 32 MB: fail (its message is not sent) or skip (the message goes without it, naming it)")
 	f.StringVar(&o.defaultAuthor, "default-author", "", "EMAIL of the Assembly user who sends messages whose author has no email; their text starts with who wrote them (mapping key default_author)")
 	f.StringVar(&o.missingFiles, "missing-files", string(planner.FileFail), "an attachment not in its folder: fail (its message is not sent) or skip (the message goes without it, naming it)")
