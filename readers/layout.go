@@ -197,12 +197,6 @@ type records interface {
 	next(ctx context.Context) (Record, error)
 }
 
-// sheetHeaders is a table with the headers its rows are read by.
-type sheetHeaders struct {
-	t       table
-	headers []*header
-}
-
 // pairRecords reads the tickets-and-replies layout: every row of the
 // tickets table, then every row of the replies table.
 type pairRecords struct {
