@@ -197,6 +197,16 @@ type records interface {
 	next(ctx context.Context) (Record, error)
 }
 
+// unreadable is the record of a row the format could not read — a
+// ticket's, or a reply's — with the problem that says why: reported, never
+// skipped.
+func unreadable(t table, n int, p FieldProblem, ticket bool) Record {
+	if ticket {
+		return Record{Ticket: &Ticket{Origin: t.origin(n, 0), Problems: []FieldProblem{p}}}
+	}
+	return Record{Reply: &Reply{Origin: t.origin(n, 0), Problems: []FieldProblem{p}}}
+}
+
 // pairRecords reads the tickets-and-replies layout: every row of the
 // tickets table, then every row of the replies table.
 type pairRecords struct {
@@ -228,10 +238,8 @@ func (p *pairRecords) next(ctx context.Context) (Record, error) {
 			continue
 		case err != nil:
 			return Record{}, err
-		case problem != nil && tr == p.tickets:
-			return Record{Ticket: &Ticket{Origin: tr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
 		case problem != nil:
-			return Record{Reply: &Reply{Origin: tr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
+			return unreadable(tr.t, n, *problem, tr == p.tickets), nil
 		}
 		r, problems := tr.h.row(tr.t, n, cells, tr.idField)
 		if tr == p.tickets {
@@ -344,7 +352,7 @@ func (mr *messageRecords) next(ctx context.Context) (Record, error) {
 	case err != nil:
 		return Record{}, err
 	case problem != nil:
-		return Record{Reply: &Reply{Origin: mr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
+		return unreadable(mr.t, n, *problem, false), nil
 	}
 	tr, problems := mr.tickets.row(mr.t, n, cells, "ticket_id")
 	key := strings.TrimSpace(tr.get("ticket_id"))
@@ -436,7 +444,7 @@ func (cr *commentRecords) next(ctx context.Context) (Record, error) {
 	case err != nil:
 		return Record{}, err
 	case problem != nil:
-		return Record{Ticket: &Ticket{Origin: cr.t.origin(n, 0), Problems: []FieldProblem{*problem}}}, nil
+		return unreadable(cr.t, n, *problem, true), nil
 	}
 	r, problems := cr.h.row(cr.t, n, cells, "ticket_id")
 	t := cr.conv.ticket(r)
