@@ -44,6 +44,7 @@ type builder struct {
 	problems   problems
 	findings   []finding         // the rules' findings for one record, reused
 	emailOK    func(string) bool // b.validEmail, made once: a method value per record would allocate
+	open       map[string]bool   // Options.OpenStatuses, normalized
 	folders    confined.Folders  // attachment folders, open while planning
 }
 
@@ -54,6 +55,9 @@ type builder struct {
 func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	if opts.InternalNotes == "" {
 		opts.InternalNotes = InternalSkip
+	}
+	if opts.Order == "" {
+		opts.Order = OrderChronological
 	}
 	now := time.Now
 	if opts.Now != nil {
@@ -82,6 +86,10 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		months:    make(map[int]*Month),
 	}
 	b.emailOK = b.validEmail
+	b.open = make(map[string]bool, len(opts.OpenStatuses))
+	for _, st := range opts.OpenStatuses {
+		b.open[normalizeStatus(st)] = true
+	}
 	if l, ok := src.(Locator); ok {
 		b.problems.locate = l.Locate
 	}
@@ -105,7 +113,8 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	b.stats.Errors, b.stats.Warnings = b.problems.errors, b.problems.warnings
 	plan.Stats = b.stats
 	plan.Problems = b.problems.list
-	plan.Fingerprint = plan.fingerprint()
+	plan.Fingerprint = plan.fingerprint() // in chronological order: the order is not what is sent
+	plan.arrange(opts.Order)
 	return plan, nil
 }
 
@@ -186,7 +195,8 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	b.month(t.Created).Tickets++
 	// Interned: a reader's strings may be slices of its whole row, which
 	// would keep every row's text alive for as long as the plan.
-	m := ticketMeta{slot: slot{key: b.strs.AddRef(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created)}
+	m := ticketMeta{slot: slot{key: b.strs.AddRef(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created),
+		open: b.open[normalizeStatus(t.Status)]}
 	b.opts.Users.Apply(&t.Requester)
 	if t.Key == "" {
 		if !readers.HasError(t.Problems, "") {

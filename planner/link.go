@@ -113,7 +113,15 @@ func (b *builder) link() []Ticket {
 		for _, r := range group {
 			jobs = append(jobs, b.job(KindReply, b.replies.At(int(r.i)).slot))
 		}
-		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)]}
+		last := t.created
+		if len(group) > 0 {
+			last = max(last, group[len(group)-1].created)
+		}
+		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)], Open: t.open, last: last, seq: int32(pos)}
+		if t.open {
+			b.stats.OpenTickets++
+			b.stats.OpenReplies += len(jobs) - start
+		}
 	}
 	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), len(jobs)
 	return out

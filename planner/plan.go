@@ -82,14 +82,23 @@ type Job struct {
 type Ticket struct {
 	Job
 	Replies []Job
+	// Open says the ticket's status is one of Options.OpenStatuses: agents
+	// are working on it.
+	Open bool
+	last stamp // its last activity: its last reply's time, or its own
+	seq  int32 // its place in chronological order
 }
 
 // Plan is the ordered set of jobs for a migration plus every problem found.
-// Tickets are ordered by creation time, then id. Close it to remove its spill file.
+// Tickets are in the order Options.Order says. Close it to remove its spill
+// file.
 type Plan struct {
-	Tickets     []Ticket
-	Problems    []Problem
-	Stats       Stats
+	Tickets  []Ticket
+	Problems []Problem
+	Stats    Stats
+	Order    Order
+	// Fingerprint binds a checkpoint to what the plan sends, whatever the
+	// order: the jobs in chronological order, and their content.
 	Fingerprint string
 	spill       *os.File
 	borrowed    bool // a pilot's: the spill file is its parent's
@@ -107,6 +116,8 @@ type Stats struct {
 	Attachments      int   `json:"attachments"`                // attachments to send
 	AttachmentBytes  int64 `json:"attachment_bytes"`           // their size, where known
 	Users            int   `json:"users"`                      // distinct requesters and authors
+	OpenTickets      int   `json:"open_tickets"`               // tickets to send whose status is open
+	OpenReplies      int   `json:"open_replies"`               // reply-lane jobs of those
 	Invalid          int   `json:"invalid"`                    // items not sent because of errors
 	DefaultAuthored  int   `json:"default_authored,omitempty"` // messages sent as Options.DefaultAuthor
 	Errors           int   `json:"errors"`
@@ -156,6 +167,11 @@ type Options struct {
 	// DownloadURLs fetches attachment links that are not images at send
 	// time and uploads them as files, instead of adding the links to the text.
 	DownloadURLs bool
+	// Order says which tickets go first [OrderChronological].
+	Order Order
+	// OpenStatuses are the statuses of tickets agents are working on,
+	// matched without regard to case or surrounding spaces.
+	OpenStatuses []string
 }
 
 // Event is the payload of a ticket job: POST /interactions.

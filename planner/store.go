@@ -20,6 +20,7 @@ type ticketMeta struct {
 	origin   origin
 	created  stamp
 	ok       bool
+	open     bool // its status is open (Options.OpenStatuses)
 }
 
 type replyMeta struct {

@@ -51,6 +51,23 @@ var presetTables = map[string][]string{
 	"freescout": {"conversations", "threads", "customers", "emails", "users", "attachments"},
 }
 
+// OpenStatuses returns the statuses of tickets agents are still working on,
+// as a preset's queries write them ("" for CSV, XLSX and query files: the
+// words helpdesks commonly use, Jira's included). Closed, resolved, solved,
+// done and the like are not among them.
+func OpenStatuses(preset string) []string {
+	switch preset {
+	case "zammad": // ticket_states.name
+		return []string{"new", "open", "pending reminder", "pending close"}
+	case "chatwoot": // conversations.status 0, 2, 3
+		return []string{"open", "pending", "snoozed"}
+	case "freescout": // conversations.status 1, 2
+		return []string{"active", "pending"}
+	}
+	return []string{"new", "open", "pending", "active", "in progress", "on hold", "waiting", "snoozed", "reopened", "escalated",
+		"waiting for support", "waiting for customer", "awaiting reply"}
+}
+
 // Preset returns the queries of a helpdesk preset and the tables they read.
 func Preset(name string) (Queries, []string, error) {
 	tables, ok := presetTables[name]

@@ -3,6 +3,7 @@
 package uploader
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -286,7 +287,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			state, err := r.deliver(ctx, r.events, t.Job, ev.Origin, func(ctx context.Context) (string, error) {
+			state, err := r.deliver(ctx, r.events, int64(i), t.Job, ev.Origin, func(ctx context.Context) (string, error) {
 				return r.opts.Client.CreateTicket(ctx, eventRequest(ev))
 			})
 			if state == checkpoint.Done {
@@ -333,15 +334,17 @@ func (r *runner) sendReplies(ctx context.Context) error {
 		if !ok {
 			break
 		}
-		g.Go(func() error { return r.sendThread(ctx, r.plan.Tickets[i].Replies) })
+		g.Go(func() error { return r.sendThread(ctx, i) })
 	}
 	return g.Wait()
 }
 
-// sendThread sends one ticket's replies, one at a time, in order. A reply
-// that fails holds back the rest, so that a later run still sends them in
-// order; a rejected one is left out.
-func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
+// sendThread sends the replies of the plan's i-th ticket, one at a time, in
+// order; where the lane has room for one reply only, the earliest ticket in
+// the plan's order has it. A reply that fails holds back the rest, so that a
+// later run still sends them in order; a rejected one is left out.
+func (r *runner) sendThread(ctx context.Context, i int) error {
+	replies := r.plan.Tickets[i].Replies
 	known := r.journal.Lookup() // the ticket's replies are looked up in order
 	for k, job := range replies {
 		if j := known.Job(job.Key); r.settled(j, job) {
@@ -357,7 +360,7 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 			return err
 		}
 		cleanup := r.fetchAll(ctx, &rep, job.Key)
-		state, err := r.deliver(ctx, r.replies, job, rep.Origin, func(ctx context.Context) (string, error) {
+		state, err := r.deliver(ctx, r.replies, int64(i), job, rep.Origin, func(ctx context.Context) (string, error) {
 			return r.opts.Client.Reply(ctx, replyRequest(rep))
 		})
 		cleanup()
@@ -376,16 +379,18 @@ func (r *runner) sendThread(ctx context.Context, replies []planner.Job) error {
 }
 
 // deliver sends one job until it is settled and returns its final state:
-// Done, Rejected or Failed, or "" when the run stopped first. The error is
+// Done, Rejected or Failed, or "" when the run stopped first. Of the jobs
+// waiting for their lane, the one of the lowest rank (its ticket's place in
+// the plan) starts first. The error is
 // for what ends the whole run: a stop answer (assembly.Classify) or a
 // checkpoint that cannot be written. On the replies lane, which the server
 // does not deduplicate, an attempt whose outcome was lost is recorded as
 // uncertain.
-func (r *runner) deliver(ctx context.Context, l *lane, job planner.Job, origin string, send func(context.Context) (string, error)) (checkpoint.State, error) {
+func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.Job, origin string, send func(context.Context) (string, error)) (checkpoint.State, error) {
 	key := job.Key
 	transient, notFound, throttled := 0, 0, 0
 	for {
-		pm, err := l.pacer.Wait(ctx)
+		pm, err := l.pacer.WaitRank(ctx, rank)
 		if err != nil {
 			return "", nil
 		}
@@ -538,20 +543,36 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// queue is an unbounded FIFO of ticket indexes: the events lane must never
-// wait for the much slower replies lane.
+// queue holds the indexes of the tickets whose replies may go, and hands
+// out the lowest first: the plan's order, whatever order the events lane
+// acknowledged them in. It is unbounded: the events lane must never wait
+// for the much slower replies lane.
 type queue struct {
 	mu     sync.Mutex
-	items  []int
+	items  indexHeap
 	closed bool
 	signal chan struct{}
+}
+
+// indexHeap is a min-heap of ticket indexes (container/heap).
+type indexHeap []int
+
+func (h indexHeap) Len() int           { return len(h) }
+func (h indexHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h indexHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *indexHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *indexHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 func newQueue() *queue { return &queue{signal: make(chan struct{}, 1)} }
 
 func (q *queue) push(i int) {
 	q.mu.Lock()
-	q.items = append(q.items, i)
+	heap.Push(&q.items, i)
 	q.mu.Unlock()
 	q.notify()
 }
@@ -570,14 +591,13 @@ func (q *queue) notify() {
 	}
 }
 
-// pop returns the next index, or false once the queue is closed and empty
-// or ctx is done.
+// pop returns the lowest index, or false once the queue is closed and
+// empty or ctx is done.
 func (q *queue) pop(ctx context.Context) (int, bool) {
 	for {
 		q.mu.Lock()
-		if len(q.items) > 0 {
-			i := q.items[0]
-			q.items = q.items[1:]
+		if q.items.Len() > 0 {
+			i := heap.Pop(&q.items).(int)
 			q.mu.Unlock()
 			return i, true
 		}

@@ -105,9 +105,28 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 	fmt.Fprintf(w, "Projection at %s:\n", l)
 	fmt.Fprintf(w, "  events  %s\n  replies %s\n  total   about %s (the lanes run side by side; replies dominate)\n",
 		planner.Duration(p.EventsSeconds), planner.Duration(p.RepliesSeconds), planner.Duration(p.TotalSeconds))
+	writeMilestones(w, plan, l)
 	fmt.Fprintf(w, "Plan fingerprint: %s\n", plan.Fingerprint)
 	fmt.Fprintf(w, "Before the full run, send a pilot (run --sample 20) and look at it in Assembly: nothing in the API\n"+
 		"documents a silent import, so check whether customers or agents are notified of replies.\n")
+}
+
+// writeMilestones shows when the cut-over milestones come in the plan's
+// order, and in the others.
+func writeMilestones(w io.Writer, plan *planner.Plan, l planner.Limits) {
+	s := plan.Stats
+	choices := plan.Choices(l)
+	m := choices[0]
+	fmt.Fprintf(w, "Order: %s; %d open tickets with %d replies (--open-statuses says which statuses are open)\n", m.Order, s.OpenTickets, s.OpenReplies)
+	if s.OpenTickets > 0 {
+		fmt.Fprintf(w, "  open tickets complete  after %s\n", planner.Duration(m.OpenSeconds))
+	}
+	fmt.Fprintf(w, "  every ticket visible   after %s\n", planner.Duration(m.VisibleSeconds))
+	fmt.Fprintf(w, "  everything delivered   after %s\n", planner.Duration(m.DoneSeconds))
+	for _, c := range choices[1:] {
+		fmt.Fprintf(w, "  --order %s instead: open tickets complete after %s; everything after %s\n",
+			c.Order, planner.Duration(c.OpenSeconds), planner.Duration(c.DoneSeconds))
+	}
 }
 
 // writeProblemGroups lists problems by severity and kind, a few of each.

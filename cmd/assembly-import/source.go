@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,6 +41,8 @@ type sourceOptions struct {
 	missingFiles    string
 	defaultAuthor   string
 	downloadURLs    bool
+	order           string
+	openStatuses    []string
 }
 
 func (o *sourceOptions) flags(cmd *cobra.Command) {
@@ -62,6 +65,17 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.missingFiles, "missing-files", string(planner.FileFail), "an attachment not in its folder: fail (its message is not sent) or skip (the message goes without it, naming it)")
 	f.BoolVar(&o.downloadURLs, "download-urls", false, "fetch attachment links that are not images when sending, and upload them as files")
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
+	f.StringVar(&o.order, "order", string(planner.OrderOpenFirst), "which tickets go first: open-first (open tickets with their threads, then the rest newest first) or chronological (oldest first)")
+	f.StringSliceVar(&o.openStatuses, "open-statuses", nil, "the statuses that count as open, comma-separated (default: the preset's, or new, open, pending and the like)")
+}
+
+// openStatusList returns the statuses that count as open: --open-statuses,
+// or the source's.
+func (o *sourceOptions) openStatusList() []string {
+	if len(o.openStatuses) > 0 {
+		return o.openStatuses
+	}
+	return readers.OpenStatuses(o.preset)
 }
 
 // loadMapping reads --mapping, once however many steps need it; nil
@@ -246,6 +260,10 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	if mode != planner.InternalSkip && mode != planner.InternalInclude {
 		return nil, exitf(exitUsage, "--internal-notes must be skip or include, not %q", o.internalNotes)
 	}
+	order := planner.Order(o.order)
+	if !slices.Contains(planner.Orders, order) {
+		return nil, exitf(exitUsage, "--order must be open-first or chronological, not %q", o.order)
+	}
 	oversize, missing := planner.FilePolicy(o.oversize), planner.FilePolicy(o.missingFiles)
 	for _, p := range []struct {
 		flag   string
@@ -287,7 +305,8 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	}
 	defer src.Close()
 	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users,
-		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs, DefaultAuthor: author})
+		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs, DefaultAuthor: author,
+		Order: order, OpenStatuses: o.openStatusList()})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", o.describe(), err)
 	}

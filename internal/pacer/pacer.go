@@ -30,20 +30,32 @@ import (
 //
 // A 429 means the server's real limit is lower than ours (or another client
 // shares the key) or the network jitters more than allowed for. The pacer
-// pauses for Retry-After and drops its effective limit to what the server
-// admitted in the last window — the real limit, in one step — but never
-// below half. It then climbs half the way back to the level that
-// failed per clean window, and tries that level again only after a wait
-// that doubles with each failure: a lower limit costs a 429 now and then,
-// never a storm.
+// pauses for Retry-After, then tells the two apart by what the server
+// admitted in the last window. All of the effective limit: the limit is
+// ours, and the transit times spread more than the allowance, which it
+// widens to the longest round trip it has measured (doubling it when that
+// is no wider) instead of cutting the rate: under 0–150 ms of jitter a cut
+// to what one unlucky window admitted would cost a quarter of the lane.
+// Fewer: the server's limit is lower, and the effective limit drops to what
+// it admitted — the real limit, in one step — but never below half. It
+// then climbs half the way back to the level that failed per clean window,
+// and tries that level again only after a wait that doubles with each
+// failure: a lower limit costs a 429 now and then, never a storm.
+//
+// Waiters are served in order of rank (lowest first; equal ranks in the
+// order they came), each time a start is allowed: a lane that sends the
+// urgent work first keeps it first.
 type Pacer struct {
 	limit  int
 	window time.Duration
-	jitter time.Duration
 	margin time.Duration
-	turn   chan struct{} // held by the one waiter next in line
 
 	mu          sync.Mutex
+	jitter      time.Duration
+	waiting     []*waiter     // the requests waiting to start
+	seq         uint64        // orders waiters of one rank
+	changed     chan struct{} // closed and replaced when the waiters change
+	widened     int           // how many times a 429 widened the jitter allowance
 	starts      []*Permit // the last limit permits, oldest first
 	effective   int
 	pausedUntil time.Time
@@ -60,6 +72,7 @@ type Permit struct {
 	p          *Pacer
 	start, end time.Time
 	admitted   bool // the server answered, and not with a 429
+	refused    bool // the server answered with a 429
 	done       chan struct{}
 }
 
@@ -71,43 +84,92 @@ func New(limit int, window, jitter time.Duration) *Pacer {
 		window:    window,
 		jitter:    jitter,
 		margin:    window/1000 + time.Millisecond,
-		turn:      make(chan struct{}, 1),
+		changed:   make(chan struct{}),
 		effective: limit,
 	}
 }
 
+// waiter is a request waiting to start.
+type waiter struct {
+	rank int64
+	seq  uint64
+}
+
+// first returns the waiter to serve next. p.mu is held.
+func (p *Pacer) first() *waiter {
+	var f *waiter
+	for _, w := range p.waiting {
+		if f == nil || w.rank < f.rank || w.rank == f.rank && w.seq < f.seq {
+			f = w
+		}
+	}
+	return f
+}
+
+// leave takes w out of the waiters and wakes the others. p.mu is held.
+func (p *Pacer) leave(w *waiter) {
+	for i, x := range p.waiting {
+		if x == w {
+			p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
+			break
+		}
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
 // Wait blocks until a request may start and returns its permit, or returns
 // ctx's error. The caller must end the permit with Done or Throttled.
-func (p *Pacer) Wait(ctx context.Context) (*Permit, error) {
-	select {
-	case p.turn <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-p.turn }()
+// Requests are served in the order they came.
+func (p *Pacer) Wait(ctx context.Context) (*Permit, error) { return p.WaitRank(ctx, 0) }
+
+// WaitRank is Wait for a request of rank: of the requests waiting when a
+// start is allowed, the one of the lowest rank starts.
+func (p *Pacer) WaitRank(ctx context.Context, rank int64) (*Permit, error) {
+	p.mu.Lock()
+	w := &waiter{rank: rank, seq: p.seq}
+	p.seq++
+	p.waiting = append(p.waiting, w)
+	p.mu.Unlock()
 	for {
 		p.mu.Lock()
 		now := time.Now()
-		gate, wake := p.gate()
-		if !now.Before(gate) {
-			pm := &Permit{p: p, start: now, done: make(chan struct{})}
-			p.starts = append(p.starts, pm)
-			if len(p.starts) > p.limit {
-				p.starts = p.starts[1:]
+		var gate time.Time
+		var wake <-chan struct{}
+		if p.first() == w {
+			gate, wake = p.gate()
+			if !now.Before(gate) {
+				pm := &Permit{p: p, start: now, done: make(chan struct{})}
+				p.starts = append(p.starts, pm)
+				if len(p.starts) > p.limit {
+					p.starts = p.starts[1:]
+				}
+				p.leave(w)
+				p.mu.Unlock()
+				return pm, nil
 			}
-			p.mu.Unlock()
-			return pm, nil
 		}
+		changed := p.changed
 		p.mu.Unlock()
-		t := time.NewTimer(gate.Sub(now))
+		var t *time.Timer
+		var timer <-chan time.Time
+		if !gate.IsZero() {
+			t = time.NewTimer(gate.Sub(now))
+			timer = t.C
+		}
 		select {
-		case <-t.C:
+		case <-timer:
 		case <-wake: // a completion may allow an earlier start
+		case <-changed: // another came first, or the first left
 		case <-ctx.Done():
-			t.Stop()
+			p.mu.Lock()
+			p.leave(w)
+			p.mu.Unlock()
 			return nil, ctx.Err()
 		}
-		t.Stop()
+		if t != nil {
+			t.Stop()
+		}
 	}
 }
 
@@ -189,6 +251,7 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pm.finish(false)
+	pm.refused = true
 	now := time.Now()
 	p.throttles++
 	if until := now.Add(max(retryAfter, p.window/time.Duration(p.limit))); until.After(p.pausedUntil) {
@@ -198,11 +261,33 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.window/2 {
 		return // the same burst: one cut is enough
 	}
-	admitted := 0
+	admitted, taken := 0, 0 // answered without a 429; those and the ones still in flight, which the server may have counted
+	var longest time.Duration // the longest round trip of the last permits
 	for _, s := range p.starts {
-		if s.admitted && now.Sub(s.start) < p.window {
+		if !s.end.IsZero() {
+			longest = max(longest, s.end.Sub(s.start))
+		}
+	}
+	for _, s := range p.starts {
+		if now.Sub(s.start) < p.window && s.admitted {
 			admitted++
 		}
+		// The server's window ends at this request's arrival, up to a round
+		// trip ago, and holds requests sent up to a round trip before it.
+		if now.Sub(s.start) < p.window+longest && !s.refused {
+			taken++
+		}
+	}
+	if p.effective == p.limit && p.ceiling == 0 && taken >= p.effective-1 && p.jitter < p.window/2 {
+		// At the full limit, never cut before, the server admitted all we
+		// allow (but the one refused): its limit is ours; arrivals bunched
+		// because transit times spread more than the allowance. Widen it,
+		// to what round trips measure, at least double, at most half the
+		// window; past that, it is the limit after all.
+		p.jitter = min(max(longest, 2*p.jitter), p.window/2)
+		p.widened++
+		p.lastCut = now
+		return
 	}
 	// What the server admitted in the last window is its real limit when
 	// the lane ran full; a lone 429 early on (few admitted) halves at most.
@@ -210,6 +295,14 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	p.effective = max(1, min(max(admitted, p.effective/2), p.effective-1))
 	p.lastChange, p.lastCut = now, now
 	p.probeWait = min(max(2*p.probeWait, p.window), 32*p.window)
+}
+
+// Jitter returns the jitter allowance now: the one given, or wider after
+// 429s that came from bunched arrivals.
+func (p *Pacer) Jitter() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.jitter
 }
 
 // Effective returns the limit the pacer keeps to now: the configured one,

@@ -243,3 +243,65 @@ func TestPacerRecoversFromALone429(t *testing.T) {
 		}
 	})
 }
+
+// TestPacerWidensForJitter runs the events lane over the internet rather
+// than loopback: 0–150 ms of transit before the server counts a request
+// (and 10–20 ms of processing after), with the pacer's default 50 ms
+// allowance. The first 429s come from
+// bunched arrivals, not a lower limit (the server admitted all the pacer
+// allows): the pacer widens its allowance instead of cutting the rate, and
+// the lane stays above 85% of 30/s (the ceiling without 429s is
+// W/(W+J) ≈ 87%) with at most 2 429s per 1,000 events.
+func TestPacerWidensForJitter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &server{limit: 30, window: time.Second, transit: span{0, 150 * ms}, process: span{10 * ms, 20 * ms}}
+		p := pacer.New(30, time.Second, 50*ms)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		start := time.Now()
+		drive(ctx, p, s, 16)
+		steady := 0
+		for _, a := range s.admitted {
+			if a.Sub(start) >= 5*time.Second {
+				steady++
+			}
+		}
+		util := float64(steady) / (30 * (2*time.Minute - 5*time.Second).Seconds())
+		per1000 := 1000 * float64(s.refused) / float64(len(s.admitted))
+		t.Logf("%d admitted, %d refused (%.2f per 1,000); %.1f%% of the limit after the first 5 s; allowance now %v, limit %d",
+			len(s.admitted), s.refused, per1000, 100*util, p.Jitter(), p.Effective())
+		if util < 0.85 || per1000 > 2 || p.Effective() != 30 {
+			t.Errorf("utilisation %.1f%% (want ≥ 85%%), %.2f 429s per 1,000 (want ≤ 2), limit %d (want 30)", 100*util, per1000, p.Effective())
+		}
+	})
+}
+
+// TestPacerServesLowerRanksFirst: when a start is allowed, the waiting
+// request of the lowest rank takes it, whatever the order they came in.
+func TestPacerServesLowerRanksFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := pacer.New(1, time.Second, 0)
+		first, _ := p.Wait(t.Context()) // the window is full until a second after this
+		var mu sync.Mutex
+		var order []int64
+		var wg sync.WaitGroup
+		for _, rank := range []int64{5, 3, 9, 1, 7} {
+			wg.Go(func() {
+				pm, err := p.WaitRank(t.Context(), rank)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				order = append(order, rank)
+				mu.Unlock()
+				pm.Done(true)
+			})
+			synctest.Wait() // each is waiting before the next comes
+		}
+		first.Done(true)
+		wg.Wait()
+		if want := []int64{1, 3, 5, 7, 9}; !slices.Equal(order, want) {
+			t.Errorf("started in order %v, want %v", order, want)
+		}
+	})
+}

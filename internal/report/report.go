@@ -39,7 +39,10 @@ type PlanSummary struct {
 	Source string `json:"source"`
 	planner.Stats
 	planner.Projection
-	Fingerprint string `json:"fingerprint"`
+	// Milestones are projected for the plan's order, then for each other
+	// choice, so the admin can compare.
+	Milestones  []planner.Milestones `json:"milestones"`
+	Fingerprint string               `json:"fingerprint"`
 }
 
 func NewPlan(source string, plan *planner.Plan, l planner.Limits) Report {
@@ -52,6 +55,7 @@ func NewPlan(source string, plan *planner.Plan, l planner.Limits) Report {
 			Source:      source,
 			Stats:       plan.Stats,
 			Projection:  planner.Project(plan.Stats.TicketJobs, plan.Stats.ReplyJobs, l),
+			Milestones:  plan.Choices(l),
 			Fingerprint: plan.Fingerprint,
 		},
 		Problems: problems,
