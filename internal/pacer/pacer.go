@@ -56,7 +56,7 @@ type Pacer struct {
 	seq         uint64        // orders waiters of one rank
 	changed     chan struct{} // closed and replaced when the waiters change
 	widened     int           // how many times a 429 widened the jitter allowance
-	starts      []*Permit // the last limit permits, oldest first
+	starts      []*Permit     // the last limit permits, oldest first
 	effective   int
 	pausedUntil time.Time
 	lastChange  time.Time // of the effective limit
@@ -261,7 +261,7 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.window/2 {
 		return // the same burst: one cut is enough
 	}
-	admitted, taken := 0, 0 // answered without a 429; those and the ones still in flight, which the server may have counted
+	admitted, taken := 0, 0   // answered without a 429; those and the ones still in flight, which the server may have counted
 	var longest time.Duration // the longest round trip of the last permits
 	for _, s := range p.starts {
 		if !s.end.IsZero() {
