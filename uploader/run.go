@@ -3,7 +3,6 @@
 package uploader
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -245,7 +244,7 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		reqCtx:  reqCtx,
 		events:  &lane{name: assembly.Events, pacer: pacer.New(opts.EventsPerSec, opts.EventsWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindTicket)},
 		replies: &lane{name: assembly.Replies, pacer: pacer.New(opts.RepliesPerMin, opts.RepliesWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindReply)},
-		acked:   newQueue(),
+		acked:   newQueue(len(plan.Tickets)),
 	}
 	tickets, replies := plan.Jobs()
 	r.events.prog.setTotal(tickets)
@@ -312,8 +311,8 @@ func (r *runner) settled(j checkpoint.Job, job planner.Job) bool {
 // ticketSettled lets the replies of an acknowledged ticket go, and counts
 // those of a ticket that will not be there.
 func (r *runner) ticketSettled(i int, state checkpoint.State) {
+	r.acked.settle(i, state == checkpoint.Done)
 	if state == checkpoint.Done {
-		r.acked.push(i)
 		return
 	}
 	n := 0
@@ -543,36 +542,49 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// queue holds the indexes of the tickets whose replies may go, and hands
-// out the lowest first: the plan's order, whatever order the events lane
-// acknowledged them in. It is unbounded: the events lane must never wait
-// for the much slower replies lane.
+// queue hands out the tickets whose replies may go, in the plan's order:
+// a ticket comes out once its event is acknowledged and every ticket
+// before it has its event settled, so the replies lane follows the plan's
+// priority. The events lane runs far ahead (30 a second against one reply
+// a second), so the wait costs the first moments of a run and no more. A
+// ticket whose event is still unsettled after holdBack (a server error
+// being retried) no longer holds back the tickets after it: its replies go
+// once it is acknowledged. The events lane never waits for this queue.
 type queue struct {
 	mu     sync.Mutex
-	items  indexHeap
+	state  []ticketState
+	next   int       // the first ticket not yet handed out or passed over
+	since  time.Time // when the ticket at next became the one waited for
+	far    int       // past next, how far tickets were handed out around it
 	closed bool
 	signal chan struct{}
 }
 
-// indexHeap is a min-heap of ticket indexes (container/heap).
-type indexHeap []int
+// holdBack is how long an unsettled event holds back the replies of the
+// tickets after it.
+const holdBack = 5 * time.Second
 
-func (h indexHeap) Len() int           { return len(h) }
-func (h indexHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h indexHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *indexHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *indexHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// ticketState is what the queue knows of a ticket.
+type ticketState uint8
+
+const (
+	eventPending  ticketState = iota
+	eventAcked                // its replies may go
+	eventNotThere             // rejected, failed: its replies cannot go
+	handedOut                 // its replies are going
+)
+
+func newQueue(tickets int) *queue {
+	return &queue{state: make([]ticketState, tickets), signal: make(chan struct{}, 1), since: time.Now()}
 }
 
-func newQueue() *queue { return &queue{signal: make(chan struct{}, 1)} }
-
-func (q *queue) push(i int) {
+// settle records the outcome of ticket i's event.
+func (q *queue) settle(i int, acked bool) {
 	q.mu.Lock()
-	heap.Push(&q.items, i)
+	q.state[i] = eventNotThere
+	if acked {
+		q.state[i] = eventAcked
+	}
 	q.mu.Unlock()
 	q.notify()
 }
@@ -591,25 +603,59 @@ func (q *queue) notify() {
 	}
 }
 
-// pop returns the lowest index, or false once the queue is closed and
-// empty or ctx is done.
+// pop returns the next ticket whose replies may go, or false once the
+// events lane has ended and none is left, or ctx is done.
 func (q *queue) pop(ctx context.Context) (int, bool) {
 	for {
 		q.mu.Lock()
-		if q.items.Len() > 0 {
-			i := heap.Pop(&q.items).(int)
-			q.mu.Unlock()
-			return i, true
-		}
+		i, wait := q.take(time.Now())
 		closed := q.closed
 		q.mu.Unlock()
+		if i >= 0 {
+			return i, true
+		}
 		if closed {
 			return 0, false
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-q.signal:
+		case <-t.C:
 		case <-ctx.Done():
+			t.Stop()
 			return 0, false
 		}
+		t.Stop()
 	}
+}
+
+// take hands out the next ticket, or returns -1 and how long to wait at
+// most before looking again. q.mu is held.
+func (q *queue) take(now time.Time) (int, time.Duration) {
+	for q.next < len(q.state) && q.state[q.next] >= eventNotThere {
+		q.next++
+		q.since = now
+	}
+	if q.next == len(q.state) {
+		return -1, holdBack
+	}
+	if q.state[q.next] == eventAcked {
+		q.state[q.next] = handedOut
+		return q.next, 0
+	}
+	if wait := q.since.Add(holdBack).Sub(now); wait > 0 {
+		return -1, wait
+	}
+	// The event at next is long unsettled: go on around it.
+	q.far = max(q.far, q.next+1)
+	for ; q.far < len(q.state); q.far++ {
+		if q.state[q.far] == eventAcked {
+			q.state[q.far] = handedOut
+			return q.far, 0
+		}
+		if q.state[q.far] == eventPending {
+			break // not settled yet either: wait for it
+		}
+	}
+	return -1, holdBack
 }

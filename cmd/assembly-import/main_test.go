@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -546,5 +547,55 @@ func TestRealExportLayouts(t *testing.T) {
 				t.Errorf("the sandbox holds %d tickets, want %d", len(got), len(tt.want))
 			}
 		})
+	}
+}
+
+// TestOpenFirst migrates the samples with --order open-first and reads
+// back the order the sandbox received the replies in: every open ticket's
+// replies (and follow-ups) before any other ticket's. Chronological order
+// interleaves them.
+func TestOpenFirst(t *testing.T) {
+	arrivals := func(order string) (open, other []string) {
+		sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 3000})
+		r := runTool(t, "run", "--csv", "../../samples/csv", "--order", order, "--api-url", url,
+			"--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"), "--replies-per-min", "3000", "--events-per-sec", "100")
+		if r.code != exitOK {
+			t.Fatalf("--order %s: exit %d\n%s", order, r.code, r.stderr)
+		}
+		type arrival struct {
+			id   string
+			open bool
+		}
+		var all []arrival
+		for _, tk := range sb.Tickets() {
+			status, _ := tk.Properties["status"].(string)
+			for _, rp := range tk.Replies {
+				all = append(all, arrival{rp.HistoryID, status == "open" || status == "pending"})
+			}
+		}
+		slices.SortFunc(all, func(a, b arrival) int { return strings.Compare(a.id, b.id) }) // ULIDs: arrival order
+		var seq []string
+		for _, a := range all {
+			if a.open {
+				open = append(open, a.id)
+				seq = append(seq, "o")
+			} else {
+				other = append(other, a.id)
+				seq = append(seq, ".")
+			}
+		}
+		t.Logf("--order %s, replies as they arrived (o: an open ticket's): %s", order, strings.Join(seq, ""))
+		return open, other
+	}
+	open, other := arrivals("open-first")
+	if len(open) == 0 || len(other) == 0 {
+		t.Fatalf("%d replies of open tickets, %d of others: the samples should have both", len(open), len(other))
+	}
+	if last, first := open[len(open)-1], other[0]; last > first {
+		t.Errorf("with --order open-first, a reply of another ticket arrived before the last of the open tickets'")
+	}
+	open, other = arrivals("chronological")
+	if last, first := open[len(open)-1], other[0]; last < first {
+		t.Errorf("with --order chronological, the open tickets' replies all came first: the test shows nothing")
 	}
 }
