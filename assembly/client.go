@@ -146,6 +146,9 @@ type File struct {
 	// Size is the size planned: a file whose size changed since fails its
 	// message instead of sending other bytes than were validated.
 	Size int64 `json:"size"`
+	// Text is the content of a file the tool makes (a folded ticket's
+	// transcript); Root and Rel are then empty.
+	Text string `json:"text,omitempty"`
 }
 
 // CreateTicket sends a ticket's event and returns the ticket's display number.
@@ -348,6 +351,11 @@ func (b *multipartBody) open() (*fileBody, int64, string, error) {
 			streams = append(streams, bytes.NewReader(p))
 			body.length += int64(len(p))
 		case File:
+			if p.Root == "" {
+				streams = append(streams, strings.NewReader(p.Text))
+				body.length += int64(len(p.Text))
+				continue
+			}
 			f, err := confined.Open(p.Root, p.Rel, p.Size)
 			if err != nil {
 				body.Close()

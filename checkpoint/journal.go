@@ -66,6 +66,9 @@ type Rows struct {
 	Read    int `json:"read"`
 	NotSent int `json:"not_sent"` // errors in the source
 	Skipped int `json:"skipped"`  // internal notes left out, by policy
+	// Folded counts the rows sent inside folded tickets' single events:
+	// the tickets themselves (in their own job group), or their replies.
+	Folded int `json:"folded,omitempty"`
 }
 
 // Run describes a run that opened the journal: its limits, for
@@ -75,6 +78,15 @@ type Run struct {
 	RepliesPerMin int    `json:"replies_per_min"`
 	PID           int    `json:"pid,omitempty"`
 	Host          string `json:"host,omitempty"`
+	// Order and FoldBefore are the run's choices of what goes first and
+	// which tickets go folded (RFC 3339; empty: none). They may change
+	// from run to run of one plan.
+	Order      string `json:"order,omitempty"`
+	FoldBefore string `json:"fold_before,omitempty"`
+	// Jobs and Rows are the header's counts as this run arranged the plan
+	// (folding changes which jobs there are); absent, the header's hold.
+	Jobs map[string]int  `json:"jobs,omitempty"`
+	Rows map[string]Rows `json:"rows,omitempty"`
 }
 
 // line is one line of the journal file.

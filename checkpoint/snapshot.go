@@ -161,9 +161,26 @@ type Counts struct {
 	Resent int `json:"resent"`
 }
 
+// Jobs counts the plan's jobs per group, as the last run arranged it.
+func (s *Snapshot) Jobs() map[string]int {
+	if s.Run.Jobs != nil {
+		return s.Run.Jobs
+	}
+	return s.Header.Jobs
+}
+
+// Rows accounts for the source's rows per group, as the last run arranged
+// the plan; nil when the journal predates the accounting.
+func (s *Snapshot) Rows() map[string]Rows {
+	if s.Run.Rows != nil {
+		return s.Run.Rows
+	}
+	return s.Header.Rows
+}
+
 // Count tallies the jobs of group.
 func (s *Snapshot) Count(group string) Counts {
-	c := Counts{Total: s.Header.Jobs[group]}
+	c := Counts{Total: s.Jobs()[group]}
 	for i := range s.entries.Len() {
 		e := s.entries.At(i)
 		if Group(s.keys.Get(e.key)) != group {

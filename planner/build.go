@@ -103,6 +103,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	b.replyAt = nil // not needed any more: let the collector have it while linking
+	plan.spillEnd, plan.defaultAuthor = b.spill.off, opts.DefaultAuthor
 	plan.Tickets = b.link()
 	b.stats.Users = len(b.users) + len(b.sourceIDs)
 	for _, m := range b.months {
@@ -408,6 +409,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	m.ok = b.problems.errors == errs
 	if m.ok {
 		b.count(att)
+		m.files = len(att.files) > 0 || len(att.downloads) > 0
 		var err error
 		if m.at, m.n, m.hash, err = b.spill.putReply(&payload); err != nil {
 			return err

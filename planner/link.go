@@ -113,11 +113,15 @@ func (b *builder) link() []Ticket {
 		for _, r := range group {
 			jobs = append(jobs, b.job(KindReply, b.replies.At(int(r.i)).slot))
 		}
-		last := t.created
+		last, files := t.created, t.followUp != 0
 		if len(group) > 0 {
 			last = max(last, group[len(group)-1].created)
 		}
-		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)], Open: t.open, last: last, seq: int32(pos)}
+		for _, r := range group {
+			files = files || b.replies.At(int(r.i)).files
+		}
+		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)], Open: t.open, last: last, seq: int32(pos),
+			replies: int32(len(jobs) - start), files: files}
 		if t.open {
 			b.stats.OpenTickets++
 			b.stats.OpenReplies += len(jobs) - start

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Order says which tickets go first. Within a ticket, its replies always go
@@ -52,9 +53,13 @@ func arrange(ts []Ticket, o Order) {
 }
 
 // Milestones are the moments an admin schedules a cut-over by, in seconds
-// from the start of sending.
+// from the start of sending, for one choice of order and folding.
 type Milestones struct {
 	Order Order `json:"order"`
+	// FoldBefore is the folding date (2006-01-02), empty for none; Folded
+	// counts the tickets it folds.
+	FoldBefore string `json:"fold_before,omitempty"`
+	Folded     int    `json:"folded_tickets,omitempty"`
 	// OpenSeconds: every open ticket is in Assembly with its whole thread
 	// (0 when none is open).
 	OpenSeconds float64 `json:"open_complete_seconds"`
@@ -64,26 +69,44 @@ type Milestones struct {
 	DoneSeconds float64 `json:"all_delivered_seconds"`
 }
 
-// Milestones projects when sending p's jobs in order o at l reaches each
-// milestone. The events lane runs ahead, a ticket every 1/EventsPerSec; the
-// replies lane sends in the order's priority, each reply no earlier than
-// its ticket.
-func (p *Plan) Milestones(o Order, l Limits) Milestones {
+// Milestones projects when sending p's jobs in order o, folding what fold
+// says, at l reaches each milestone. The events lane runs ahead, a ticket
+// every 1/EventsPerSec; the replies lane sends in the order's priority,
+// each reply no earlier than its ticket. A folded ticket sends one replies-
+// lane message when it has files an event cannot take, none otherwise (a
+// transcript too long for the event adds one more, not counted here).
+func (p *Plan) Milestones(o Order, fold FoldOptions, l Limits) Milestones {
 	ts := p.Tickets
 	if o != p.Order {
 		ts = slices.Clone(p.Tickets)
 		arrange(ts, o)
 	}
 	m := Milestones{Order: o}
+	if !fold.Before.IsZero() {
+		m.FoldBefore = fold.Before.Format(time.DateOnly)
+	}
 	if l.EventsPerSec <= 0 || l.RepliesPerMin <= 0 {
 		return m
 	}
 	event, reply := 1/float64(l.EventsPerSec), 60/float64(l.RepliesPerMin)
 	var replies float64 // when the replies lane has sent what comes before
-	for k, t := range ts {
+	for k := range ts {
+		t := &ts[k]
+		jobs := int(t.replies)
+		switch {
+		case t.Folded && fold == p.Folding:
+			jobs = len(t.Replies)
+			m.Folded++
+		case fold.folds(t):
+			jobs = 0
+			if t.files {
+				jobs = 1
+			}
+			m.Folded++
+		}
 		done := float64(k+1) * event
-		if len(t.Replies) > 0 {
-			replies = max(replies, done) + float64(len(t.Replies))*reply
+		if jobs > 0 {
+			replies = max(replies, done) + float64(jobs)*reply
 			done = replies
 		}
 		if t.Open {
@@ -95,14 +118,31 @@ func (p *Plan) Milestones(o Order, l Limits) Milestones {
 	return m
 }
 
-// Choices projects the milestones of the plan's own order, then of each
-// other order, for the admin to compare.
+// Choices projects the milestones of the plan as it will be sent, then of
+// the other order, then with folding changed: without it when the plan
+// folds, or folding what has been quiet for a year before the newest
+// activity when it does not (and that folds anything).
 func (p *Plan) Choices(l Limits) []Milestones {
-	out := []Milestones{p.Milestones(p.Order, l)}
+	out := []Milestones{p.Milestones(p.Order, p.Folding, l)}
 	for _, o := range Orders {
 		if o != p.Order {
-			out = append(out, p.Milestones(o, l))
+			out = append(out, p.Milestones(o, p.Folding, l))
 		}
+	}
+	if !p.Folding.Before.IsZero() {
+		return append(out, p.Milestones(p.Order, FoldOptions{}, l))
+	}
+	var newest stamp
+	for _, t := range p.Tickets {
+		newest = max(newest, t.last)
+	}
+	if newest == 0 {
+		return out
+	}
+	y, mo, d := newest.time().Date()
+	suggest := FoldOptions{Before: time.Date(y-1, mo, d, 0, 0, 0, 0, time.UTC), ClosedOnly: true}
+	if m := p.Milestones(p.Order, suggest, l); m.Folded > 0 {
+		out = append(out, m)
 	}
 	return out
 }

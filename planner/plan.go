@@ -85,8 +85,17 @@ type Ticket struct {
 	// Open says the ticket's status is one of Options.OpenStatuses: agents
 	// are working on it.
 	Open bool
-	last stamp // its last activity: its last reply's time, or its own
-	seq  int32 // its place in chronological order
+	// Folded says the ticket goes as one event holding the whole
+	// conversation (Plan.Fold): Job is that event, Replies at most the
+	// message with its files.
+	Folded bool
+	last   stamp // its last activity: its last reply's time, or its own
+	seq    int32 // its place in chronological order
+	// replies and files are what the ticket sends unfolded, for
+	// projecting other choices: its replies-lane jobs, and whether any of
+	// its messages has files an event cannot take.
+	replies int32
+	files   bool
 }
 
 // Plan is the ordered set of jobs for a migration plus every problem found.
@@ -97,11 +106,15 @@ type Plan struct {
 	Problems []Problem
 	Stats    Stats
 	Order    Order
+	// Folding is what Fold was given; zero when nothing was folded.
+	Folding FoldOptions
 	// Fingerprint binds a checkpoint to what the plan sends, whatever the
 	// order: the jobs in chronological order, and their content.
-	Fingerprint string
-	spill       *os.File
-	borrowed    bool // a pilot's: the spill file is its parent's
+	Fingerprint   string
+	spill         *os.File
+	spillEnd      int64 // where payloads made after planning go (Fold)
+	borrowed      bool  // a pilot's: the spill file is its parent's
+	defaultAuthor string
 }
 
 // Stats counts what the source holds and what the plan sends.
@@ -118,6 +131,9 @@ type Stats struct {
 	Users            int   `json:"users"`                      // distinct requesters and authors
 	OpenTickets      int   `json:"open_tickets"`               // tickets to send whose status is open
 	OpenReplies      int   `json:"open_replies"`               // reply-lane jobs of those
+	FoldedTickets    int   `json:"folded_tickets,omitempty"`   // tickets sent as one event each (Fold)
+	FoldedReplies    int   `json:"folded_replies,omitempty"`   // replies inside their transcripts
+	FoldedFiles      int   `json:"folded_files,omitempty"`     // messages carrying folded tickets' files
 	Invalid          int   `json:"invalid"`                    // items not sent because of errors
 	DefaultAuthored  int   `json:"default_authored,omitempty"` // messages sent as Options.DefaultAuthor
 	Errors           int   `json:"errors"`
@@ -279,8 +295,11 @@ func (p *Plan) Jobs() (tickets, replies int) {
 // Groups counts the plan's jobs per key group, as a checkpoint's header
 // records them.
 func (p *Plan) Groups() map[string]int {
-	return map[string]int{TicketGroup: p.Stats.TicketJobs, ReplyGroup: p.Stats.ReplyJobs - p.Stats.FollowUps,
-		FollowUpGroup: p.Stats.FollowUps}
+	groups := map[string]int{TicketGroup: 0, ReplyGroup: 0, FollowUpGroup: 0}
+	for key := range p.All() {
+		groups[group(key)]++
+	}
+	return groups
 }
 
 // spillBlock is how much of the spill file is written at a time.
@@ -444,6 +463,9 @@ func (h *contentHasher) files(files []File) {
 	for _, f := range files {
 		h.str(f.Ref, f.Name) // not the type: it comes from the system's MIME table
 		h.int(f.Size)
+		if f.Text != "" { // a file the tool made: its content is what is sent
+			h.str(f.Text)
+		}
 	}
 	h.str()
 }

@@ -45,6 +45,7 @@ func (e *spillEncoder) files(fs []File) {
 	for _, f := range fs {
 		e.str(f.Ref, f.Root, f.Rel, f.Name, f.ContentType)
 		e.num(f.Size)
+		e.str(f.Text)
 	}
 }
 
@@ -146,7 +147,7 @@ func (d *spillDecoder) files() []File {
 	}
 	out := make([]File, n)
 	for i := range out {
-		out[i] = File{Ref: d.str(), Root: d.str(), Rel: d.str(), Name: d.str(), ContentType: d.str(), Size: d.num()}
+		out[i] = File{Ref: d.str(), Root: d.str(), Rel: d.str(), Name: d.str(), ContentType: d.str(), Size: d.num(), Text: d.str()}
 	}
 	return out
 }

@@ -30,6 +30,7 @@ type replyMeta struct {
 	ticket  int32 // its ticket's first record, or -1 (b.ticketKeys has the key)
 	ok      bool
 	noKey   bool // the reply names no ticket
+	files   bool // it has files or links to fetch
 	pending bool // its ticket was not read yet: look it up when linking
 }
 

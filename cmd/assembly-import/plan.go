@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -60,7 +61,11 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 		return err
 	}
 	defer plan.Close()
-	writePlanSummary(e.stdout, o.source.describe(), plan, o.limits)
+	var folding strings.Builder
+	if err := o.source.fold(&folding, plan, nil); err != nil {
+		return err
+	}
+	writePlanSummary(e.stdout, o.source.describe(), plan, o.limits, folding.String())
 	if o.report != "" {
 		if err := report.Write(o.report, report.NewPlan(o.source.describe(), plan, o.limits)); err != nil {
 			return err
@@ -83,7 +88,7 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 // examplesPerKind is how many problems of one kind the summary shows.
 const examplesPerKind = 5
 
-func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.Limits) {
+func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.Limits, folding string) {
 	s := plan.Stats
 	fmt.Fprintf(w, "Source: %s\n", source)
 	fmt.Fprintf(w, "Read: %d tickets, %d replies", s.Tickets, s.Replies)
@@ -99,6 +104,7 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 		fmt.Fprintf(w, " (%d of them carrying first-message attachments an event cannot take: not JPG/PNG, or over 4 MB)", s.FollowUps)
 	}
 	fmt.Fprintf(w, ", %d attachments (%s), %d distinct people\n", s.Attachments, report.Bytes(s.AttachmentBytes), s.Users)
+	fmt.Fprint(w, folding)
 	fmt.Fprintf(w, "Problems: %d errors (those items are not sent), %d warnings\n", s.Errors, s.Warnings)
 	writeProblemGroups(w, plan.Problems)
 	p := planner.Project(s.TicketJobs, s.ReplyJobs, l)
@@ -117,15 +123,24 @@ func writeMilestones(w io.Writer, plan *planner.Plan, l planner.Limits) {
 	s := plan.Stats
 	choices := plan.Choices(l)
 	m := choices[0]
-	fmt.Fprintf(w, "Order: %s; %d open tickets with %d replies (--open-statuses says which statuses are open)\n", m.Order, s.OpenTickets, s.OpenReplies)
+	fold := "nothing folded"
+	if m.FoldBefore != "" {
+		fold = fmt.Sprintf("--fold-before %s folds %d tickets", m.FoldBefore, m.Folded)
+	}
+	fmt.Fprintf(w, "Order: %s, %s; %d open tickets with %d replies (--open-statuses says which statuses are open)\n",
+		m.Order, fold, s.OpenTickets, s.OpenReplies)
 	if s.OpenTickets > 0 {
 		fmt.Fprintf(w, "  open tickets complete  after %s\n", planner.Duration(m.OpenSeconds))
 	}
 	fmt.Fprintf(w, "  every ticket visible   after %s\n", planner.Duration(m.VisibleSeconds))
 	fmt.Fprintf(w, "  everything delivered   after %s\n", planner.Duration(m.DoneSeconds))
 	for _, c := range choices[1:] {
-		fmt.Fprintf(w, "  --order %s instead: open tickets complete after %s; everything after %s\n",
-			c.Order, planner.Duration(c.OpenSeconds), planner.Duration(c.DoneSeconds))
+		fold := "without folding"
+		if c.FoldBefore != "" {
+			fold = fmt.Sprintf("--fold-before %s (%d tickets folded)", c.FoldBefore, c.Folded)
+		}
+		fmt.Fprintf(w, "  --order %s, %s: open tickets complete after %s; everything after %s\n",
+			c.Order, fold, planner.Duration(c.OpenSeconds), planner.Duration(c.DoneSeconds))
 	}
 }
 

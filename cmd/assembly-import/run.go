@@ -212,12 +212,34 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
 	}
 
+	// Folding looks at what an earlier run sent, to keep each ticket as it
+	// was begun: read the checkpoint first, and check after opening it
+	// that no other run wrote to it in between.
+	var started func(string) bool
+	known := 0
+	if snap, err := checkpoint.Read(o.checkpoint); err == nil {
+		started, known = func(key string) bool { return snap.Job(key).State != "" }, snap.Len()
+	}
+	if err := o.source.fold(e.stdout, plan, started); err != nil {
+		plan.Close()
+		return nil, err
+	}
+	fold, _ := o.source.folding()
+	foldBefore := ""
+	if !fold.Before.IsZero() {
+		foldBefore = fold.Before.Format(time.RFC3339)
+	}
 	host, _ := os.Hostname()
 	journal, err := checkpoint.Open(o.checkpoint, checkpoint.Options{
-		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
-		Run:          checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host},
+		Header: checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
+		Run: checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host,
+			Order: string(plan.Order), FoldBefore: foldBefore, Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
 		AllowChanged: o.allowChanged,
 	})
+	if err == nil && journal.Len() != known {
+		journal.Close()
+		err = fmt.Errorf("checkpoint %s was written to by another run as this one started; run again", o.checkpoint)
+	}
 	if err != nil {
 		defer plan.Close()
 		var mismatch *checkpoint.MismatchError

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/mail"
 	"os"
 	"slices"
@@ -43,6 +44,8 @@ type sourceOptions struct {
 	downloadURLs    bool
 	order           string
 	openStatuses    []string
+	foldBefore      string
+	foldClosedOnly  bool
 }
 
 func (o *sourceOptions) flags(cmd *cobra.Command) {
@@ -67,6 +70,61 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
 	f.StringVar(&o.order, "order", string(planner.OrderOpenFirst), "which tickets go first: open-first (open tickets with their threads, then the rest newest first) or chronological (oldest first)")
 	f.StringSliceVar(&o.openStatuses, "open-statuses", nil, "the statuses that count as open, comma-separated (default: the preset's, or new, open, pending and the like)")
+	f.StringVar(&o.foldBefore, "fold-before", "", "DATE (2025-06-01): send each ticket last active before it as one message holding the whole conversation")
+	f.BoolVar(&o.foldClosedOnly, "fold-closed-only", false, "with --fold-before: leave open tickets unfolded")
+}
+
+// fold folds the plan as --fold-before says, keeping each ticket in the
+// form an earlier run began sending it in (started says what the
+// checkpoint knows; nil when there is none), and says what it did.
+func (o *sourceOptions) fold(w io.Writer, plan *planner.Plan, started func(string) bool) error {
+	opts, err := o.folding()
+	if err != nil || opts.Before.IsZero() && started == nil {
+		return err
+	}
+	res, err := plan.Fold(opts, started)
+	if err != nil {
+		return err
+	}
+	if res == (planner.FoldResult{}) {
+		return nil
+	}
+	fmt.Fprintf(w, "Folding: %d tickets go as one message each, holding their %d replies", res.Folded, res.FoldedReplies)
+	if res.Transcripts > 0 {
+		fmt.Fprintf(w, " (%d conversations too long for one message also go whole as transcript files)", res.Transcripts)
+	}
+	fmt.Fprintln(w, ".")
+	if res.KeptNative > 0 {
+		fmt.Fprintf(w, "  %d tickets --fold-before names stay unfolded: an earlier run began sending them so.\n", res.KeptNative)
+	}
+	if res.KeptFolded > 0 {
+		fmt.Fprintf(w, "  %d tickets stay folded, though --fold-before does not name them: an earlier run sent them folded.\n", res.KeptFolded)
+	}
+	if res.Unfoldable > 0 {
+		fmt.Fprintf(w, "  %d tickets cannot be folded and go unfolded: the warnings say why.\n", res.Unfoldable)
+	}
+	return nil
+}
+
+// folding returns what --fold-before and --fold-closed-only fold.
+func (o *sourceOptions) folding() (planner.FoldOptions, error) {
+	if o.foldBefore == "" {
+		if o.foldClosedOnly {
+			return planner.FoldOptions{}, exitf(exitUsage, "--fold-closed-only goes with --fold-before DATE")
+		}
+		return planner.FoldOptions{}, nil
+	}
+	loc, err := time.LoadLocation(o.timezone)
+	if err != nil {
+		return planner.FoldOptions{}, exitf(exitUsage, "--timezone %q: %v", o.timezone, err)
+	}
+	before, err := time.ParseInLocation(time.DateOnly, o.foldBefore, loc)
+	if err != nil {
+		if before, err = time.Parse(time.RFC3339, o.foldBefore); err != nil {
+			return planner.FoldOptions{}, exitf(exitUsage, "--fold-before %q: want a date, 2025-06-01 (midnight in --timezone), or an RFC 3339 time", o.foldBefore)
+		}
+	}
+	return planner.FoldOptions{Before: before, ClosedOnly: o.foldClosedOnly}, nil
 }
 
 // openStatusList returns the statuses that count as open: --open-statuses,
@@ -263,6 +321,9 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	order := planner.Order(o.order)
 	if !slices.Contains(planner.Orders, order) {
 		return nil, exitf(exitUsage, "--order must be open-first or chronological, not %q", o.order)
+	}
+	if _, err := o.folding(); err != nil {
+		return nil, err
 	}
 	oversize, missing := planner.FilePolicy(o.oversize), planner.FilePolicy(o.missingFiles)
 	for _, p := range []struct {

@@ -60,7 +60,11 @@ the rest will take at the last run's limits.`,
 // groupLanes names the checkpoint's job groups as the lanes they go through.
 var groupLanes = []struct{ group, lane string }{
 	{planner.TicketGroup, "tickets (events)"}, {planner.ReplyGroup, "replies"}, {planner.FollowUpGroup, "attachments"},
+	{planner.FoldedGroup, "folded tickets (events)"}, {planner.FoldedFilesGroup, "folded tickets' files"},
 }
+
+// optionalGroups are left out of a status when they have no jobs.
+var optionalGroups = []string{planner.FollowUpGroup, planner.FoldedGroup, planner.FoldedFilesGroup}
 
 // listMax is how many items of one kind a status lists by key.
 const listMax = 20
@@ -69,21 +73,21 @@ const listMax = 20
 // every row read is a job, or not sent for its errors, or skipped.
 func sourceRows(s planner.Stats) map[string]checkpoint.Rows {
 	return map[string]checkpoint.Rows{
-		planner.TicketGroup: {Read: s.Tickets, NotSent: s.Tickets - s.TicketJobs},
-		planner.ReplyGroup: {Read: s.Replies, Skipped: s.InternalSkipped,
-			NotSent: s.Replies - s.InternalSkipped - (s.ReplyJobs - s.FollowUps)},
+		planner.TicketGroup: {Read: s.Tickets, NotSent: s.Tickets - s.TicketJobs, Folded: s.FoldedTickets},
+		planner.ReplyGroup: {Read: s.Replies, Skipped: s.InternalSkipped, Folded: s.FoldedReplies,
+			NotSent: s.Replies - s.InternalSkipped - (s.ReplyJobs - s.FollowUps - s.FoldedFiles) - s.FoldedReplies},
 	}
 }
 
 // writeRows says where every row of the source went, when the checkpoint
 // knows (it was written by a version that records it).
 func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
-	if len(snap.Header.Rows) == 0 {
+	if len(snap.Rows()) == 0 {
 		return
 	}
 	var parts []string
 	for _, g := range report.RowGroups() {
-		parts = append(parts, g.Name+" "+report.RowsAccount(snap.Header.Rows[g.Group], snap.Count(g.Group).Total))
+		parts = append(parts, g.Name+" "+report.RowsAccount(snap.Rows()[g.Group], snap.Count(g.Group).Total))
 	}
 	fmt.Fprintf(w, "  Rows read: %s\n", strings.Join(parts, "; "))
 }
@@ -96,8 +100,8 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 	pending := map[string]int{}
 	for _, gl := range groupLanes {
 		c := snap.Count(gl.group)
-		if c.Total == 0 && gl.group == planner.FollowUpGroup {
-			continue // no first message with attachments for the reply lane
+		if c.Total == 0 && slices.Contains(optionalGroups, gl.group) {
+			continue // no such jobs: no first message with attachments, nothing folded
 		}
 		pending[gl.group] = c.Pending - c.Failed - c.Uncertain
 		fmt.Fprintf(w, "  %-17s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
@@ -138,8 +142,8 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		left += c.Pending
 	}
 	if left > 0 && snap.Run.EventsPerSec > 0 {
-		t, r, f := snap.Count(planner.TicketGroup), snap.Count(planner.ReplyGroup), snap.Count(planner.FollowUpGroup)
-		p := planner.Project(t.Pending, r.Pending+f.Pending, planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin})
+		events, replies := report.LanePending(snap)
+		p := planner.Project(events, replies, planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin})
 		fmt.Fprintf(w, "  Time left: about %s at %d events/s and %d replies/min\n",
 			planner.Duration(p.TotalSeconds), snap.Run.EventsPerSec, snap.Run.RepliesPerMin)
 	}

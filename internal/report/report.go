@@ -78,11 +78,27 @@ type RunSummary struct {
 	// Attachments counts the follow-up messages carrying first-message
 	// attachments the events cannot.
 	Attachments checkpoint.Counts `json:"attachments"`
+	// Folded and FoldedFiles count the folded tickets' events and their
+	// files messages, when the plan folds any.
+	Folded      *checkpoint.Counts `json:"folded,omitempty"`
+	FoldedFiles *checkpoint.Counts `json:"folded_files,omitempty"`
 	// Rows says where the source's rows went, per group (read = jobs +
 	// not sent + skipped); absent for checkpoints that predate it.
 	Rows                 map[string]checkpoint.Rows `json:"rows,omitempty"`
 	ProjectedSecondsLeft float64                    `json:"projected_seconds_left"`
 	planner.Limits
+}
+
+// LanePending counts the jobs a checkpoint has yet to deliver per lane:
+// tickets' and folded tickets' events; replies and the messages with files.
+func LanePending(snap *checkpoint.Snapshot) (events, replies int) {
+	for _, g := range []string{planner.TicketGroup, planner.FoldedGroup} {
+		events += snap.Count(g).Pending
+	}
+	for _, g := range []string{planner.ReplyGroup, planner.FollowUpGroup, planner.FoldedFilesGroup} {
+		replies += snap.Count(g).Pending
+	}
+	return events, replies
 }
 
 // jobs is how many jobs of group the checkpoint holds.
@@ -105,11 +121,18 @@ type Item struct {
 func NewRun(snap *checkpoint.Snapshot, origins map[string]string) Report {
 	limits := planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin}
 	t, r, f := snap.Count(planner.TicketGroup), snap.Count(planner.ReplyGroup), snap.Count(planner.FollowUpGroup)
+	events, replies := LanePending(snap)
 	rep := &RunJSON{Summary: RunSummary{
 		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Attachments: f, Limits: limits,
-		Rows:                 snap.Header.Rows,
-		ProjectedSecondsLeft: planner.Project(t.Pending, r.Pending+f.Pending, limits).TotalSeconds,
+		Rows:                 snap.Rows(),
+		ProjectedSecondsLeft: planner.Project(events, replies, limits).TotalSeconds,
 	}, Items: []Item{}}
+	if c := snap.Count(planner.FoldedGroup); c.Total > 0 {
+		rep.Summary.Folded = &c
+	}
+	if c := snap.Count(planner.FoldedFilesGroup); c.Total > 0 {
+		rep.Summary.FoldedFiles = &c
+	}
 	for j := range snap.All() {
 		state := ""
 		switch {
@@ -331,7 +354,11 @@ func RowGroups() []RowGroup {
 // RowsAccount says where a group's rows went: "131 = 116 to send + 9 not
 // sent (errors in the source) + 6 skipped (internal notes)".
 func RowsAccount(r checkpoint.Rows, jobs int) string {
-	s := fmt.Sprintf("%d = %d to send + %d not sent (errors in the source)", r.Read, jobs, r.NotSent)
+	s := fmt.Sprintf("%d = %d to send", r.Read, jobs)
+	if r.Folded > 0 {
+		s += fmt.Sprintf(" + %d folded (sent inside their tickets' single messages)", r.Folded)
+	}
+	s += fmt.Sprintf(" + %d not sent (errors in the source)", r.NotSent)
 	if r.Skipped > 0 {
 		s += fmt.Sprintf(" + %d skipped (internal notes)", r.Skipped)
 	}

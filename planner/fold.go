@@ -1,0 +1,337 @@
+package planner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+// Folding trades fidelity for time: a ticket last active before a date goes
+// as one event whose text is the whole conversation, instead of an event
+// and one replies-lane request per reply (a minute buys 60 replies, or 1,800
+// folded tickets).
+const (
+	// FoldedGroup is the key group of a folded ticket's event:
+	// "folded/<ticket id>". Its source_specific_id is the ticket's own.
+	FoldedGroup = "folded"
+	// FoldedFilesGroup is the key group of the one message that carries a
+	// folded ticket's files an event cannot take, and its transcript when
+	// the event's text cannot hold it: "folded-files/<ticket id>".
+	FoldedFilesGroup = "folded-files"
+)
+
+// TranscriptCap is the most of a transcript that goes into an event's
+// text. The page documents no limit on query; 64 kB is the size of the
+// longest messages helpdesks commonly allow. The whole transcript then
+// goes as a text file on the ticket's files message, split into files of at
+// most the reply's file limit.
+const TranscriptCap = 64_000
+
+// FoldOptions says which tickets are folded.
+type FoldOptions struct {
+	// Before folds the tickets whose last activity (their last reply, or
+	// their creation) is before it; zero folds none.
+	Before time.Time
+	// ClosedOnly leaves open tickets (Options.OpenStatuses) unfolded.
+	ClosedOnly bool
+}
+
+// folds says whether o folds t.
+func (o FoldOptions) folds(t *Ticket) bool {
+	return !o.Before.IsZero() && t.last < stampOf(o.Before) && !(o.ClosedOnly && t.Open)
+}
+
+// FoldResult says what folding did.
+type FoldResult struct {
+	Folded        int `json:"folded"`         // tickets sent as one event each
+	FoldedReplies int `json:"folded_replies"` // replies inside their transcripts
+	Transcripts   int `json:"transcripts"`    // transcripts too long for the event, sent as files
+	// KeptNative counts tickets the options fold that an earlier run began
+	// to send ticket and replies apart: they stay so.
+	KeptNative int `json:"kept_native"`
+	// KeptFolded counts tickets the options do not fold that an earlier
+	// run sent folded: they stay folded, or their messages would go twice.
+	KeptFolded int `json:"kept_folded"`
+	// Unfoldable counts tickets the options fold that cannot be: their
+	// files message has no author Assembly takes (no email; no
+	// --default-author). They go unfolded, each with a warning.
+	Unfoldable int `json:"unfoldable"`
+}
+
+// Fold sends as one event each the tickets o folds, and those an earlier
+// run sent folded, unless an earlier run began sending them unfolded:
+// started says whether the checkpoint knows a job key (nil: a plan without
+// one). Changing the fold date between runs therefore never sends a message
+// twice or loses one. Call it once, before sending.
+func (p *Plan) Fold(o FoldOptions, started func(key string) bool) (FoldResult, error) {
+	var res FoldResult
+	if started == nil {
+		started = func(string) bool { return false }
+	}
+	for i := range p.Tickets {
+		t := &p.Tickets[i]
+		id := strings.TrimPrefix(t.Key, TicketGroup+"/")
+		native := started(t.Key)
+		for _, r := range t.Replies {
+			native = native || started(r.Key)
+		}
+		was := started(FoldedGroup+"/"+id) || started(FoldedFilesGroup+"/"+id)
+		want := o.folds(t)
+		switch {
+		case native && (want || was):
+			res.KeptNative++
+			continue
+		case !want && !was:
+			continue
+		case was && !want:
+			res.KeptFolded++
+		}
+		replies := 0
+		for _, r := range t.Replies {
+			if group(r.Key) == ReplyGroup {
+				replies++
+			}
+		}
+		ok, transcript, err := p.fold(t, id)
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			res.Unfoldable++
+			continue
+		}
+		res.Folded++
+		res.FoldedReplies += replies
+		if transcript {
+			res.Transcripts++
+		}
+	}
+	p.Stats.FoldedTickets, p.Stats.FoldedReplies = res.Folded, res.FoldedReplies
+	p.Stats.ReplyJobs, p.Stats.FollowUps, p.Stats.FoldedFiles = 0, 0, 0
+	for _, t := range p.Tickets {
+		p.Stats.ReplyJobs += len(t.Replies)
+		for _, r := range t.Replies {
+			switch group(r.Key) {
+			case FollowUpGroup:
+				p.Stats.FollowUps++
+			case FoldedFilesGroup:
+				p.Stats.FoldedFiles++
+			}
+		}
+	}
+	p.Folding = o
+	return res, nil
+}
+
+// message is one message of a conversation, for its transcript.
+type message struct {
+	at     time.Time
+	author readers.User
+	body   string
+}
+
+// fold replaces ticket t's jobs by its folded event and, when needed, its
+// files message. It returns false, leaving t as it was, when the files
+// message would have no author Assembly takes.
+func (p *Plan) fold(t *Ticket, id string) (ok, long bool, err error) {
+	ev, err := p.Event(t.Job)
+	if err != nil {
+		return false, false, err
+	}
+	msgs := []message{{ev.Created, ev.Requester, ev.Body}}
+	var files []File // for the files message
+	var downloads []string
+	var author *readers.User // of the native files message, if the ticket has one
+	last := ev.Created
+	for _, j := range t.Replies {
+		r, err := p.Reply(j)
+		if err != nil {
+			return false, false, err
+		}
+		if group(j.Key) == FollowUpGroup {
+			author = &r.Author // its text only lists the files, which go below
+		} else {
+			msgs = append(msgs, message{r.Created, r.Author, r.Body})
+		}
+		if r.Created.After(last) {
+			last = r.Created
+		}
+		for _, f := range r.Files {
+			if assembly.EventTakesImage(f.Name, f.ContentType, f.Size) {
+				ev.Files = append(ev.Files, f)
+			} else {
+				files = append(files, f)
+			}
+		}
+		ev.ImageURLs = append(ev.ImageURLs, r.ImageURLs...)
+		downloads = append(downloads, r.Downloads...)
+	}
+	text := transcript(msgs)
+	ev.Body = text
+	if len(text) > TranscriptCap {
+		long = true
+		ev.Body = cutTranscript(text, TranscriptCap) + "\n\n[The conversation continues in transcript.txt, on the next message.]"
+		files = append(files, transcriptFiles(text)...)
+	}
+	if ev.Properties == nil {
+		ev.Properties = map[string]string{}
+	}
+	ev.Properties["folded"] = "true"
+	ev.Properties["folded_messages"] = strconv.Itoa(len(msgs))
+	var replies []Job
+	if len(files) > 0 || len(downloads) > 0 {
+		who := ev.Requester
+		switch {
+		case who.Email != "" || who.AssemblyID != "":
+		case author != nil:
+			who = *author
+		case p.defaultAuthor != "":
+			who = readers.User{Email: p.defaultAuthor}
+		default:
+			p.Problems = append(p.Problems, Problem{Severity: SeverityWarning, Kind: ProblemIdentity, Origin: ev.Origin, Item: "ticket " + id,
+				Field: "requester_email", Message: "not folded: its files would go on a message from the requester, who has no email (--default-author names one)"})
+			p.Stats.Warnings++
+			return false, false, nil
+		}
+		var names []string
+		for _, f := range files {
+			names = append(names, f.Name)
+		}
+		names = append(names, downloads...)
+		rep := Reply{Origin: ev.Origin, SSID: ev.SSID + "-files", TicketSSID: ev.SSID, Created: last, Author: who,
+			Body: "Files of this conversation, which was migrated as one message: " + strings.Join(names, ", "), Files: files, Downloads: downloads}
+		j, err := p.put(KindReply, FoldedFilesGroup+"/"+id, nil, &rep)
+		if err != nil {
+			return false, false, err
+		}
+		replies = []Job{j}
+	}
+	j, err := p.put(KindTicket, FoldedGroup+"/"+id, &ev, nil)
+	if err != nil {
+		return false, false, err
+	}
+	t.Job, t.Replies, t.Folded = j, replies, true
+	return true, long, nil
+}
+
+// transcript writes a conversation as readable text: each message with its
+// time and author.
+func transcript(msgs []message) string {
+	var b strings.Builder
+	first, last := msgs[0].at, msgs[len(msgs)-1].at
+	for _, m := range msgs {
+		first, last = minTime(first, m.at), maxTime(last, m.at)
+	}
+	fmt.Fprintf(&b, "This conversation was migrated as one message: %d messages, %s to %s.\n",
+		len(msgs), first.UTC().Format(transcriptTime), last.UTC().Format(transcriptTime))
+	for _, m := range msgs {
+		fmt.Fprintf(&b, "\n— %s · %s\n%s\n", m.at.UTC().Format(transcriptTime), who(m.author), strings.TrimSpace(m.body))
+	}
+	return b.String()
+}
+
+const transcriptTime = "2006-01-02 15:04 UTC"
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// who names a message's author: "Ann Lee <ann@example.com>".
+func who(u readers.User) string {
+	switch {
+	case u.Name != "" && u.Email != "":
+		return u.Name + " <" + u.Email + ">"
+	case u.Email != "":
+		return u.Email
+	case u.Name != "" && u.SourceID != "":
+		return u.Name + " (id " + u.SourceID + ")"
+	case u.Name != "":
+		return u.Name
+	case u.SourceID != "":
+		return "id " + u.SourceID
+	}
+	return "someone the export does not name"
+}
+
+// cutTranscript returns the start of text up to at most limit bytes, cut
+// before a message where one starts, and never inside a character.
+func cutTranscript(text string, limit int) string {
+	head := text[:limit]
+	if i := strings.LastIndex(head, "\n\n— "); i > 0 {
+		return head[:i]
+	}
+	for limit > 0 && !utf8.RuneStart(text[limit]) {
+		limit--
+	}
+	return text[:limit]
+}
+
+// group returns a job key's group: "reply" of "reply/R-1".
+func group(key string) string {
+	g, _, _ := strings.Cut(key, "/")
+	return g
+}
+
+// transcriptFiles makes the transcript text files, each at most the limit
+// of a reply's file.
+func transcriptFiles(text string) []File {
+	const limit = assembly.MaxReplyFileSize
+	var parts []string
+	for len(text) > limit {
+		n := limit
+		for !utf8.RuneStart(text[n]) {
+			n--
+		}
+		parts = append(parts, text[:n])
+		text = text[n:]
+	}
+	parts = append(parts, text)
+	files := make([]File, len(parts))
+	for i, part := range parts {
+		name := "transcript.txt"
+		if len(parts) > 1 {
+			name = fmt.Sprintf("transcript-%d.txt", i+1)
+		}
+		files[i] = File{Ref: name, Name: name, ContentType: "text/plain; charset=utf-8", Size: int64(len(part)), Text: part}
+	}
+	return files
+}
+
+// put appends a payload made after planning to the spill file and returns
+// its job.
+func (p *Plan) put(kind Kind, key string, ev *Event, rep *Reply) (Job, error) {
+	var enc spillEncoder
+	var h contentHasher
+	var hash uint64
+	if ev != nil {
+		enc.event(ev)
+		hash = h.event(ev)
+	} else {
+		enc.reply(rep)
+		hash = h.reply(rep)
+	}
+	if len(enc.b) > 1<<31-1 {
+		return Job{}, fmt.Errorf("%s: a payload of %d bytes is too large for the plan", key, len(enc.b))
+	}
+	if _, err := p.spill.WriteAt(enc.b, p.spillEnd); err != nil {
+		return Job{}, fmt.Errorf("write plan spill file: %w", err)
+	}
+	j := Job{Key: key, Hash: hash, at: p.spillEnd, n: int32(len(enc.b)), Kind: kind}
+	p.spillEnd += int64(len(enc.b))
+	return j, nil
+}

@@ -1,0 +1,156 @@
+package planner_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/readers"
+)
+
+// withStatus sets a ticket record's status.
+func withStatus(r readers.Record, status string) readers.Record {
+	r.Ticket.Status = status
+	return r
+}
+
+// Open tickets go first, newest first by last activity; the rest likewise
+// after them. The fingerprint is the chronological plan's, whatever the
+// order.
+func TestOpenFirstOrder(t *testing.T) {
+	recs := func() []readers.Record {
+		return []readers.Record{
+			withStatus(ticket("A", day(1)), "closed"), reply("a1", "A", day(9)),
+			withStatus(ticket("B", day(2)), "Pending "),
+			withStatus(ticket("C", day(3)), "solved"),
+			withStatus(ticket("D", day(4)), "open"), reply("d1", "D", day(5)),
+		}
+	}
+	open := []string{"open", "pending"}
+	chrono := build(t, planner.Options{OpenStatuses: open, Order: planner.OrderChronological}, recs()...)
+	first := build(t, planner.Options{OpenStatuses: open, Order: planner.OrderOpenFirst}, recs()...)
+	if got, want := order(chrono), "ticket/A reply/a1 ticket/B ticket/C ticket/D reply/d1"; got != want {
+		t.Errorf("chronological: %s, want %s", got, want)
+	}
+	if got, want := order(first), "ticket/D reply/d1 ticket/B ticket/A reply/a1 ticket/C"; got != want {
+		t.Errorf("open-first: %s, want %s", got, want)
+	}
+	if chrono.Fingerprint != first.Fingerprint {
+		t.Error("the order changed the fingerprint: a checkpoint could not resume under the other order")
+	}
+	l := planner.Limits{EventsPerSec: 1, RepliesPerMin: 60}
+	if m := first.Milestones(planner.OrderOpenFirst, planner.FoldOptions{}, l); m.OpenSeconds != 2 || m.VisibleSeconds != 4 || m.DoneSeconds != 4 {
+		t.Errorf("open-first milestones %+v, want open complete at 2 s (D at 1, d1 and B at 2), all at 4", m)
+	}
+	if m := first.Milestones(planner.OrderChronological, planner.FoldOptions{}, l); m.OpenSeconds != 5 {
+		t.Errorf("chronological milestones %+v, want open complete at 5 s (D's reply after A's)", m)
+	}
+}
+
+// A folded ticket goes as one event whose text holds every message, in
+// order, with its time and author; its images ride on the event, its
+// other files on one message after it; replies are not sent apart.
+func TestFold(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "shot.png"), []byte(pngMagic+"image"), 0o644)
+	os.WriteFile(filepath.Join(root, "log.txt"), []byte("log"), 0o644)
+	old := ticket("OLD", day(1))
+	r1 := reply("o1", "OLD", day(2))
+	r1.Reply.Attachments = readers.SplitAttachments("shot.png; log.txt", ";", root)
+	r2 := reply("o2", "OLD", day(3))
+	r2.Reply.Author = readers.User{Name: "Bob", SourceID: "u9", Email: "bob@example.com"}
+	recs := []readers.Record{old, r1, r2, ticket("NEW", day(20)), reply("n1", "NEW", day(21))}
+	plan := build(t, planner.Options{}, recs...)
+	fingerprint := plan.Fingerprint
+	res, err := plan.Fold(planner.FoldOptions{Before: day(10)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Folded != 1 || res.FoldedReplies != 2 {
+		t.Errorf("fold result %+v, want 1 ticket with 2 replies", res)
+	}
+	if got, want := order(plan), "folded/OLD folded-files/OLD ticket/NEW reply/n1"; got != want {
+		t.Errorf("jobs: %s, want %s", got, want)
+	}
+	var folded planner.Ticket
+	for _, tk := range plan.Tickets {
+		if tk.Folded {
+			folded = tk
+		}
+	}
+	ev, err := plan.Event(folded.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"3 messages", "2024-01-01 12:00 UTC · Anna <anna@example.com>\nBody OLD",
+		"2024-01-02 12:00 UTC · Anna <anna@example.com>\nReply o1", "Bob <bob@example.com>\nReply o2"} {
+		if !strings.Contains(ev.Body, want) {
+			t.Errorf("the transcript lacks %q:\n%s", want, ev.Body)
+		}
+	}
+	if ev.SSID != "OLD" || ev.Properties["folded"] != "true" || ev.Properties["folded_messages"] != "3" {
+		t.Errorf("event ssid %q, properties %v", ev.SSID, ev.Properties)
+	}
+	if len(ev.Files) != 1 || ev.Files[0].Name != "shot.png" {
+		t.Errorf("event files %+v, want the image", ev.Files)
+	}
+	files, err := plan.Reply(folded.Replies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files.SSID != "OLD-files" || files.TicketSSID != "OLD" || len(files.Files) != 1 || files.Files[0].Name != "log.txt" || !files.Created.Equal(day(3)) {
+		t.Errorf("files message %+v", files)
+	}
+	if plan.Fingerprint != fingerprint {
+		t.Error("folding changed the fingerprint")
+	}
+	if s := plan.Stats; s.FoldedTickets != 1 || s.FoldedReplies != 2 || s.FoldedFiles != 1 || s.ReplyJobs != 2 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// A fold date changed between runs never sends a message twice: a ticket
+// an earlier run began unfolded stays so, and one it sent folded stays
+// folded.
+func TestFoldKeepsWhatWasBegun(t *testing.T) {
+	recs := func() []readers.Record {
+		return []readers.Record{ticket("A", day(1)), reply("a1", "A", day(2)), ticket("B", day(3)), reply("b1", "B", day(4))}
+	}
+	begun := map[string]bool{"reply/a1": true, "folded/B": true}
+	plan := build(t, planner.Options{}, recs()...)
+	res, err := plan.Fold(planner.FoldOptions{Before: day(2).Add(time.Hour)}, func(key string) bool { return begun[key] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := order(plan), "ticket/A reply/a1 folded/B"; got != want {
+		t.Errorf("jobs: %s, want %s (A begun unfolded, B begun folded)", got, want)
+	}
+	if res.KeptNative != 1 || res.KeptFolded != 1 || res.Folded != 1 {
+		t.Errorf("fold result %+v", res)
+	}
+	// Long conversations: the event holds the start, cut between messages;
+	// the whole goes as transcript.txt on the files message.
+	long := []readers.Record{ticket("L", day(1))}
+	for i := range 40 {
+		r := reply("l"+string(rune('a'+i%26))+string(rune('a'+i/26)), "L", day(2).Add(time.Duration(i)*time.Minute))
+		r.Reply.Body = strings.Repeat("Ünïcode text ", 200)
+		long = append(long, r)
+	}
+	plan = build(t, planner.Options{}, long...)
+	res, err = plan.Fold(planner.FoldOptions{Before: day(10)}, nil)
+	if err != nil || res.Transcripts != 1 {
+		t.Fatalf("fold %+v, %v; want one transcript", res, err)
+	}
+	ev, _ := plan.Event(plan.Tickets[0].Job)
+	files, _ := plan.Reply(plan.Tickets[0].Replies[0])
+	if len(ev.Body) > planner.TranscriptCap+200 || !strings.HasSuffix(ev.Body, "transcript.txt, on the next message.]") {
+		t.Errorf("event text of %d bytes ends %q", len(ev.Body), ev.Body[len(ev.Body)-60:])
+	}
+	if len(files.Files) != 1 || files.Files[0].Name != "transcript.txt" || !strings.HasPrefix(files.Files[0].Text, ev.Body[:1000]) ||
+		files.Files[0].Size != int64(len(files.Files[0].Text)) {
+		t.Errorf("transcript file %+v", files.Files)
+	}
+}
