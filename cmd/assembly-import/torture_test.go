@@ -293,3 +293,93 @@ func TestSecondInterrupt(t *testing.T) {
 		t.Errorf("tickets in flight when the process ended should be uncertain: %+v", c)
 	}
 }
+
+// TestFoldTorture kills the tool at random moments while each run folds
+// with another date (or none), against a sandbox that drops answers after
+// doing the work: whichever form a ticket was begun in, it is finished in,
+// so every message of the export is in Assembly exactly once — as a reply,
+// or inside its ticket's transcript.
+func TestFoldTorture(t *testing.T) {
+	kills := tortureKills(t)
+	tickets, per := 10+2*kills, 3
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 2))
+	t.Logf("seed %d", seed)
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 300, RepliesPerMin: 1800, ReplyDedup: true, LostAck: 0.05,
+		Transit: sandbox.Range{Max: 5 * time.Millisecond}})
+	dir := t.TempDir()
+	var tk, rp strings.Builder
+	tk.WriteString("ticket_id,title,created_at,requester_email,status,body\n")
+	rp.WriteString("reply_id,ticket_id,created_at,author_email,body\n")
+	start := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+	for i := 1; i <= tickets; i++ {
+		created := start.AddDate(0, 0, i)
+		status := []string{"open", "closed", "solved"}[i%3]
+		fmt.Fprintf(&tk, "%d,Ticket %d,%s,c%d@example.com,%s,Body [m-%d-0]\n", i, i, created.Format(time.RFC3339), i, status, i)
+		for k := 1; k <= per; k++ {
+			fmt.Fprintf(&rp, "%d-%d,%d,%s,agent@example.com,Reply [m-%d-%d]\n", i, k, i, created.Add(time.Duration(k)*time.Hour).Format(time.RFC3339), i, k)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte(tk.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte(rp.String()), 0o644)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := func(fold string) []string {
+		a := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp,
+			"--events-per-sec", "300", "--replies-per-min", "1800", "--jitter", "5ms"}
+		if fold != "" {
+			a = append(a, "--fold-before", fold)
+		}
+		return a
+	}
+	dates := []string{"", start.AddDate(0, 0, tickets/3).Format(time.DateOnly), start.AddDate(0, 0, 2*tickets/3).Format(time.DateOnly)}
+	killed := 0
+	for killed < kills {
+		fold := dates[rng.IntN(len(dates))]
+		cmd := command(t, args(fold)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case <-time.After(time.Duration(30+rng.IntN(300)) * time.Millisecond):
+			cmd.Process.Kill()
+			<-exited
+			killed++
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("a run (--fold-before %q) ended by itself with %v:\n%s", fold, err, out.String())
+			}
+			killed = kills // finished early: check what is there
+		}
+	}
+	r := runTool(t, args(dates[rng.IntN(len(dates))])...)
+	if r.code != 0 {
+		t.Fatalf("final run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var all strings.Builder
+	folded := 0
+	for _, tk := range sb.Tickets() {
+		all.WriteString(tk.Query + "\n")
+		if tk.Properties["folded"] == "true" {
+			folded++
+		}
+		for _, rp := range tk.Replies {
+			all.WriteString(rp.Content + "\n")
+		}
+	}
+	text := all.String()
+	for i := 1; i <= tickets; i++ {
+		for k := 0; k <= per; k++ {
+			if n := strings.Count(text, fmt.Sprintf("[m-%d-%d]", i, k)); n != 1 {
+				t.Errorf("message %d-%d is in Assembly %d times, want once", i, k, n)
+			}
+		}
+	}
+	if n := len(sb.Tickets()); n != tickets {
+		t.Errorf("%d tickets stored, want %d", n, tickets)
+	}
+	t.Logf("kills %d; %d tickets stored, %d of them folded; every message once", killed, tickets, folded)
+}
