@@ -80,18 +80,21 @@ test: deps check
 
 # bench: Go benchmarks (planning, the journal, workbooks), planning and
 # resuming at 10k/100k/1M replies, then the lanes against the sandbox under
-# each limit model with jitter (four scenarios of a minute).
+# each limit model with jitter (four scenarios of a minute), and over the
+# internet: 0-150 ms of transit jitter against a sliding window (a minute).
 bench: build
 	$(GO) build -o bin/genexport ./cmd/genexport
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/scalebench --bin $(BIN) --genexport bin/genexport
 	$(GO) run ./cmd/pacebench --duration 60s
+	$(GO) run ./cmd/pacebench --duration 60s --models sliding --transit 0-150ms --latency 10ms-20ms
 
 # torture: kill -9 the tool 60 times at random moments against a sandbox
-# that also loses answers, resume each time, then check the sandbox's store
-# (make test runs the same with 6 kills).
+# that also loses answers, resume each time, then check the sandbox's store;
+# then again with each run folding by another date (make test runs both
+# with 6 kills).
 torture:
-	TORTURE_KILLS=60 $(GO) test -count=1 -run 'TestTorture' -v ./cmd/assembly-import
+	TORTURE_KILLS=60 $(GO) test -count=1 -run 'TestTorture|TestFoldTorture' -v ./cmd/assembly-import
 
 clean:
 	rm -rf bin dist $(DEMO)

@@ -43,6 +43,7 @@ func main() {
 	latency := flag.String("latency", "20ms-300ms", "processing time after the server counts a request")
 	jitter := flag.Duration("jitter", 50*time.Millisecond, "the uploader's jitter allowance")
 	repliesWindow := flag.Duration("replies-window", 6*time.Second, "the replies limit's window (60 per minute, scaled)")
+	models := flag.String("models", "sliding,fixed,gcra,gcra-tight", "the limit models to run, comma-separated")
 	flag.Parse()
 	tr, err1 := sandbox.ParseRange(*transit)
 	lat, err2 := sandbox.ParseRange(*latency)
@@ -56,7 +57,13 @@ func main() {
 		100/(1+(tr.Max-tr.Min).Seconds()), 100/(1+(tr.Max-tr.Min).Seconds()/repliesWindow.Seconds()))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "model\tlane\tlimit\tutilisation\t429s\tp50\tp99\tmost in a window\tlimit at end\t")
-	for _, sc := range []scenario{{sandbox.Sliding, 0}, {sandbox.Fixed, 0}, {sandbox.GCRA, 0}, {sandbox.GCRA, 0.5}} {
+	scenarios := map[string]scenario{"sliding": {sandbox.Sliding, 0}, "fixed": {sandbox.Fixed, 0}, "gcra": {sandbox.GCRA, 0}, "gcra-tight": {sandbox.GCRA, 0.5}}
+	for _, name := range strings.Split(*models, ",") {
+		sc, ok := scenarios[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "no model %q (there is: sliding, fixed, gcra, gcra-tight)\n", name)
+			os.Exit(2)
+		}
 		rows, err := measure(sc, *duration, tr, lat, *jitter, *repliesWindow)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
