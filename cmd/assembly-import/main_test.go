@@ -599,3 +599,32 @@ func TestOpenFirst(t *testing.T) {
 		t.Errorf("with --order chronological, the open tickets' replies all came first: the test shows nothing")
 	}
 }
+
+// TestFoldEndToEnd folds every ticket: each arrives as one event whose text
+// holds every message, and no reply is sent apart; status accounts for the
+// folded rows.
+func TestFoldEndToEnd(t *testing.T) {
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	dir := writeExport(t, 3, 2)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	r := runTool(t, "run", "--csv", dir, "--fold-before", "2099-01-01", "--api-url", url, "--checkpoint", cp)
+	if r.code != exitOK || !strings.Contains(r.stdout, "Folding: 3 tickets go as one message each, holding their 6 replies") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tk := range sb.Tickets() {
+		if len(tk.Replies) != 0 || tk.Properties["folded"] != "true" || tk.Properties["folded_messages"] != "3" {
+			t.Errorf("ticket %s: %d replies, properties %v", tk.SSID, len(tk.Replies), tk.Properties)
+		}
+		for _, want := range []string{"Body of " + tk.SSID, "Reply 1", "Reply 2", "agent@example.com"} {
+			if !strings.Contains(tk.Query, want) {
+				t.Errorf("ticket %s: the transcript lacks %q:\n%s", tk.SSID, want, tk.Query)
+			}
+		}
+	}
+	st := runTool(t, "status", "--checkpoint", cp)
+	for _, want := range []string{"tickets 3 = 0 to send + 3 folded", "replies 6 = 0 to send + 6 folded", "folded tickets (events) 3 of 3 done"} {
+		if !strings.Contains(st.stdout, want) {
+			t.Errorf("status does not say %q:\n%s", want, st.stdout)
+		}
+	}
+}

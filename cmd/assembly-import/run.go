@@ -204,13 +204,6 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := plan.Stats
-	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
-	fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
-		s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
-	if s.Invalid > 0 {
-		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
-	}
 
 	// Folding looks at what an earlier run sent, to keep each ticket as it
 	// was begun: read the checkpoint first, and check after opening it
@@ -223,6 +216,13 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if err := o.source.fold(e.stdout, plan, started); err != nil {
 		plan.Close()
 		return nil, err
+	}
+	s := plan.Stats
+	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
+	fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
+		s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
+	if s.Invalid > 0 {
+		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
 	}
 	fold, _ := o.source.folding()
 	foldBefore := ""

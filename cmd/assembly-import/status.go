@@ -87,7 +87,7 @@ func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
 	}
 	var parts []string
 	for _, g := range report.RowGroups() {
-		parts = append(parts, g.Name+" "+report.RowsAccount(snap.Rows()[g.Group], snap.Count(g.Group).Total))
+		parts = append(parts, g.Name+" "+report.RowsAccount(g.Group, snap.Rows()[g.Group], snap.Count(g.Group).Total))
 	}
 	fmt.Fprintf(w, "  Rows read: %s\n", strings.Join(parts, "; "))
 }
@@ -104,7 +104,7 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 			continue // no such jobs: no first message with attachments, nothing folded
 		}
 		pending[gl.group] = c.Pending - c.Failed - c.Uncertain
-		fmt.Fprintf(w, "  %-17s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
+		fmt.Fprintf(w, "  %-23s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
 			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, pending[gl.group])
 	}
 	list := func(title string, match func(checkpoint.Job) bool, detail func(checkpoint.Job) string) {

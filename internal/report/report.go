@@ -205,7 +205,7 @@ func (r Report) csv() ([]byte, error) {
 		w.Write([]string{"key", "state", "reason", "origin"})
 		for _, g := range RowGroups() { // where the source's rows went, first
 			if rows, ok := r.Run.Summary.Rows[g.Group]; ok {
-				w.Write([]string{"rows/" + g.Name, "summary", RowsAccount(rows, r.Run.Summary.jobs(g.Group)), ""})
+				w.Write([]string{"rows/" + g.Name, "summary", RowsAccount(g.Group, rows, r.Run.Summary.jobs(g.Group)), ""})
 			}
 		}
 		for _, it := range r.Run.Items {
@@ -322,7 +322,7 @@ func (r Report) html(now time.Time) ([]byte, error) {
 		}
 		for _, g := range RowGroups() {
 			if rows, ok := s.Rows[g.Group]; ok {
-				v.Cards = append(v.Cards, card{"Rows of " + g.Name + " read", RowsAccount(rows, s.jobs(g.Group))})
+				v.Cards = append(v.Cards, card{"Rows of " + g.Name + " read", RowsAccount(g.Group, rows, s.jobs(g.Group))})
 			}
 		}
 		v.Cards = append(v.Cards, card{"Time left", planner.Duration(s.ProjectedSecondsLeft)})
@@ -353,10 +353,13 @@ func RowGroups() []RowGroup {
 
 // RowsAccount says where a group's rows went: "131 = 116 to send + 9 not
 // sent (errors in the source) + 6 skipped (internal notes)".
-func RowsAccount(r checkpoint.Rows, jobs int) string {
+func RowsAccount(group string, r checkpoint.Rows, jobs int) string {
 	s := fmt.Sprintf("%d = %d to send", r.Read, jobs)
-	if r.Folded > 0 {
-		s += fmt.Sprintf(" + %d folded (sent inside their tickets' single messages)", r.Folded)
+	switch {
+	case r.Folded > 0 && group == planner.TicketGroup:
+		s += fmt.Sprintf(" + %d folded (each sent as one message holding its conversation)", r.Folded)
+	case r.Folded > 0:
+		s += fmt.Sprintf(" + %d folded (inside their tickets' one messages)", r.Folded)
 	}
 	s += fmt.Sprintf(" + %d not sent (errors in the source)", r.NotSent)
 	if r.Skipped > 0 {
