@@ -219,16 +219,68 @@ func (r Report) csv() ([]byte, error) {
 //go:embed templates/report.html
 var templates embed.FS
 
-var reportPage = template.Must(template.ParseFS(templates, "templates/report.html"))
+var reportPage = template.Must(template.New("report.html").Funcs(template.FuncMap{
+	"shift":          func(x int) int { return x + 300 }, // past the timelines' labels
+	"below":          func(y int) int { return y + 44 },  // a mark's label under the bar
+	"timelineHeight": func(n int) int { return n * timelineRow },
+}).ParseFS(templates, "templates/report.html"))
 
 // htmlView is what the HTML page shows: everything is computed here, the
 // template only places it.
 type htmlView struct {
 	Title, Source, Fingerprint, Generated string
 	Cards                                 []card
+	Timelines                             []timeline
 	Charts                                []chart
 	Columns                               []string
 	Rows                                  [][]string
+}
+
+// timeline is one choice of order and folding drawn against time: a bar to
+// when everything is delivered, marks where the milestones fall.
+type timeline struct {
+	Label, Sub string // the order; the folding, and whether it is this plan's
+	W          int    // the bar's length, in pixels
+	Y     int
+	Marks []mark
+}
+
+type mark struct {
+	X, Y        int // the mark's place on the bar, and its label's row
+	Label, When string
+}
+
+const (
+	timelineWidth = 440 // pixels for the longest timeline
+	timelineRow   = 96  // pixels per timeline: its bar and three labels
+)
+
+// newTimelines draws the milestones of each choice on one time scale.
+func newTimelines(choices []planner.Milestones) []timeline {
+	longest := 1.0
+	for _, c := range choices {
+		longest = max(longest, c.DoneSeconds)
+	}
+	x := func(sec float64) int { return int(sec / longest * timelineWidth) }
+	var out []timeline
+	for i, c := range choices {
+		sub := "no folding"
+		if c.FoldBefore != "" {
+			sub = fmt.Sprintf("--fold-before %s (%d folded)", c.FoldBefore, c.Folded)
+		}
+		if i == 0 {
+			sub += " · this plan"
+		}
+		t := timeline{Label: "--order " + string(c.Order), Sub: sub, W: max(1, x(c.DoneSeconds)), Y: i * timelineRow}
+		if c.OpenSeconds > 0 {
+			t.Marks = append(t.Marks, mark{X: x(c.OpenSeconds), Y: 0, Label: "open tickets complete", When: planner.Duration(c.OpenSeconds)})
+		}
+		t.Marks = append(t.Marks,
+			mark{X: x(c.VisibleSeconds), Y: 14, Label: "every ticket visible", When: planner.Duration(c.VisibleSeconds)},
+			mark{X: x(c.DoneSeconds), Y: 28, Label: "everything delivered", When: planner.Duration(c.DoneSeconds)})
+		out = append(out, t)
+	}
+	return out
 }
 
 type card struct{ Label, Value string }
@@ -272,6 +324,7 @@ func (r Report) html(now time.Time) ([]byte, error) {
 			{"People", fmt.Sprint(s.Users)}, {"Errors", fmt.Sprint(s.Errors)}, {"Warnings", fmt.Sprint(s.Warnings)},
 			{"Projected time", planner.Duration(s.TotalSeconds)},
 		}
+		v.Timelines = newTimelines(s.Milestones)
 		var months []string
 		var tickets, replies []float64
 		var tTexts, rTexts []string
