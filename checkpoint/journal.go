@@ -87,6 +87,9 @@ type Run struct {
 	// (folding changes which jobs there are); absent, the header's hold.
 	Jobs map[string]int  `json:"jobs,omitempty"`
 	Rows map[string]Rows `json:"rows,omitempty"`
+	// OpenJobs are the keys of the open tickets' jobs, for telling when
+	// they are complete (status).
+	OpenJobs []string `json:"open_jobs,omitempty"`
 }
 
 // line is one line of the journal file.
@@ -101,6 +104,9 @@ type line struct {
 	ID     string  `json:"id,omitempty"`
 	Reason string  `json:"reason,omitempty"`
 	Hash   string  `json:"h,omitempty"` // the content sent, on "sending" lines
+	// Milestone names a milestone a run reached (a cut-over's "open
+	// tickets complete"), at the line's time.
+	Milestone string `json:"milestone,omitempty"`
 }
 
 // Job is what the journal knows of one job. (The server's id for a done
@@ -324,6 +330,10 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 			snap.Header = *l.Rebase
 		case l.Run != nil:
 			snap.Run = *l.Run
+		case l.Milestone != "":
+			if _, ok := snap.Milestones[l.Milestone]; !ok {
+				snap.Milestones[l.Milestone] = l.Time
+			}
 		case l.Key != "" && l.State != "":
 			hash, _ := strconv.ParseUint(l.Hash, 16, 64)
 			snap.update([]byte(l.Key), l.State, l.Reason, hash)
@@ -381,6 +391,21 @@ func (j *Journal) record(key string, state State, id, reason string, hash uint64
 		return err
 	}
 	j.snap.update([]byte(key), state, reason, hash)
+	return nil
+}
+
+// Milestone records that the migration reached a milestone, the first
+// time only.
+func (j *Journal) Milestone(name string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.snap.Milestones[name]; ok {
+		return nil
+	}
+	if err := j.append(line{Milestone: name}, true); err != nil {
+		return err
+	}
+	j.snap.Milestones[name] = time.Now().UTC()
 	return nil
 }
 

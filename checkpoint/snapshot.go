@@ -4,6 +4,7 @@ import (
 	"iter"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/assembly-import/assembly-import/internal/arena"
 )
@@ -35,16 +36,18 @@ type Snapshot struct {
 	Run    Run // the latest run's
 	// Torn is set when the file ended in a partial line (a crash mid-write),
 	// which was ignored.
-	Torn    bool
-	keys    arena.Strings
-	index   *arena.IDs // key -> position in entries
-	entries arena.List[entry]
-	reasons map[int32]string // of rejected and failed jobs
+	Torn bool
+	// Milestones are the milestones runs reached, and when (first reached).
+	Milestones map[string]time.Time
+	keys       arena.Strings
+	index      *arena.IDs // key -> position in entries
+	entries    arena.List[entry]
+	reasons    map[int32]string // of rejected and failed jobs
 }
 
 // newSnapshot returns an empty snapshot with room for about jobs jobs.
 func newSnapshot(jobs int) *Snapshot {
-	return &Snapshot{index: arena.NewIDs(jobs), reasons: make(map[int32]string)}
+	return &Snapshot{index: arena.NewIDs(jobs), reasons: make(map[int32]string), Milestones: map[string]time.Time{}}
 }
 
 func (s *Snapshot) job(i int32) Job {

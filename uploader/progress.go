@@ -12,6 +12,16 @@ import (
 // concurrent use.
 type Progress struct {
 	Events, Replies LaneProgress
+	// Open counts the jobs of the open tickets, across both lanes: done
+	// and rejected ones (failed ones are retried by the next run).
+	Open LaneProgress
+}
+
+func (p *Progress) open() *LaneProgress {
+	if p == nil {
+		return nil
+	}
+	return &p.Open
 }
 
 // LaneProgress counts one lane's jobs.

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -76,7 +77,22 @@ type Options struct {
 	Downloader *Downloader
 	Progress   *Progress
 	Logger     *slog.Logger
+	// Milestone is told each milestone the run reaches (MilestoneOpen,
+	// MilestoneVisible, MilestoneDone), once, from the goroutine that
+	// reached it; nil tells no one.
+	Milestone func(name string)
 }
+
+// The milestones of a cut-over, as a run reaches them.
+const (
+	// MilestoneOpen: every job of every open ticket is done (or rejected
+	// for good): agents can work in Assembly.
+	MilestoneOpen = "open tickets complete"
+	// MilestoneVisible: every ticket's event is settled.
+	MilestoneVisible = "every ticket visible"
+	// MilestoneDone: every job is done or rejected; none failed.
+	MilestoneDone = "everything delivered"
+)
 
 func (o *Options) defaults() {
 	def := func(v *int, d int) {
@@ -220,6 +236,11 @@ type runner struct {
 	mu          sync.Mutex // guards the lanes' results, problems and attachments
 	problems    []JobProblem
 	attachments AttachmentResult
+
+	// openLeft counts, per open ticket, its jobs not yet done or rejected;
+	// openTickets, the open tickets with some left.
+	openLeft    []atomic.Int32
+	openTickets atomic.Int32
 }
 
 // Run sends every job of plan that the journal does not record as done or
@@ -249,6 +270,16 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 	tickets, replies := plan.Jobs()
 	r.events.prog.setTotal(tickets)
 	r.replies.prog.setTotal(replies)
+	r.openLeft = make([]atomic.Int32, len(plan.Tickets))
+	openJobs := 0
+	for i, t := range plan.Tickets {
+		if t.Open {
+			r.openLeft[i].Store(int32(1 + len(t.Replies)))
+			r.openTickets.Add(1)
+			openJobs += 1 + len(t.Replies)
+		}
+	}
+	opts.Progress.open().setTotal(openJobs)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -261,13 +292,16 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		err = ctx.Err()
 	}
 	res := &Result{Events: r.events.result, Replies: r.replies.result, Problems: r.problems, Stopped: err != nil, Attachments: r.attachments}
+	if err == nil && res.Events.Failed+res.Replies.Failed+res.Replies.Blocked == 0 {
+		r.milestone(MilestoneDone)
+	}
 	res.Events.EffectiveLimit = r.events.pacer.Effective()
 	res.Replies.EffectiveLimit = r.replies.pacer.Effective()
 	return res, err
 }
 
 func (r *runner) sendTickets(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.EventWorkers)
 	known := r.journal.Lookup() // tickets are looked up in order
 	for i := range r.plan.Tickets {
@@ -275,10 +309,11 @@ func (r *runner) sendTickets(ctx context.Context) error {
 		if job := known.Job(t.Key); r.settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
 			r.events.prog.addPrevious(job.State)
+			r.jobsSettled(i, 1)
 			r.ticketSettled(i, job.State)
 			continue
 		}
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
 		g.Go(func() error {
@@ -286,11 +321,14 @@ func (r *runner) sendTickets(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			state, err := r.deliver(ctx, r.events, int64(i), t.Job, ev.Origin, func(ctx context.Context) (string, error) {
+			state, err := r.deliver(gctx, r.events, int64(i), t.Job, ev.Origin, func(ctx context.Context) (string, error) {
 				return r.opts.Client.CreateTicket(ctx, eventRequest(ev))
 			})
 			if state == checkpoint.Done {
 				r.countAttachments(ev.Files, ev.ImageURLs)
+			}
+			if state == checkpoint.Done || state == checkpoint.Rejected {
+				r.jobsSettled(i, 1)
 			}
 			if state != "" {
 				r.ticketSettled(i, state)
@@ -298,7 +336,33 @@ func (r *runner) sendTickets(ctx context.Context) error {
 			return err
 		})
 	}
-	return g.Wait()
+	err := g.Wait()
+	if err == nil && ctx.Err() == nil { // ctx, not gctx, which Wait cancels
+		r.milestone(MilestoneVisible)
+	}
+	return err
+}
+
+// jobsSettled counts n jobs of ticket i done or rejected for good; the last
+// of the last open ticket reaches MilestoneOpen.
+func (r *runner) jobsSettled(i, n int) {
+	if !r.plan.Tickets[i].Open || n == 0 {
+		return
+	}
+	if p := r.opts.Progress.open(); p != nil {
+		p.done.Add(int64(n))
+	}
+	if r.openLeft[i].Add(-int32(n)) == 0 && r.openTickets.Add(-1) == 0 {
+		r.milestone(MilestoneOpen)
+	}
+}
+
+// milestone tells Options.Milestone that the run reached one.
+func (r *runner) milestone(name string) {
+	r.opts.Logger.Info("milestone reached", "milestone", name)
+	if r.opts.Milestone != nil {
+		r.opts.Milestone(name)
+	}
 }
 
 // settled says a job needs nothing more: the server has it, or refused this
@@ -314,6 +378,9 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 	r.acked.settle(i, state == checkpoint.Done)
 	if state == checkpoint.Done {
 		return
+	}
+	if state == checkpoint.Rejected { // its replies can never go: nothing is left of it
+		r.jobsSettled(i, len(r.plan.Tickets[i].Replies))
 	}
 	n := 0
 	known := r.journal.Lookup()
@@ -349,6 +416,7 @@ func (r *runner) sendThread(ctx context.Context, i int) error {
 		if j := known.Job(job.Key); r.settled(j, job) {
 			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
 			r.replies.prog.addPrevious(j.State)
+			r.jobsSettled(i, 1)
 			continue
 		}
 		if ctx.Err() != nil {
@@ -365,6 +433,9 @@ func (r *runner) sendThread(ctx context.Context, i int) error {
 		cleanup()
 		if state == checkpoint.Done {
 			r.countAttachments(rep.Files, rep.ImageURLs)
+		}
+		if state == checkpoint.Done || state == checkpoint.Rejected {
+			r.jobsSettled(i, 1)
 		}
 		if err != nil || state == "" {
 			return err

@@ -628,3 +628,28 @@ func TestFoldEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestMilestones runs the samples to the end: the checkpoint records each
+// cut-over milestone as the run reached it, in order, and status shows them.
+func TestMilestones(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	r := runTool(t, "run", "--csv", "../../samples/csv", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000", "--events-per-sec", "100")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	snap, err := checkpoint.Read(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, visible, done := snap.Milestones["open tickets complete"], snap.Milestones["every ticket visible"], snap.Milestones["everything delivered"]
+	if open.IsZero() || visible.IsZero() || done.IsZero() || done.Before(open) || done.Before(visible) {
+		t.Errorf("milestones %v", snap.Milestones)
+	}
+	st := runTool(t, "status", "--checkpoint", cp)
+	for _, want := range []string{"open tickets complete  reached", "every ticket visible   reached", "everything delivered   reached"} {
+		if !strings.Contains(st.stdout, want) {
+			t.Errorf("status does not say %q:\n%s", want, st.stdout)
+		}
+	}
+}

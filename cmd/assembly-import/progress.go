@@ -14,12 +14,21 @@ import (
 
 // startProgress shows the run's progress until the returned function is
 // called: a bar per lane with rate and ETA on a terminal, a log line every
-// interval otherwise (a bar written to a file piles up without newlines).
-func startProgress(e *env, p *uploader.Progress, every time.Duration) (stop func()) {
+// interval otherwise (a bar written to a file piles up without newlines);
+// with open, one more for the open tickets' jobs, whose end is the first
+// milestone of a cut-over.
+func startProgress(e *env, p *uploader.Progress, every time.Duration, open bool) (stop func()) {
 	lanes := []struct {
 		name string
 		l    *uploader.LaneProgress
 	}{{"tickets", &p.Events}, {"replies", &p.Replies}}
+	if open {
+		// The open tickets' jobs, across both lanes: the first milestone.
+		lanes = append(lanes, struct {
+			name string
+			l    *uploader.LaneProgress
+		}{"open", &p.Open})
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && terminalWidth(f) > 0 {

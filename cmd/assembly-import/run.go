@@ -128,8 +128,16 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		fmt.Fprintf(e.stdout, "Pilot: %d tickets chosen at random (seed %d) with their %d replies.\n", tickets, o.sampleSeed, replies)
 	}
 	progress := &uploader.Progress{}
-	stopProgress := startProgress(e, progress, o.progressEvery)
+	stopProgress := startProgress(e, progress, o.progressEvery, work.Stats.OpenTickets > 0)
 	start := time.Now()
+	var milestone func(string)
+	if o.sample == 0 { // a pilot's milestones are not the migration's
+		milestone = func(name string) {
+			if err := r.journal.Milestone(name); err != nil {
+				e.log.Warn("could not record a milestone in the checkpoint", "milestone", name, "err", err)
+			}
+		}
+	}
 	res, runErr := uploader.Run(ctx, work, uploader.Options{
 		Client:        r.client,
 		Journal:       r.journal,
@@ -144,9 +152,24 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		Downloader:    r.downloader,
 		Progress:      progress,
 		Logger:        e.log,
+		Milestone:     milestone,
 	})
 	stopProgress()
 	return finishRun(ctx, e, o, r, work, res, runErr, time.Since(start))
+}
+
+// openJobs lists the keys of the open tickets' jobs.
+func openJobs(plan *planner.Plan) []string {
+	var keys []string
+	for _, t := range plan.Tickets {
+		if t.Open {
+			keys = append(keys, t.Key)
+			for _, r := range t.Replies {
+				keys = append(keys, r.Key)
+			}
+		}
+	}
+	return keys
 }
 
 // runSetup is what a run needs, made from the flags before anything is sent.
@@ -233,7 +256,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	journal, err := checkpoint.Open(o.checkpoint, checkpoint.Options{
 		Header: checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
 		Run: checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host,
-			Order: string(plan.Order), FoldBefore: foldBefore, Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
+			Order: string(plan.Order), FoldBefore: foldBefore, Jobs: plan.Groups(), Rows: sourceRows(plan.Stats), OpenJobs: openJobs(plan)},
 		AllowChanged: o.allowChanged,
 	})
 	if err == nil && journal.Len() != known {

@@ -136,6 +136,7 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		func(j checkpoint.Job) bool {
 			return j.State == checkpoint.Done && j.Uncertain && checkpoint.Group(j.Key) != planner.TicketGroup
 		}, none)
+	writeReachedMilestones(w, snap)
 	left := 0
 	for _, gl := range groupLanes {
 		c := snap.Count(gl.group)
@@ -146,6 +147,55 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		p := planner.Project(events, replies, planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin})
 		fmt.Fprintf(w, "  Time left: about %s at %d events/s and %d replies/min\n",
 			planner.Duration(p.TotalSeconds), snap.Run.EventsPerSec, snap.Run.RepliesPerMin)
+	}
+}
+
+// writeReachedMilestones says which cut-over milestones the migration reached,
+// and when, and how far the others are.
+func writeReachedMilestones(w io.Writer, snap *checkpoint.Snapshot) {
+	limits := planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin}
+	events, replies := report.LanePending(snap)
+	openEvents, openReplies := 0, 0
+	for _, key := range snap.Run.OpenJobs {
+		if st := snap.Job(key).State; st != checkpoint.Done && st != checkpoint.Rejected {
+			if g := checkpoint.Group(key); g == planner.TicketGroup || g == planner.FoldedGroup {
+				openEvents++
+			} else {
+				openReplies++
+			}
+		}
+	}
+	type milestone struct {
+		name    string
+		show    bool
+		pending bool
+		left    float64 // seconds, projected
+		note    string
+	}
+	open := planner.Project(openEvents, openReplies, limits)
+	openNote := ""
+	if snap.Run.Order != string(planner.OrderOpenFirst) {
+		open, openNote = planner.Project(events, replies, limits), " (--order chronological: near the end)"
+	}
+	rows := []milestone{
+		{uploader.MilestoneOpen, len(snap.Run.OpenJobs) > 0, openEvents+openReplies > 0, open.TotalSeconds, openNote},
+		{uploader.MilestoneVisible, true, events > 0, planner.Project(events, 0, limits).TotalSeconds, ""},
+		{uploader.MilestoneDone, true, events+replies > 0, planner.Project(events, replies, limits).TotalSeconds, ""},
+	}
+	fmt.Fprintln(w, "  Milestones:")
+	for _, m := range rows {
+		at, reached := snap.Milestones[m.name]
+		switch {
+		case !m.show:
+		case reached:
+			fmt.Fprintf(w, "    %-22s reached %s\n", m.name, at.Format(time.RFC3339))
+		case !m.pending:
+			fmt.Fprintf(w, "    %-22s nothing left (not recorded as reached: a run failed or was stopped on the way)\n", m.name)
+		case limits.EventsPerSec > 0:
+			fmt.Fprintf(w, "    %-22s not yet: about %s left%s\n", m.name, planner.Duration(m.left), m.note)
+		default:
+			fmt.Fprintf(w, "    %-22s not yet\n", m.name)
+		}
 	}
 }
 
