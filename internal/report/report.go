@@ -241,8 +241,8 @@ type htmlView struct {
 type timeline struct {
 	Label, Sub string // the order; the folding, and whether it is this plan's
 	W          int    // the bar's length, in pixels
-	Y     int
-	Marks []mark
+	Y          int
+	Marks      []mark
 }
 
 type mark struct {
