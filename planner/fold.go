@@ -112,9 +112,12 @@ func (p *Plan) Fold(o FoldOptions, started func(key string) bool) (FoldResult, e
 		}
 	}
 	p.Stats.FoldedTickets, p.Stats.FoldedReplies = res.Folded, res.FoldedReplies
-	p.Stats.ReplyJobs, p.Stats.FollowUps, p.Stats.FoldedFiles = 0, 0, 0
+	p.Stats.ReplyJobs, p.Stats.FollowUps, p.Stats.FoldedFiles, p.Stats.OpenReplies = 0, 0, 0, 0
 	for _, t := range p.Tickets {
 		p.Stats.ReplyJobs += len(t.Replies)
+		if t.Open {
+			p.Stats.OpenReplies += len(t.Replies)
+		}
 		for _, r := range t.Replies {
 			switch group(r.Key) {
 			case FollowUpGroup:
