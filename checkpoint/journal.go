@@ -395,18 +395,18 @@ func (j *Journal) record(key string, state State, id, reason string, hash uint64
 }
 
 // Milestone records that the migration reached a milestone, the first
-// time only.
-func (j *Journal) Milestone(name string) error {
+// time only; it says whether this was the first.
+func (j *Journal) Milestone(name string) (bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if _, ok := j.snap.Milestones[name]; ok {
-		return nil
+		return false, nil
 	}
 	if err := j.append(line{Milestone: name}, true); err != nil {
-		return err
+		return false, err
 	}
 	j.snap.Milestones[name] = time.Now().UTC()
-	return nil
+	return true, nil
 }
 
 // Sending records, durably, that a request for key, with content hash, is

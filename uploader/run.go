@@ -359,7 +359,6 @@ func (r *runner) jobsSettled(i, n int) {
 
 // milestone tells Options.Milestone that the run reached one.
 func (r *runner) milestone(name string) {
-	r.opts.Logger.Info("milestone reached", "milestone", name)
 	if r.opts.Milestone != nil {
 		r.opts.Milestone(name)
 	}

@@ -133,8 +133,12 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	var milestone func(string)
 	if o.sample == 0 { // a pilot's milestones are not the migration's
 		milestone = func(name string) {
-			if err := r.journal.Milestone(name); err != nil {
+			first, err := r.journal.Milestone(name)
+			switch {
+			case err != nil:
 				e.log.Warn("could not record a milestone in the checkpoint", "milestone", name, "err", err)
+			case first:
+				e.log.Info("milestone reached", "milestone", name)
 			}
 		}
 	}
