@@ -55,23 +55,13 @@ func torture(t *testing.T, dedup bool, kills int) {
 		"--events-per-sec", "300", "--replies-per-min", "1800", "--jitter", "5ms"}
 	killed, finished := 0, false
 	for killed < kills && !finished {
-		cmd := command(t, args...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case <-time.After(time.Duration(30+rng.IntN(300)) * time.Millisecond):
-			cmd.Process.Kill() // SIGKILL; TerminateProcess on Windows
-			<-exited
+		out, wasKilled, err := runAndKill(t, rng, args)
+		switch {
+		case wasKilled:
 			killed++
-		case err := <-exited:
-			if err != nil && !strings.Contains(out.String(), "Run finished") {
-				t.Fatalf("a run ended by itself with %v:\n%s", err, out.String())
-			}
+		case err != nil && !strings.Contains(out, "Run finished"):
+			t.Fatalf("a run ended by itself with %v:\n%s", err, out)
+		default:
 			finished = err == nil
 		}
 	}
@@ -121,6 +111,30 @@ func torture(t *testing.T, dedup bool, kills int) {
 		"(%d jobs marked uncertain, tickets included; a reply resent twice has two extra copies); "+
 		"ticket creates deduplicated by the server %d; 429s %d",
 		killed, len(stored), st.Replies.Accepted, doubles, uncertain, st.DuplicateTickets, st.Events.TooMany+st.Replies.TooMany)
+}
+
+// runAndKill starts the tool with args as a process and kills it with
+// SIGKILL (TerminateProcess on Windows) after 30-330 ms, unless it ends
+// first. It returns what the tool printed, whether it was killed, and how
+// it ended if by itself.
+func runAndKill(t *testing.T, rng *rand.Rand, args []string) (out string, killed bool, err error) {
+	t.Helper()
+	cmd := command(t, args...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-time.After(time.Duration(30+rng.IntN(300)) * time.Millisecond):
+		cmd.Process.Kill()
+		<-exited
+		return buf.String(), true, nil
+	case err := <-exited:
+		return buf.String(), false, err
+	}
 }
 
 // TestSecondRunRefused starts a run and, while it holds the checkpoint,
@@ -335,23 +349,13 @@ func TestFoldTorture(t *testing.T) {
 	killed := 0
 	for killed < kills {
 		fold := dates[rng.IntN(len(dates))]
-		cmd := command(t, args(fold)...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case <-time.After(time.Duration(30+rng.IntN(300)) * time.Millisecond):
-			cmd.Process.Kill()
-			<-exited
+		out, wasKilled, err := runAndKill(t, rng, args(fold))
+		switch {
+		case wasKilled:
 			killed++
-		case err := <-exited:
-			if err != nil {
-				t.Fatalf("a run (--fold-before %q) ended by itself with %v:\n%s", fold, err, out.String())
-			}
+		case err != nil:
+			t.Fatalf("a run (--fold-before %q) ended by itself with %v:\n%s", fold, err, out)
+		default:
 			killed = kills // finished early: check what is there
 		}
 	}
