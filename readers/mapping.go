@@ -401,6 +401,36 @@ func (c *converter) reply(r row) *Reply {
 	return rp
 }
 
+// attachments reads the attachments of a row: every cell of the field's
+// columns, each a list of paths and links or, with attachment_cells, one
+// file in parts.
+func (c *converter) attachments(r row) ([]Attachment, []FieldProblem) {
+	var out []Attachment
+	var problems []FieldProblem
+	for _, cell := range r.cells("attachments") {
+		if c.attachmentCells == nil {
+			out = append(out, SplitAttachments(cell, c.separator, c.root)...)
+			continue
+		}
+		parts, err := c.attachmentCells.split(cell, "name")
+		if err != nil {
+			problems = append(problems, FieldProblem{Field: "attachments", Message: fmt.Sprintf("%q: %v", truncateCell(cell), err)})
+			continue
+		}
+		ref := parts["url"] + parts["path"]
+		if ref == "" {
+			problems = append(problems, FieldProblem{Field: "attachments", Message: fmt.Sprintf("%q: the cell names no file", truncateCell(cell))})
+			continue
+		}
+		as := SplitAttachments(ref, "\x00", c.root) // one file: no separator splits it
+		if name := parts["name"]; name != "" {
+			as[0].Name = name
+		}
+		out = append(out, as...)
+	}
+	return out, problems
+}
+
 // time parses a timestamp cell; an empty cell is the zero time (the
 // planner reports it missing), anything unparseable is a problem.
 func (c *converter) time(cell, field string, problems []FieldProblem) (time.Time, []FieldProblem) {
