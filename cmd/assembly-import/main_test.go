@@ -48,7 +48,11 @@ func TestMain(m *testing.M) {
 
 const testKey = "sk-live-4c1f9e77d2"
 
-// command returns the tool as a process with args and the key set.
+// command returns the tool as a process with args and the key set, for the
+// tests that need one: to signal or kill it, to cap the size of the files
+// it writes, or to give the Postgres driver PG* variables (it reads them
+// from the process's environment). Every other test runs the tool in-process
+// (runTool).
 func command(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
@@ -67,8 +71,20 @@ type result struct {
 // it as a process (command).
 func runTool(t *testing.T, args ...string) result {
 	t.Helper()
+	return runToolEnv(t, nil, args...)
+}
+
+// runToolEnv is runTool with env's variables set over testGetenv's.
+func runToolEnv(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	getenv := func(name string) string {
+		if v, ok := env[name]; ok {
+			return v
+		}
+		return testGetenv(name)
+	}
 	var out, errb bytes.Buffer
-	code := execute(t.Context(), "assembly-import", args, testGetenv, &out, &errb)
+	code := execute(t.Context(), "assembly-import", args, getenv, &out, &errb)
 	return result{out.String(), errb.String(), code}
 }
 
@@ -271,11 +287,9 @@ func TestRunExitCodes(t *testing.T) {
 		}
 	})
 	t.Run("no key: 1", func(t *testing.T) {
-		cmd := command(t, "run", "--csv", dir, "--api-url", "https://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
-		cmd.Env = append(cmd.Env, keyEnv+"=")
-		out, _ := cmd.CombinedOutput()
-		if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), keyEnv) {
-			t.Errorf("exit %d\n%s", cmd.ProcessState.ExitCode(), out)
+		r := runToolEnv(t, map[string]string{keyEnv: ""}, "run", "--csv", dir, "--api-url", "https://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
+		if r.code != exitUsage || !strings.Contains(r.stderr, keyEnv) {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
 	t.Run("another export on the same checkpoint: 1", func(t *testing.T) {

@@ -45,10 +45,10 @@ func dirtyExport(t *testing.T) string {
 	return work
 }
 
-// golden compares got with testdata/<name>, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
+// golden compares got with the golden file at path, or rewrites it under
+// -update.
+func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
 	if *update {
 		os.MkdirAll(filepath.Dir(path), 0o755)
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -81,21 +81,23 @@ func TestPlanGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := t.TempDir()
+			here, _ := os.Getwd()
+			if tt.dir != "." {
+				t.Chdir(tt.dir)
+			}
 			for _, ext := range []string{"json", "csv"} {
-				cmd := command(t, append(append([]string{"plan"}, tt.args...), "--report", filepath.Join(out, "report."+ext))...)
-				cmd.Dir = tt.dir
-				stdout, _ := cmd.Output()
-				if code := cmd.ProcessState.ExitCode(); code != exitInvalid {
-					t.Fatalf("exit %d, want %d", code, exitInvalid)
+				r := runTool(t, append(append([]string{"plan"}, tt.args...), "--report", filepath.Join(out, "report."+ext))...)
+				if r.code != exitInvalid {
+					t.Fatalf("exit %d, want %d", r.code, exitInvalid)
 				}
 				if ext == "json" {
-					golden(t, filepath.Join("plan", tt.name, "stdout"), []byte(strings.ReplaceAll(string(stdout), out, "OUT")))
+					golden(t, filepath.Join(here, "testdata", "plan", tt.name, "stdout"), []byte(strings.ReplaceAll(r.stdout, out, "OUT")))
 				}
 				data, err := os.ReadFile(filepath.Join(out, "report."+ext))
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, filepath.Join("plan", tt.name, "report."+ext), data)
+				golden(t, filepath.Join(here, "testdata", "plan", tt.name, "report."+ext), data)
 			}
 		})
 	}
@@ -106,9 +108,8 @@ func TestPlanGolden(t *testing.T) {
 func TestEveryProblemKind(t *testing.T) {
 	dirty := dirtyExport(t)
 	report := filepath.Join(t.TempDir(), "r.json")
-	cmd := command(t, "plan", "--csv", "dirty", "--report", report)
-	cmd.Dir = dirty
-	cmd.Run()
+	t.Chdir(dirty)
+	runTool(t, "plan", "--csv", "dirty", "--report", report)
 	var rep struct{ Problems []planner.Problem }
 	data, _ := os.ReadFile(report)
 	if err := json.Unmarshal(data, &rep); err != nil {
@@ -140,9 +141,8 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	dirty := dirtyExport(t)
 	page := filepath.Join(t.TempDir(), "report.html")
-	cmd := command(t, "plan", "--csv", "dirty", "--report", page)
-	cmd.Dir = dirty
-	cmd.Run()
+	t.Chdir(dirty)
+	runTool(t, "plan", "--csv", "dirty", "--report", page)
 	var stderr strings.Builder
 	browser := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+t.TempDir(),
@@ -152,7 +152,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, stderr.String())
 	}
-	for _, want := range []string{`data-ready="1"`, "Migration plan", "Tickets read", ">10<", "Replies read", ">17<", "Problems by kind", "orphan-reply"} {
+	for _, want := range []string{`data-ready="1"`, "Migration plan", "Tickets read", ">10<", "Replies read", ">17<", "Problems by kind", "orphan-reply", "Cut-over milestones", "every ticket visible: 1s"} {
 		if !strings.Contains(string(dom), want) {
 			t.Errorf("the page as Chromium shows it lacks %q", want)
 		}
