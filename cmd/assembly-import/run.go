@@ -238,7 +238,10 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	var started func(string) bool
 	known := 0
 	if snap, err := checkpoint.Read(o.checkpoint); err == nil {
-		started, known = func(key string) bool { return snap.Job(key).State != "" }, snap.Len()
+		// Begun: anything but never sent, or refused for good (a ticket the
+		// server rejected is not in Assembly in either form).
+		started = func(key string) bool { st := snap.Job(key).State; return st != "" && st != checkpoint.Rejected }
+		known = snap.Len()
 	}
 	if err := o.source.fold(e.stdout, plan, started); err != nil {
 		plan.Close()
