@@ -65,9 +65,10 @@ type FoldResult struct {
 
 // Fold sends as one event each the tickets o folds, and those an earlier
 // run sent folded, unless an earlier run began sending them unfolded:
-// started says whether the checkpoint knows a job key (nil: a plan without
-// one). Changing the fold date between runs therefore never sends a message
-// twice or loses one. Call it once, before sending.
+// started says whether an earlier run began a job, so that it may be in
+// Assembly (nil: no earlier run). Changing the fold date between runs
+// therefore never sends a message twice or loses one. Call it once, before
+// sending.
 func (p *Plan) Fold(o FoldOptions, started func(key string) bool) (FoldResult, error) {
 	var res FoldResult
 	if started == nil {
