@@ -86,6 +86,8 @@ type RunSummary struct {
 	// not sent + skipped); absent for checkpoints that predate it.
 	Rows                 map[string]checkpoint.Rows `json:"rows,omitempty"`
 	ProjectedSecondsLeft float64                    `json:"projected_seconds_left"`
+	// Milestones are the cut-over milestones reached, and when.
+	Milestones map[string]time.Time `json:"milestones,omitempty"`
 	planner.Limits
 }
 
@@ -126,6 +128,7 @@ func NewRun(snap *checkpoint.Snapshot, origins map[string]string) Report {
 		Source: snap.Header.Source, Fingerprint: snap.Header.Fingerprint, Tickets: t, Replies: r, Attachments: f, Limits: limits,
 		Rows:                 snap.Rows(),
 		ProjectedSecondsLeft: planner.Project(events, replies, limits).TotalSeconds,
+		Milestones:           snap.Milestones,
 	}, Items: []Item{}}
 	if c := snap.Count(planner.FoldedGroup); c.Total > 0 {
 		rep.Summary.Folded = &c
