@@ -296,3 +296,48 @@ replies: {reply_id: Message, created_at: Sent, author_email: From, body: Text}
 		t.Errorf("ticket origin %s", recs[1].Origin())
 	}
 }
+
+// A workbook in Jira's shape: the comments' origins name their own cells,
+// which Locate leaves as they are.
+func TestXLSXTicketsWithCommentsLayout(t *testing.T) {
+	path := workbook(t, false, map[string][][]any{
+		"Issues": {
+			{"Summary", "Issue key", "Reporter Id", "Created", "Description", "Comment", "Comment"},
+			{"VPN", "HELP-1", "712020:ann", date(opened), "It drops", "05/Mar/24 9:00 AM;557058:bob;Try again", "06/Mar/24 9:00 AM;712020:ann;Works"},
+		},
+	})
+	m := writeMapping(t, "m.yaml", `
+layout: tickets-with-comments
+time_format: 02/Jan/06 3:04 PM
+tickets: {ticket_id: Issue key, title: Summary, requester_id: Reporter Id, created_at: Created, body: Description}
+comments: {column: Comment, parts: [created_at, author_id, body]}
+`)
+	x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path, Mapping: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var recs []readers.Record
+	for {
+		rec, err := x.Next(t.Context())
+		if err != nil {
+			break
+		}
+		recs = append(recs, rec)
+	}
+	got := summarize(recs)
+	want := []summary{
+		{Kind: "ticket", Key: "HELP-1", Origin: "Issues!B2", Created: "2024-03-01T09:30:00Z", Who: "712020:ann", Body: "It drops|VPN"},
+		{Kind: "reply", Key: "HELP-1/comment-1", Ticket: "HELP-1", Origin: "Issues!F2", Created: "2024-03-05T09:00:00Z", Who: "557058:bob", Body: "Try again"},
+		{Kind: "reply", Key: "HELP-1/comment-2", Ticket: "HELP-1", Origin: "Issues!G2", Created: "2024-03-06T09:00:00Z", Who: "712020:ann", Body: "Works"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if loc := x.Locate("Issues!G2", "created_at"); loc != "Issues!G2" {
+		t.Errorf("Locate(comment, created_at) = %s, want the comment's own cell", loc)
+	}
+	if loc := x.Locate("Issues!B2", "created_at"); loc != "Issues!D2" {
+		t.Errorf("Locate(ticket, created_at) = %s, want Issues!D2", loc)
+	}
+}
