@@ -83,6 +83,10 @@ type Run struct {
 	// from run to run of one plan.
 	Order      string `json:"order,omitempty"`
 	FoldBefore string `json:"fold_before,omitempty"`
+	// Folding says what folding did in this run, with what earlier runs
+	// began: how many tickets went folded, and how many kept the form an
+	// earlier run began them in against the fold date.
+	Folding Folding `json:"folding,omitzero"`
 	// Jobs and Rows are the header's counts as this run arranged the plan
 	// (folding changes which jobs there are); absent, the header's hold.
 	Jobs map[string]int  `json:"jobs,omitempty"`
@@ -90,6 +94,13 @@ type Run struct {
 	// OpenJobs are the keys of the open tickets' jobs, for telling when
 	// they are complete (status).
 	OpenJobs []string `json:"open_jobs,omitempty"`
+}
+
+// Folding counts what a run's folding did (planner.FoldResult's counts).
+type Folding struct {
+	Folded     int `json:"folded,omitempty"`
+	KeptNative int `json:"kept_native,omitempty"`
+	KeptFolded int `json:"kept_folded,omitempty"`
 }
 
 // line is one line of the journal file.

@@ -636,10 +636,22 @@ func TestFoldEndToEnd(t *testing.T) {
 		}
 	}
 	st := runTool(t, "status", "--checkpoint", cp)
-	for _, want := range []string{"tickets 3 = 0 to send + 3 folded", "replies 6 = 0 to send + 6 folded", "folded tickets (events) 3 of 3 done"} {
+	for _, want := range []string{"Last run: --order open-first, --fold-before 2099-01-01", "tickets 3 = 0 to send + 3 folded",
+		"replies 6 = 0 to send + 6 folded", "folded tickets (events) 3 of 3 done"} {
 		if !strings.Contains(st.stdout, want) {
 			t.Errorf("status does not say %q:\n%s", want, st.stdout)
 		}
+	}
+	// Without the date, the next run keeps them folded, sends nothing, and
+	// says so.
+	r = runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp)
+	if r.code != exitOK || !strings.Contains(r.stdout, "3 tickets stay folded, though --fold-before does not name them") ||
+		!strings.Contains(r.stdout, "delivered now 0, settled before 3") {
+		t.Errorf("second run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	st = runTool(t, "status", "--checkpoint", cp)
+	if !strings.Contains(st.stdout, "Last run: --order open-first, nothing folded; 3 tickets sent folded, 3 kept folded as an earlier run sent them") {
+		t.Errorf("status after the second run:\n%s", st.stdout)
 	}
 }
 

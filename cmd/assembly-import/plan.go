@@ -62,7 +62,7 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 	}
 	defer plan.Close()
 	var folding strings.Builder
-	if err := o.source.fold(&folding, plan, nil); err != nil {
+	if _, err := o.source.fold(&folding, plan, nil); err != nil {
 		return err
 	}
 	writePlanSummary(e.stdout, o.source.describe(), plan, o.limits, folding.String())

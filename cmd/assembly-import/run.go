@@ -243,7 +243,8 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		started = func(key string) bool { st := snap.Job(key).State; return st != "" && st != checkpoint.Rejected }
 		known = snap.Len()
 	}
-	if err := o.source.fold(e.stdout, plan, started); err != nil {
+	folded, err := o.source.fold(e.stdout, plan, started)
+	if err != nil {
 		plan.Close()
 		return nil, err
 	}
@@ -263,7 +264,8 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	journal, err := checkpoint.Open(o.checkpoint, checkpoint.Options{
 		Header: checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
 		Run: checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host,
-			Order: string(plan.Order), FoldBefore: foldBefore, Jobs: plan.Groups(), Rows: sourceRows(plan.Stats), OpenJobs: openJobs(plan)},
+			Order: string(plan.Order), FoldBefore: foldBefore, Folding: checkpoint.Folding{Folded: folded.Folded, KeptNative: folded.KeptNative, KeptFolded: folded.KeptFolded},
+			Jobs: plan.Groups(), Rows: sourceRows(plan.Stats), OpenJobs: openJobs(plan)},
 		AllowChanged: o.allowChanged,
 	})
 	if err == nil && journal.Len() != known {

@@ -77,17 +77,14 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 // fold folds the plan as --fold-before says, keeping each ticket in the
 // form an earlier run began sending it in (started says what the
 // checkpoint knows; nil when there is none), and says what it did.
-func (o *sourceOptions) fold(w io.Writer, plan *planner.Plan, started func(string) bool) error {
+func (o *sourceOptions) fold(w io.Writer, plan *planner.Plan, started func(string) bool) (planner.FoldResult, error) {
 	opts, err := o.folding()
 	if err != nil || opts.Before.IsZero() && started == nil {
-		return err
+		return planner.FoldResult{}, err
 	}
 	res, err := plan.Fold(opts, started)
-	if err != nil {
-		return err
-	}
-	if res == (planner.FoldResult{}) {
-		return nil
+	if err != nil || res == (planner.FoldResult{}) {
+		return res, err
 	}
 	fmt.Fprintf(w, "Folding: %d tickets go as one message each, holding their %d replies", res.Folded, res.FoldedReplies)
 	if res.Transcripts > 0 {
@@ -103,7 +100,7 @@ func (o *sourceOptions) fold(w io.Writer, plan *planner.Plan, started func(strin
 	if res.Unfoldable > 0 {
 		fmt.Fprintf(w, "  %d tickets cannot be folded and go unfolded: the warnings say why.\n", res.Unfoldable)
 	}
-	return nil
+	return res, nil
 }
 
 // folding returns what --fold-before and --fold-closed-only fold.

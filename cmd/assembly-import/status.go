@@ -79,6 +79,29 @@ func sourceRows(s planner.Stats) map[string]checkpoint.Rows {
 	}
 }
 
+// writeChoices says what the last run chose to send first and to fold,
+// and what folding did with what earlier runs began.
+func writeChoices(w io.Writer, run checkpoint.Run) {
+	if run.Order == "" {
+		return // a checkpoint from before these choices
+	}
+	fold := "nothing folded"
+	if run.FoldBefore != "" {
+		fold = "--fold-before " + run.FoldBefore
+	}
+	fmt.Fprintf(w, "  Last run: --order %s, %s", run.Order, fold)
+	if f := run.Folding; f != (checkpoint.Folding{}) {
+		fmt.Fprintf(w, "; %d tickets sent folded", f.Folded)
+		if f.KeptNative > 0 {
+			fmt.Fprintf(w, ", %d kept unfolded as an earlier run began them", f.KeptNative)
+		}
+		if f.KeptFolded > 0 {
+			fmt.Fprintf(w, ", %d kept folded as an earlier run sent them", f.KeptFolded)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
 // writeRows says where every row of the source went, when the checkpoint
 // knows (it was written by a version that records it).
 func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
@@ -96,6 +119,7 @@ func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
 // counts per lane, the items not delivered and the uncertain ones, and the
 // projected time left.
 func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
+	writeChoices(w, snap.Run)
 	writeRows(w, snap)
 	pending := map[string]int{}
 	for _, gl := range groupLanes {

@@ -88,6 +88,11 @@ type RunSummary struct {
 	ProjectedSecondsLeft float64                    `json:"projected_seconds_left"`
 	// Milestones are the cut-over milestones reached, and when.
 	Milestones map[string]time.Time `json:"milestones,omitempty"`
+	// Order, FoldBefore and Folding are the last run's choices, and what
+	// folding did with what earlier runs began.
+	Order      string             `json:"order,omitempty"`
+	FoldBefore string             `json:"fold_before,omitempty"`
+	Folding    checkpoint.Folding `json:"folding,omitzero"`
 	planner.Limits
 }
 
@@ -129,6 +134,7 @@ func NewRun(snap *checkpoint.Snapshot, origins map[string]string) Report {
 		Rows:                 snap.Rows(),
 		ProjectedSecondsLeft: planner.Project(events, replies, limits).TotalSeconds,
 		Milestones:           snap.Milestones,
+		Order:                snap.Run.Order, FoldBefore: snap.Run.FoldBefore, Folding: snap.Run.Folding,
 	}, Items: []Item{}}
 	if c := snap.Count(planner.FoldedGroup); c.Total > 0 {
 		rep.Summary.Folded = &c
