@@ -91,9 +91,12 @@ type Run struct {
 	// (folding changes which jobs there are); absent, the header's hold.
 	Jobs map[string]int  `json:"jobs,omitempty"`
 	Rows map[string]Rows `json:"rows,omitempty"`
-	// OpenJobs are the keys of the open tickets' jobs, for telling when
-	// they are complete (status).
-	OpenJobs []string `json:"open_jobs,omitempty"`
+	// Started is when the run started; OpenTickets counts the plan's open
+	// tickets, and OpenSeconds projects, from the start, when the last of
+	// their jobs would be done (status, until a milestone line says so).
+	Started     time.Time `json:"started,omitzero"`
+	OpenTickets int       `json:"open_tickets,omitempty"`
+	OpenSeconds float64   `json:"open_seconds,omitempty"`
 }
 
 // Folding counts what a run's folding did (planner.FoldResult's counts).

@@ -162,16 +162,41 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	return finishRun(ctx, e, o, r, work, res, runErr, time.Since(start))
 }
 
-// openJobs lists the keys of the open tickets' jobs.
-func openJobs(plan *planner.Plan) []string {
-	var keys []string
+// openSeconds projects how long the open tickets' jobs not yet settled
+// take: in open-first order they go first; otherwise all that is left goes
+// before the last of them, about.
+func openSeconds(plan *planner.Plan, l planner.Limits, settled func(string) bool) float64 {
+	var openEvents, openReplies, events, replies int
 	for _, t := range plan.Tickets {
-		if t.Open {
-			keys = append(keys, t.Key)
-			for _, r := range t.Replies {
-				keys = append(keys, r.Key)
+		for k, key := range append([]string{t.Key}, jobKeys(t.Replies)...) {
+			if settled(key) {
+				continue
+			}
+			if k == 0 {
+				events++
+			} else {
+				replies++
+			}
+			if t.Open && k == 0 {
+				openEvents++
+			} else if t.Open {
+				openReplies++
 			}
 		}
+	}
+	if openEvents+openReplies == 0 {
+		return 0
+	}
+	if plan.Order == planner.OrderOpenFirst {
+		return planner.Project(openEvents, openReplies, l).TotalSeconds
+	}
+	return planner.Project(events, replies, l).TotalSeconds
+}
+
+func jobKeys(jobs []planner.Job) []string {
+	keys := make([]string, len(jobs))
+	for i, j := range jobs {
+		keys[i] = j.Key
 	}
 	return keys
 }
@@ -236,11 +261,16 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	// was begun: read the checkpoint first, and check after opening it
 	// that no other run wrote to it in between.
 	var started func(string) bool
+	settled := func(string) bool { return false }
 	known := 0
 	if snap, err := checkpoint.Read(o.checkpoint); err == nil {
 		// Begun: anything but never sent, or refused for good (a ticket the
 		// server rejected is not in Assembly in either form).
 		started = func(key string) bool { st := snap.Job(key).State; return st != "" && st != checkpoint.Rejected }
+		settled = func(key string) bool {
+			st := snap.Job(key).State
+			return st == checkpoint.Done || st == checkpoint.Rejected
+		}
 		known = snap.Len()
 	}
 	folded, err := o.source.fold(e.stdout, plan, started)
@@ -265,7 +295,8 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		Header: checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
 		Run: checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host,
 			Order: string(plan.Order), FoldBefore: foldBefore, Folding: checkpoint.Folding{Folded: folded.Folded, KeptNative: folded.KeptNative, KeptFolded: folded.KeptFolded},
-			Jobs: plan.Groups(), Rows: sourceRows(plan.Stats), OpenJobs: openJobs(plan)},
+			Jobs: plan.Groups(), Rows: sourceRows(plan.Stats),
+			Started: time.Now().UTC(), OpenTickets: plan.Stats.OpenTickets, OpenSeconds: openSeconds(plan, o.limits, settled)},
 		AllowChanged: o.allowChanged,
 	})
 	if err == nil && journal.Len() != known {

@@ -174,40 +174,22 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 	}
 }
 
-// writeReachedMilestones says which cut-over milestones the migration reached,
-// and when, and how far the others are.
+// writeReachedMilestones says which cut-over milestones the migration
+// reached, and when, and how far the others are.
 func writeReachedMilestones(w io.Writer, snap *checkpoint.Snapshot) {
 	limits := planner.Limits{EventsPerSec: snap.Run.EventsPerSec, RepliesPerMin: snap.Run.RepliesPerMin}
 	events, replies := report.LanePending(snap)
-	openEvents, openReplies := 0, 0
-	for _, key := range snap.Run.OpenJobs {
-		if st := snap.Job(key).State; st != checkpoint.Done && st != checkpoint.Rejected {
-			if g := checkpoint.Group(key); g == planner.TicketGroup || g == planner.FoldedGroup {
-				openEvents++
-			} else {
-				openReplies++
-			}
-		}
-	}
-	type milestone struct {
+	fmt.Fprintln(w, "  Milestones:")
+	for _, m := range []struct {
 		name    string
 		show    bool
 		pending bool
-		left    float64 // seconds, projected
-		note    string
-	}
-	open := planner.Project(openEvents, openReplies, limits)
-	openNote := ""
-	if snap.Run.Order != string(planner.OrderOpenFirst) {
-		open, openNote = planner.Project(events, replies, limits), " (--order chronological: near the end)"
-	}
-	rows := []milestone{
-		{uploader.MilestoneOpen, len(snap.Run.OpenJobs) > 0, openEvents+openReplies > 0, open.TotalSeconds, openNote},
-		{uploader.MilestoneVisible, true, events > 0, planner.Project(events, 0, limits).TotalSeconds, ""},
-		{uploader.MilestoneDone, true, events+replies > 0, planner.Project(events, replies, limits).TotalSeconds, ""},
-	}
-	fmt.Fprintln(w, "  Milestones:")
-	for _, m := range rows {
+		left    string
+	}{
+		{uploader.MilestoneOpen, snap.Run.OpenTickets > 0, true, openLeft(snap.Run)},
+		{uploader.MilestoneVisible, true, events > 0, "about " + planner.Duration(planner.Project(events, 0, limits).TotalSeconds) + " left"},
+		{uploader.MilestoneDone, true, events+replies > 0, "about " + planner.Duration(planner.Project(events, replies, limits).TotalSeconds) + " left"},
+	} {
 		at, reached := snap.Milestones[m.name]
 		switch {
 		case !m.show:
@@ -216,11 +198,20 @@ func writeReachedMilestones(w io.Writer, snap *checkpoint.Snapshot) {
 		case !m.pending:
 			fmt.Fprintf(w, "    %-22s nothing left (not recorded as reached: a run failed or was stopped on the way)\n", m.name)
 		case limits.EventsPerSec > 0:
-			fmt.Fprintf(w, "    %-22s not yet: about %s left%s\n", m.name, planner.Duration(m.left), m.note)
+			fmt.Fprintf(w, "    %-22s not yet: %s\n", m.name, m.left)
 		default:
 			fmt.Fprintf(w, "    %-22s not yet\n", m.name)
 		}
 	}
+}
+
+// openLeft says when the open tickets were projected to be complete, as the
+// last run started.
+func openLeft(run checkpoint.Run) string {
+	if run.Started.IsZero() {
+		return "no projection"
+	}
+	return fmt.Sprintf("projected at %s, as the last run started", run.Started.Add(time.Duration(run.OpenSeconds*float64(time.Second))).Format(time.RFC3339))
 }
 
 // writeRunReport prints what one run did.
