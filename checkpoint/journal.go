@@ -408,6 +408,18 @@ func (j *Journal) record(key string, state State, id, reason string, hash uint64
 	return nil
 }
 
+// Run records, durably, what the run that opened the journal is: a run
+// line after the one Open wrote, once the run has arranged its plan.
+func (j *Journal) Run(r Run) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.append(line{Run: &r}, true); err != nil {
+		return err
+	}
+	j.snap.Run = r
+	return nil
+}
+
 // Milestone records that the migration reached a milestone, the first
 // time only; it says whether this was the first.
 func (j *Journal) Milestone(name string) (bool, error) {

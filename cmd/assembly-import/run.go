@@ -257,52 +257,13 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		return nil, err
 	}
 
-	// Folding looks at what an earlier run sent, to keep each ticket as it
-	// was begun: read the checkpoint first, and check after opening it
-	// that no other run wrote to it in between.
-	var started func(string) bool
-	settled := func(string) bool { return false }
-	known := 0
-	if snap, err := checkpoint.Read(o.checkpoint); err == nil {
-		// Begun: anything but never sent, or refused for good (a ticket the
-		// server rejected is not in Assembly in either form).
-		started = func(key string) bool { st := snap.Job(key).State; return st != "" && st != checkpoint.Rejected }
-		settled = func(key string) bool {
-			st := snap.Job(key).State
-			return st == checkpoint.Done || st == checkpoint.Rejected
-		}
-		known = snap.Len()
-	}
-	folded, err := o.source.fold(e.stdout, plan, started)
-	if err != nil {
-		plan.Close()
-		return nil, err
-	}
-	s := plan.Stats
-	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
-	fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
-		s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
-	if s.Invalid > 0 {
-		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
-	}
-	fold, _ := o.source.folding()
-	foldBefore := ""
-	if !fold.Before.IsZero() {
-		foldBefore = fold.Before.Format(time.RFC3339)
-	}
 	host, _ := os.Hostname()
+	run := checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host}
 	journal, err := checkpoint.Open(o.checkpoint, checkpoint.Options{
-		Header: checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
-		Run: checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host,
-			Order: string(plan.Order), FoldBefore: foldBefore, Folding: checkpoint.Folding{Folded: folded.Folded, KeptNative: folded.KeptNative, KeptFolded: folded.KeptFolded},
-			Jobs: plan.Groups(), Rows: sourceRows(plan.Stats),
-			Started: time.Now().UTC(), OpenTickets: plan.Stats.OpenTickets, OpenSeconds: openSeconds(plan, o.limits, settled)},
+		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
+		Run:          run,
 		AllowChanged: o.allowChanged,
 	})
-	if err == nil && journal.Len() != known {
-		journal.Close()
-		err = fmt.Errorf("checkpoint %s was written to by another run as this one started; run again", o.checkpoint)
-	}
 	if err != nil {
 		defer plan.Close()
 		var mismatch *checkpoint.MismatchError
@@ -321,6 +282,44 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		if o.allowChanged {
 			writeDelta(e.stdout, journal.Compare(plan.All()))
 		}
+	}
+	// Folding keeps each ticket in the form an earlier run began it in.
+	// Begun: anything but never sent, or refused for good (a ticket the
+	// server rejected is not in Assembly in either form).
+	known := journal.Lookup()
+	var started func(string) bool
+	if journal.Len() > 0 {
+		started = func(key string) bool { st := known.Job(key).State; return st != "" && st != checkpoint.Rejected }
+	}
+	folded, err := o.source.fold(e.stdout, plan, started)
+	if err != nil {
+		journal.Close()
+		plan.Close()
+		return nil, err
+	}
+	s := plan.Stats
+	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
+	fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
+		s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
+	if s.Invalid > 0 {
+		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
+	}
+	// The run's choices, and the counts as it arranged the plan.
+	fold, _ := o.source.folding()
+	if !fold.Before.IsZero() {
+		run.FoldBefore = fold.Before.Format(time.RFC3339)
+	}
+	run.Order, run.Jobs, run.Rows = string(plan.Order), plan.Groups(), sourceRows(plan.Stats)
+	run.Folding = checkpoint.Folding{Folded: folded.Folded, KeptNative: folded.KeptNative, KeptFolded: folded.KeptFolded}
+	run.Started, run.OpenTickets = time.Now().UTC(), plan.Stats.OpenTickets
+	run.OpenSeconds = openSeconds(plan, o.limits, func(key string) bool {
+		st := known.Job(key).State
+		return st == checkpoint.Done || st == checkpoint.Rejected
+	})
+	if err := journal.Run(run); err != nil {
+		journal.Close()
+		plan.Close()
+		return nil, err
 	}
 
 	return &runSetup{client: client, plan: plan, journal: journal,
