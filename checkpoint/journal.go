@@ -420,6 +420,29 @@ func (j *Journal) Run(r Run) error {
 	return nil
 }
 
+// Count tallies the jobs of group in a live journal, of a plan that has
+// jobs of them.
+func (j *Journal) Count(group string, jobs int) Counts {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	c := j.snap.Count(group)
+	c.Total = jobs
+	c.Pending = max(0, c.Total-c.Done-c.Rejected)
+	return c
+}
+
+// Knows reports whether the journal has met a job of group.
+func (j *Journal) Knows(group string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := range j.snap.entries.Len() {
+		if Group(j.snap.key(int32(i))) == group {
+			return true
+		}
+	}
+	return false
+}
+
 // Milestone records that the migration reached a milestone, the first
 // time only; it says whether this was the first.
 func (j *Journal) Milestone(name string) (bool, error) {

@@ -295,9 +295,11 @@ func (p *Plan) Jobs() (tickets, replies int) {
 // Groups counts the plan's jobs per key group, as a checkpoint's header
 // records them.
 func (p *Plan) Groups() map[string]int {
-	groups := map[string]int{TicketGroup: 0, ReplyGroup: 0, FollowUpGroup: 0}
-	for key := range p.All() {
-		groups[group(key)]++
+	s := p.Stats
+	groups := map[string]int{TicketGroup: s.TicketJobs - s.FoldedTickets, ReplyGroup: s.ReplyJobs - s.FollowUps - s.FoldedFiles,
+		FollowUpGroup: s.FollowUps}
+	if s.FoldedTickets > 0 {
+		groups[FoldedGroup], groups[FoldedFilesGroup] = s.FoldedTickets, s.FoldedFiles
 	}
 	return groups
 }

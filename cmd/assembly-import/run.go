@@ -163,42 +163,44 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 }
 
 // openSeconds projects how long the open tickets' jobs not yet settled
-// take: in open-first order they go first; otherwise all that is left goes
-// before the last of them, about.
-func openSeconds(plan *planner.Plan, l planner.Limits, settled func(string) bool) float64 {
-	var openEvents, openReplies, events, replies int
-	for _, t := range plan.Tickets {
-		for k, key := range append([]string{t.Key}, jobKeys(t.Replies)...) {
-			if settled(key) {
-				continue
-			}
-			if k == 0 {
-				events++
+// take: in open-first order, they go first (only theirs are looked up);
+// otherwise all that is left goes before the last of them, about.
+func openSeconds(plan *planner.Plan, l planner.Limits, journal *checkpoint.Journal) float64 {
+	if plan.Stats.OpenTickets == 0 {
+		return 0
+	}
+	if plan.Order != planner.OrderOpenFirst {
+		events, replies := plan.Stats.TicketJobs, plan.Stats.ReplyJobs
+		for group, jobs := range plan.Groups() {
+			c := journal.Count(group, jobs)
+			if group == planner.TicketGroup || group == planner.FoldedGroup {
+				events -= c.Done + c.Rejected
 			} else {
-				replies++
+				replies -= c.Done + c.Rejected
 			}
-			if t.Open && k == 0 {
-				openEvents++
-			} else if t.Open {
-				openReplies++
+		}
+		return planner.Project(max(0, events), max(0, replies), l).TotalSeconds
+	}
+	known := journal.Lookup()
+	settled := func(key string) bool {
+		st := known.Job(key).State
+		return st == checkpoint.Done || st == checkpoint.Rejected
+	}
+	var events, replies int
+	for _, t := range plan.Tickets {
+		if !t.Open {
+			continue
+		}
+		if !settled(t.Key) {
+			events++
+		}
+		for _, r := range t.Replies {
+			if !settled(r.Key) {
+				replies++
 			}
 		}
 	}
-	if openEvents+openReplies == 0 {
-		return 0
-	}
-	if plan.Order == planner.OrderOpenFirst {
-		return planner.Project(openEvents, openReplies, l).TotalSeconds
-	}
 	return planner.Project(events, replies, l).TotalSeconds
-}
-
-func jobKeys(jobs []planner.Job) []string {
-	keys := make([]string, len(jobs))
-	for i, j := range jobs {
-		keys[i] = j.Key
-	}
-	return keys
 }
 
 // runSetup is what a run needs, made from the flags before anything is sent.
@@ -288,7 +290,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	// server rejected is not in Assembly in either form).
 	known := journal.Lookup()
 	var started func(string) bool
-	if journal.Len() > 0 {
+	if journal.Len() > 0 && (o.source.foldBefore != "" || journal.Knows(planner.FoldedGroup)) { // else nothing to keep
 		started = func(key string) bool { st := known.Job(key).State; return st != "" && st != checkpoint.Rejected }
 	}
 	folded, err := o.source.fold(e.stdout, plan, started)
@@ -312,10 +314,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	run.Order, run.Jobs, run.Rows = string(plan.Order), plan.Groups(), sourceRows(plan.Stats)
 	run.Folding = checkpoint.Folding{Folded: folded.Folded, KeptNative: folded.KeptNative, KeptFolded: folded.KeptFolded}
 	run.Started, run.OpenTickets = time.Now().UTC(), plan.Stats.OpenTickets
-	run.OpenSeconds = openSeconds(plan, o.limits, func(key string) bool {
-		st := known.Job(key).State
-		return st == checkpoint.Done || st == checkpoint.Rejected
-	})
+	run.OpenSeconds = openSeconds(plan, o.limits, journal)
 	if err := journal.Run(run); err != nil {
 		journal.Close()
 		plan.Close()
