@@ -10,7 +10,7 @@ import (
 // back the ones after it for holdBack only.
 func TestQueueOrder(t *testing.T) {
 	start := time.Now()
-	q := newQueue(5)
+	q := newQueue(5, 0)
 	q.since = start
 	take := func(at time.Duration) int {
 		i, _ := q.take(start.Add(at))
@@ -38,5 +38,26 @@ func TestQueueOrder(t *testing.T) {
 	}
 	if i := take(holdBack + 3*time.Second); i != -1 {
 		t.Fatalf("took %d from an empty queue", i)
+	}
+}
+
+// With a barrier, no ticket past it comes out before those before it are
+// finished.
+func TestQueueBarrier(t *testing.T) {
+	now := time.Now()
+	q := newQueue(4, 2) // tickets 0 and 1 are open
+	q.settle(0, true)
+	q.settle(1, false) // its event rejected: finished
+	q.settle(2, true)
+	q.settle(3, true)
+	if i, _ := q.take(now); i != 0 {
+		t.Fatalf("took %d, want 0", i)
+	}
+	if i, _ := q.take(now); i != -1 {
+		t.Fatalf("took %d while ticket 0's replies are going", i)
+	}
+	q.finished(0)
+	if a, b := func() int { i, _ := q.take(now); return i }(), func() int { i, _ := q.take(now); return i }(); a != 2 || b != 3 {
+		t.Fatalf("took %d, %d; want 2, 3", a, b)
 	}
 }

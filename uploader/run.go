@@ -265,7 +265,7 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		reqCtx:  reqCtx,
 		events:  &lane{name: assembly.Events, pacer: pacer.New(opts.EventsPerSec, opts.EventsWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindTicket)},
 		replies: &lane{name: assembly.Replies, pacer: pacer.New(opts.RepliesPerMin, opts.RepliesWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindReply)},
-		acked:   newQueue(len(plan.Tickets)),
+		acked:   newQueue(len(plan.Tickets), openBarrier(plan)),
 	}
 	tickets, replies := plan.Jobs()
 	r.events.prog.setTotal(tickets)
@@ -292,7 +292,8 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		err = ctx.Err()
 	}
 	res := &Result{Events: r.events.result, Replies: r.replies.result, Problems: r.problems, Stopped: err != nil, Attachments: r.attachments}
-	if err == nil && res.Events.Failed+res.Replies.Failed+res.Replies.Blocked == 0 {
+	settled := func(l LaneResult) int { return l.Delivered + l.Previous + l.Rejected }
+	if err == nil && settled(res.Events) == tickets && settled(res.Replies) == replies {
 		r.milestone(MilestoneDone)
 	}
 	res.Events.EffectiveLimit = r.events.pacer.Effective()
@@ -399,7 +400,10 @@ func (r *runner) sendReplies(ctx context.Context) error {
 		if !ok {
 			break
 		}
-		g.Go(func() error { return r.sendThread(ctx, i) })
+		g.Go(func() error {
+			defer r.acked.finished(i)
+			return r.sendThread(ctx, i)
+		})
 	}
 	return g.Wait()
 }
@@ -612,6 +616,19 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// openBarrier is the queue's barrier: in an open-first plan, the number of
+// open tickets, which lead it; 0 otherwise.
+func openBarrier(plan *planner.Plan) int {
+	if plan.Order != planner.OrderOpenFirst {
+		return 0
+	}
+	n := 0
+	for n < len(plan.Tickets) && plan.Tickets[n].Open {
+		n++
+	}
+	return n
+}
+
 // queue hands out the tickets whose replies may go, in the plan's order:
 // a ticket comes out once its event is acknowledged and every ticket
 // before it has its event settled, so the replies lane follows the plan's
@@ -620,14 +637,21 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // ticket whose event is still unsettled after holdBack (a server error
 // being retried) no longer holds back the tickets after it: its replies go
 // once it is acknowledged. The events lane never waits for this queue.
+//
+// With a barrier (the open tickets, first in an open-first plan), no
+// ticket past it comes out before every ticket before it is finished: its
+// replies all sent, or its event not there. Within the open tickets replies
+// go side by side; none of another ticket's goes before the last of theirs.
 type queue struct {
-	mu     sync.Mutex
-	state  []ticketState
-	next   int       // the first ticket not yet handed out or passed over
-	since  time.Time // when the ticket at next became the one waited for
-	far    int       // past next, how far tickets were handed out around it
-	closed bool
-	signal chan struct{}
+	mu         sync.Mutex
+	state      []ticketState
+	next       int       // the first ticket not yet handed out or passed over
+	since      time.Time // when the ticket at next became the one waited for
+	far        int       // past next, how far tickets were handed out around it
+	barrier    int       // tickets from here on wait for those before it to finish
+	unfinished int       // tickets before the barrier not finished
+	closed     bool
+	signal     chan struct{}
 }
 
 // holdBack is how long an unsettled event holds back the replies of the
@@ -644,8 +668,9 @@ const (
 	handedOut                 // its replies are going
 )
 
-func newQueue(tickets int) *queue {
-	return &queue{state: make([]ticketState, tickets), signal: make(chan struct{}, 1), since: time.Now()}
+func newQueue(tickets, barrier int) *queue {
+	return &queue{state: make([]ticketState, tickets), signal: make(chan struct{}, 1), since: time.Now(),
+		barrier: barrier, unfinished: barrier}
 }
 
 // settle records the outcome of ticket i's event.
@@ -654,7 +679,20 @@ func (q *queue) settle(i int, acked bool) {
 	q.state[i] = eventNotThere
 	if acked {
 		q.state[i] = eventAcked
+	} else if i < q.barrier {
+		q.unfinished--
 	}
+	q.mu.Unlock()
+	q.notify()
+}
+
+// finished records that ticket i's replies are all sent, or given up.
+func (q *queue) finished(i int) {
+	if i >= q.barrier {
+		return
+	}
+	q.mu.Lock()
+	q.unfinished--
 	q.mu.Unlock()
 	q.notify()
 }
@@ -679,12 +717,14 @@ func (q *queue) pop(ctx context.Context) (int, bool) {
 	for {
 		q.mu.Lock()
 		i, wait := q.take(time.Now())
-		closed := q.closed
+		// Closed, the events lane has ended: nothing more will settle, but
+		// tickets held at the barrier still come once the open ones finish.
+		over := q.closed && !(q.next < len(q.state) && q.next >= q.barrier && q.unfinished > 0)
 		q.mu.Unlock()
 		if i >= 0 {
 			return i, true
 		}
-		if closed {
+		if over {
 			return 0, false
 		}
 		t := time.NewTimer(wait)
@@ -709,6 +749,9 @@ func (q *queue) take(now time.Time) (int, time.Duration) {
 	if q.next == len(q.state) {
 		return -1, holdBack
 	}
+	if q.next >= q.barrier && q.unfinished > 0 {
+		return -1, holdBack // the open tickets' replies first
+	}
 	if q.state[q.next] == eventAcked {
 		q.state[q.next] = handedOut
 		return q.next, 0
@@ -718,7 +761,7 @@ func (q *queue) take(now time.Time) (int, time.Duration) {
 	}
 	// The event at next is long unsettled: go on around it.
 	q.far = max(q.far, q.next+1)
-	for ; q.far < len(q.state); q.far++ {
+	for ; q.far < len(q.state) && (q.far < q.barrier || q.unfinished == 0); q.far++ {
 		if q.state[q.far] == eventAcked {
 			q.state[q.far] = handedOut
 			return q.far, 0

@@ -31,10 +31,10 @@ import (
 // A 429 means the server's real limit is lower than ours (or another client
 // shares the key) or the network jitters more than allowed for. The pacer
 // pauses for Retry-After, then tells the two apart by what the server
-// admitted in the last window. All of the effective limit: the limit is
-// ours, and the transit times spread more than the allowance, which it
-// widens to the longest round trip it has measured (doubling it when that
-// is no wider) instead of cutting the rate: under 0–150 ms of jitter a cut
+// admitted in the last window. All of the effective limit, with round trips
+// longer than the allowance: the limit is ours, and the transit times spread
+// more than the allowance, which it widens to the longest round trip it
+// has measured instead of cutting the rate: under 0–150 ms of jitter a cut
 // to what one unlucky window admitted would cost a quarter of the lane.
 // Fewer: the server's limit is lower, and the effective limit drops to what
 // it admitted — the real limit, in one step — but never below half. It
@@ -278,13 +278,14 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 			taken++
 		}
 	}
-	if p.effective == p.limit && p.ceiling == 0 && taken >= p.effective-1 && p.jitter < p.window/2 {
+	if p.effective == p.limit && p.ceiling == 0 && taken >= p.effective-1 && longest > p.jitter && p.jitter < p.window/2 {
 		// At the full limit, never cut before, the server admitted all we
-		// allow (but the one refused): its limit is ours; arrivals bunched
-		// because transit times spread more than the allowance. Widen it,
-		// to what round trips measure, at least double, at most half the
-		// window; past that, it is the limit after all.
-		p.jitter = min(max(longest, 2*p.jitter), p.window/2)
+		// allow (but the one refused), and round trips take longer than
+		// the allowance: the limit is ours; arrivals bunched because transit
+		// times spread more than allowed for. Widen the allowance to the
+		// longest round trip measured, at most half the window. (Round
+		// trips within it: the 429 is not the network's doing.)
+		p.jitter = min(longest, p.window/2)
 		p.widened++
 		p.lastCut = now
 		return
