@@ -27,7 +27,10 @@ func writeExport(t *testing.T, tickets, replies string) string {
 	return dir
 }
 
-func readAll(t *testing.T, src *readers.CSV) []readers.Record {
+// readAll reads every record of a source, failing the test on an error.
+func readAll(t *testing.T, src interface {
+	Next(context.Context) (readers.Record, error)
+}) []readers.Record {
 	t.Helper()
 	var out []readers.Record
 	for {

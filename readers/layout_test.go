@@ -3,7 +3,6 @@ package readers_test
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -268,20 +267,8 @@ layout: messages
 tickets: {ticket_id: Ticket, title: Subject}
 replies: {reply_id: Message, created_at: Sent, author_email: From, body: Text}
 `)
-	x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path, Mapping: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	var recs []readers.Record
-	for {
-		rec, err := x.Next(t.Context())
-		if err != nil {
-			break
-		}
-		recs = append(recs, rec)
-	}
-	got := summarize(recs)
+	x := openMappedXLSX(t, path, m)
+	got := summarize(readAll(t, x))
 	want := []summary{
 		{Kind: "reply", Key: "m2", Ticket: "1", Origin: "Export!D2", Created: "2024-03-01T10:30:00Z", Who: "b@x.io", Body: "Answer"},
 		{Kind: "ticket", Key: "1", Origin: "Export!A3", Created: "2024-03-01T09:30:00Z", Who: "a@x.io", Body: "Question|Hello"},
@@ -291,9 +278,6 @@ replies: {reply_id: Message, created_at: Sent, author_email: From, body: Text}
 	}
 	if loc := x.Locate("Export!D2", "body"); loc != "Export!F2" {
 		t.Errorf("Locate(reply, body) = %s, want Export!F2", loc)
-	}
-	if !slices.Contains([]string{"Export!A3"}, recs[1].Origin()) {
-		t.Errorf("ticket origin %s", recs[1].Origin())
 	}
 }
 
@@ -312,20 +296,8 @@ time_format: 02/Jan/06 3:04 PM
 tickets: {ticket_id: Issue key, title: Summary, requester_id: Reporter Id, created_at: Created, body: Description}
 comments: {column: Comment, parts: [created_at, author_id, body]}
 `)
-	x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path, Mapping: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	var recs []readers.Record
-	for {
-		rec, err := x.Next(t.Context())
-		if err != nil {
-			break
-		}
-		recs = append(recs, rec)
-	}
-	got := summarize(recs)
+	x := openMappedXLSX(t, path, m)
+	got := summarize(readAll(t, x))
 	want := []summary{
 		{Kind: "ticket", Key: "HELP-1", Origin: "Issues!B2", Created: "2024-03-01T09:30:00Z", Who: "712020:ann", Body: "It drops|VPN"},
 		{Kind: "reply", Key: "HELP-1/comment-1", Ticket: "HELP-1", Origin: "Issues!F2", Created: "2024-03-05T09:00:00Z", Who: "557058:bob", Body: "Try again"},

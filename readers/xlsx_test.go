@@ -1,7 +1,6 @@
 package readers_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -76,9 +75,12 @@ var (
 	opened         = time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC)
 )
 
-func openXLSX(t *testing.T, path string) *readers.XLSX {
+func openXLSX(t *testing.T, path string) *readers.XLSX { return openMappedXLSX(t, path, nil) }
+
+// openMappedXLSX opens a workbook read through a mapping; the test closes it.
+func openMappedXLSX(t *testing.T, path string, m *readers.Mapping) *readers.XLSX {
 	t.Helper()
-	x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path})
+	x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path, Mapping: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,14 +110,7 @@ func TestXLSXRealWorld(t *testing.T) {
 			"REPLIES": {xRepliesHeader, {7, 123450, date(opened.Add(90 * time.Minute)), "c@x.io", "Reply"}},
 		})
 		x := openXLSX(t, path)
-		var recs []readers.Record
-		for {
-			rec, err := x.Next(context.Background())
-			if err != nil {
-				break
-			}
-			recs = append(recs, rec)
-		}
+		recs := readAll(t, x)
 		if len(recs) != 3 {
 			t.Fatalf("1904=%v: %d records, want 3", date1904, len(recs))
 		}
