@@ -18,7 +18,10 @@ import (
 // the sandbox under each limit model, with transit jitter and processing
 // latency, and checks the sandbox never answered 429 while the lanes kept
 // busy. The floor is loose on purpose: this must pass on a loaded 2-core
-// machine; the figures of merit are in the benchmark (make bench).
+// machine; the figures of merit are in the benchmark (make bench). The
+// models run one after the other: three sandboxes and three uploaders at
+// once under -race on two cores lag past the jitter allowance (a 429 from
+// the test's own scheduling, not the network's).
 func TestLanesAgainstStrictServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for seconds")
@@ -26,7 +29,6 @@ func TestLanesAgainstStrictServers(t *testing.T) {
 	const run = 4 * time.Second
 	for _, model := range []sandbox.Model{sandbox.Sliding, sandbox.Fixed, sandbox.GCRA} {
 		t.Run(string(model), func(t *testing.T) {
-			t.Parallel()
 			sb := sandbox.New(sandbox.Options{
 				Key: key, LimitModel: model, RecordArrivals: true,
 				EventsPerSec: 40, EventsWindow: time.Second,
