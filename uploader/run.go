@@ -292,8 +292,8 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		err = ctx.Err()
 	}
 	res := &Result{Events: r.events.result, Replies: r.replies.result, Problems: r.problems, Stopped: err != nil, Attachments: r.attachments}
-	settled := func(l LaneResult) int { return l.Delivered + l.Previous + l.Rejected }
-	if err == nil && settled(res.Events) == tickets && settled(res.Replies) == replies {
+	over := func(l LaneResult) int { return l.Delivered + l.Previous + l.Rejected } // for good
+	if err == nil && over(res.Events) == tickets && over(res.Replies) == replies {
 		r.milestone(MilestoneDone)
 	}
 	res.Events.EffectiveLimit = r.events.pacer.Effective()
@@ -454,9 +454,8 @@ func (r *runner) sendThread(ctx context.Context, i int) error {
 // deliver sends one job until it is settled and returns its final state:
 // Done, Rejected or Failed, or "" when the run stopped first. Of the jobs
 // waiting for their lane, the one of the lowest rank (its ticket's place in
-// the plan) starts first. The error is
-// for what ends the whole run: a stop answer (assembly.Classify) or a
-// checkpoint that cannot be written. On the replies lane, which the server
+// the plan) starts first. The error is for what ends the whole run: a stop
+// answer (assembly.Classify) or a checkpoint that cannot be written. On the replies lane, which the server
 // does not deduplicate, an attempt whose outcome was lost is recorded as
 // uncertain.
 func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.Job, origin string, send func(context.Context) (string, error)) (checkpoint.State, error) {
