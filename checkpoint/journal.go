@@ -48,6 +48,12 @@ const (
 // version 1 could not be compared with a plan of today.
 const Version = 2
 
+// MessageIDs is the way the readers name the messages of an export that
+// names none, as a header records it. 2: by what a message is (its time,
+// author and text); 0, in headers written before it: by where it stood
+// (a comment's column, a message's place among those of its second).
+const MessageIDs = 2
+
 // Header binds a journal to one plan.
 type Header struct {
 	Version     int    `json:"version"`
@@ -55,6 +61,9 @@ type Header struct {
 	Source      string `json:"source"`
 	// Jobs counts the plan's jobs per group (the part of a key before "/").
 	Jobs map[string]int `json:"jobs"`
+	// MessageIDs is the scheme that named the plan's messages the export
+	// names none (the constant MessageIDs when the journal was begun).
+	MessageIDs int `json:"ids,omitempty"`
 	// Rows accounts for the source's rows per group, so that a report can
 	// say where each went: Read = jobs + NotSent + Skipped. Absent from
 	// checkpoints written before it existed.
@@ -211,6 +220,26 @@ type Options struct {
 	// AllowChanged carries a journal over to a plan with another
 	// fingerprint (a changed export) instead of refusing.
 	AllowChanged bool
+	// MadeUpIDs says the plan holds messages the export names none of,
+	// named by the scheme MessageIDs: a journal begun under another scheme
+	// knows them by other keys, and is refused (*IDSchemeError).
+	MadeUpIDs bool
+}
+
+// IDSchemeError is a journal begun by an earlier version of the tool,
+// which named the messages an export names none of by their position:
+// its keys and today's cannot be matched, and a run would send those
+// messages again.
+type IDSchemeError struct {
+	Path   string
+	Scheme int
+}
+
+func (e *IDSchemeError) Error() string {
+	return fmt.Sprintf("checkpoint %s was begun by an earlier version of assembly-import, which named the messages the export gives no id "+
+		"(Jira comments, messages without a message id) by their position; this version names them by what they are, so that a re-export "+
+		"cannot shift them. Its keys cannot be matched to today's, and this run would send those messages again: finish this migration "+
+		"with the release that began it (its resume command, the same export), and use this version for new migrations", e.Path)
 }
 
 // Open opens the journal at path for a run of the plan described by
@@ -260,8 +289,10 @@ func (j *Journal) start(opts Options) error {
 		return err
 	}
 	h := opts.Header
-	h.Version = Version
+	h.Version, h.MessageIDs = Version, MessageIDs
 	switch {
+	case good > 0 && opts.MadeUpIDs && snap.Header.MessageIDs != MessageIDs:
+		return &IDSchemeError{Path: j.path, Scheme: snap.Header.MessageIDs}
 	case good == 0:
 		if err := j.append(line{Header: &h}, true); err != nil {
 			return err

@@ -194,6 +194,35 @@ func TestOtherVersion(t *testing.T) {
 	}
 }
 
+// A journal begun before messages were named by what they are resumes a
+// plan whose export names every message, and is refused, untouched, by one
+// that holds made-up names: its keys for them are positions.
+func TestPositionalIDScheme(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	data := `{"t":"2026-11-20T10:00:00Z","header":{"version":2,"fingerprint":"abc","source":"csv:x","jobs":{"ticket":2}}}` + "\n" +
+		`{"t":"2026-11-20T10:00:01Z","k":"reply/HELP-1/comment-1","s":"done","id":"9"}` + "\n"
+	must(t, os.WriteFile(path, []byte(data), 0o600))
+	_, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits, MadeUpIDs: true, AllowChanged: true})
+	var scheme *checkpoint.IDSchemeError
+	if !errors.As(err, &scheme) || !strings.Contains(err.Error(), "finish this migration with the release that began it") {
+		t.Fatalf("Open(positional ids) = %v, want an *IDSchemeError saying what to do", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != data {
+		t.Fatalf("Open changed the journal it refused: %q", got)
+	}
+	j, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits})
+	must(t, err)
+	must(t, j.Close())
+	// A journal begun today records its scheme, and opens with made-up ids.
+	fresh := filepath.Join(t.TempDir(), "cp.jsonl")
+	j, err = checkpoint.Open(fresh, checkpoint.Options{Header: header, Run: limits, MadeUpIDs: true})
+	must(t, err)
+	must(t, j.Close())
+	j, err = checkpoint.Open(fresh, checkpoint.Options{Header: header, Run: limits, MadeUpIDs: true})
+	must(t, err)
+	must(t, j.Close())
+}
+
 // Cursor.Job finds every job whichever order it is asked in, beyond the few
 // entries it tries first, and knows a job it never met.
 func TestCursorAnyOrder(t *testing.T) {

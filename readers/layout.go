@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // The layouts an export may have (Mapping.Layout): how its rows hold
@@ -244,10 +245,7 @@ type messageRecords struct {
 	firstCol []int   // the first_message column, if mapped
 	first    map[string]int
 	scanned  bool
-	// seen counts the made-up reply ids so far, by hash, for exports
-	// without message ids: a second message of one ticket at one time
-	// gets "#2".
-	seen map[uint64]int
+	ids      messageIDs // for exports without message ids
 }
 
 // firstMessage is the best candidate so far for a ticket's first message.
@@ -335,7 +333,10 @@ func (mr *messageRecords) next(ctx context.Context) (Record, error) {
 	rp := mr.conv.reply(msg)
 	rp.TicketKey = key
 	if _, ok := mr.messages.index["reply_id"]; !ok {
-		rp.Key = mr.madeUpID(key, rp.Created, msg.get("created_at"))
+		var twin *FieldProblem
+		if rp.Key, twin = mr.ids.name(key, msg); twin != nil {
+			rp.Problems = append(rp.Problems, *twin)
+		}
 	}
 	rp.Problems = append(rp.Problems, problems...)
 	return Record{Reply: rp}, nil
@@ -370,23 +371,48 @@ func firstMessageHeader(th, rh *header) *header {
 	return &h
 }
 
-// madeUpID names a message of an export without message ids by its ticket
-// and time ("1042/20240307T142210Z"), which re-reading the same export (or
-// one sorted otherwise) gives again; the n-th message of one ticket at one
-// time gets "#n".
-func (mr *messageRecords) madeUpID(ticket string, created time.Time, cell string) string {
-	id := ticket + "/" + strings.TrimSpace(cell)
-	if !created.IsZero() {
-		id = ticket + "/" + created.UTC().Format("20060102T150405.999999999Z")
+// messageIDs names the messages of an export that has no message ids by
+// what each message is, never by where it stands: a re-export, sorted
+// otherwise or with messages added or removed before one, names every
+// message it shares with the first export the same. A name is
+// "<ticket>/msg-<hash>", the hash of the message's time, author and text as
+// the export writes them (its cells, not what the tool makes of them, so
+// that a new --timezone or body conversion does not rename it). Messages
+// alike in all of these — twins — are told apart by their order ("#2"),
+// the one case where a name depends on position; each is reported.
+type messageIDs struct {
+	seen map[uint64]int // how often each name was given so far
+}
+
+// messageFields are what a message's name is made of.
+var messageFields = []string{"created_at", "author_email", "author_id", "author_name", "body", "attachments"}
+
+// name returns the name of the message r of ticket, and a warning when it
+// is a twin of an earlier one.
+func (ids *messageIDs) name(ticket string, r row) (string, *FieldProblem) {
+	var d xxhash.Digest
+	d.Reset()
+	for _, f := range messageFields {
+		v := strings.TrimSpace(strings.ReplaceAll(r.get(f), "\r\n", "\n"))
+		if f == "author_email" {
+			v = strings.ToLower(v)
+		}
+		d.WriteString(strconv.Itoa(len(v)))
+		d.WriteString(":")
+		d.WriteString(v)
 	}
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	sum := h.Sum64()
-	mr.seen[sum]++
-	if n := mr.seen[sum]; n > 1 {
-		id += "#" + strconv.Itoa(n)
+	id := fmt.Sprintf("%s/msg-%012x", ticket, d.Sum64()>>16)
+	if ids.seen == nil {
+		ids.seen = map[uint64]int{}
 	}
-	return id
+	key := xxhash.Sum64String(id)
+	ids.seen[key]++
+	n := ids.seen[key]
+	if n == 1 {
+		return id, nil
+	}
+	return id + "#" + strconv.Itoa(n), &FieldProblem{Field: "reply_id", Warning: true, Message: fmt.Sprintf(
+		"a twin of an earlier message of ticket %s (same time, author and text): named %s#%d by its order; a re-export that drops one of the twins may leave one out", ticket, id, n)}
 }
 
 // commentRecords reads the tickets-with-comments layout: each row is a
@@ -398,6 +424,7 @@ type commentRecords struct {
 	comments []int // the comments' columns
 	format   *CellFormat
 	queue    []Record // the replies of the row read last
+	ids      messageIDs
 }
 
 func (cr *commentRecords) next(ctx context.Context) (Record, error) {
@@ -419,28 +446,35 @@ func (cr *commentRecords) next(ctx context.Context) (Record, error) {
 	r, problems := cr.h.row(cr.t, n, cells, "ticket_id")
 	t := cr.conv.ticket(r)
 	t.Problems = append(t.Problems, problems...)
-	k := 0
 	for _, col := range cr.comments {
 		if col >= len(cells) || strings.TrimSpace(cells[col]) == "" {
 			continue
 		}
-		k++
-		rp := cr.comment(cr.t.origin(n, col), cells[col])
-		rp.Key, rp.TicketKey = t.Key+"/comment-"+strconv.Itoa(k), t.Key
-		cr.queue = append(cr.queue, Record{Reply: rp})
+		cr.queue = append(cr.queue, Record{Reply: cr.comment(t.Key, cr.t.origin(n, col), cells[col])})
 	}
 	return Record{Ticket: t}, nil
 }
 
-// comment makes the reply a comment cell holds.
-func (cr *commentRecords) comment(origin, cell string) *Reply {
+// comment makes the reply a comment cell of ticket holds, named by what it
+// is (messageIDs): Jira names no comment.
+func (cr *commentRecords) comment(ticket, origin, cell string) *Reply {
 	parts, err := cr.format.split(cell, "body")
+	r := row{origin: origin, get: func(field string) string { return parts[field] }}
+	var rp *Reply
 	if err != nil {
-		// The text is kept for the reports; the problem says what is wrong.
-		return &Reply{Origin: origin, Body: cell, Problems: []FieldProblem{{Field: "body", Message: fmt.Sprintf("comment %q: %v", truncateCell(cell), err)}}}
+		// The text is kept for the reports (and named by); the problem
+		// says what is wrong.
+		parts = map[string]string{"body": cell}
+		rp = &Reply{Origin: origin, Body: cell, Problems: []FieldProblem{{Field: "body", Message: fmt.Sprintf("comment %q: %v", truncateCell(cell), err)}}}
+	} else {
+		rp = cr.conv.reply(r)
 	}
-	get := func(field string) string { return parts[field] }
-	return cr.conv.reply(row{origin: origin, get: get})
+	var twin *FieldProblem
+	if rp.Key, twin = cr.ids.name(ticket, r); twin != nil {
+		rp.Problems = append(rp.Problems, *twin)
+	}
+	rp.TicketKey = ticket
+	return rp
 }
 
 // layoutRecords resolves the tables' headers for the mapping's layout and
@@ -461,7 +495,7 @@ func layoutRecords(conv *converter, m *Mapping, tables []table, names []string) 
 		for i := range th.keep {
 			th.keep[i] = th.keep[i] && rh.field[i] == "" // a message's column is not another column
 		}
-		mr := &messageRecords{conv: conv, t: tables[0], tickets: firstMessageHeader(th, rh), messages: rh, seen: map[uint64]int{}}
+		mr := &messageRecords{conv: conv, t: tables[0], tickets: firstMessageHeader(th, rh), messages: rh}
 		if m.FirstMessage != "" {
 			if mr.firstCol = th.column(m.FirstMessage); len(mr.firstCol) == 0 {
 				return nil, nil, &InputError{Err: fmt.Errorf("%s: the mapping's first_message column %q is not in the header, which has: %s",

@@ -3,6 +3,7 @@ package readers_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,22 @@ func summarize(recs []readers.Record) []summary {
 	return out
 }
 
+// madeUpKeys checks the shape of the keys the tool made up for messages
+// (messageIDs) and writes them as "<ticket>/msg-*", for comparing.
+func madeUpKeys(t *testing.T, got []summary) []summary {
+	t.Helper()
+	for i, s := range got {
+		if s.Kind != "reply" || !strings.Contains(s.Key, "/msg-") {
+			continue
+		}
+		if ok, _ := regexp.MatchString(`^`+regexp.QuoteMeta(s.Ticket)+`/msg-[0-9a-f]{12}(#[0-9]+)?$`, s.Key); !ok {
+			t.Errorf("made-up key %q: want %s/msg-<12 hex>", s.Key, s.Ticket)
+		}
+		got[i].Key = s.Ticket + "/msg-*"
+	}
+	return got
+}
+
 func TestMessagesLayout(t *testing.T) {
 	// One row per message, out of order, no message ids; ticket 7's first
 	// message is its earliest, and two of its messages share a time.
@@ -85,13 +102,13 @@ replies:
 		t.Fatal(err)
 	}
 	defer src.Close()
-	got := summarize(readAll(t, src))
+	got := madeUpKeys(t, summarize(readAll(t, src)))
 	want := []summary{
-		{Kind: "reply", Key: "7/20240307T100000Z", Ticket: "7", Origin: "conversations.csv:2", Created: "2024-03-07T10:00:00Z", Who: "agent@x.io", Body: "We are on it"},
+		{Kind: "reply", Key: "7/msg-*", Ticket: "7", Origin: "conversations.csv:2", Created: "2024-03-07T10:00:00Z", Who: "agent@x.io", Body: "We are on it"},
 		{Kind: "ticket", Key: "8", Origin: "conversations.csv:3", Created: "2024-03-08T09:00:00Z", Who: "bo@x.io", Body: "Cannot log in|Login",
 			Files: []string{"shot.png=https://cdn.x.io/a/shot.png"}},
 		{Kind: "ticket", Key: "7", Origin: "conversations.csv:4", Created: "2024-03-07T09:00:00Z", Who: "ann@x.io", Body: "The printer jams|Printer jam"},
-		{Kind: "reply", Key: "7/20240307T100000Z#2", Ticket: "7", Origin: "conversations.csv:5", Created: "2024-03-07T10:00:00Z", Who: "ann@x.io", Body: "Still jammed"},
+		{Kind: "reply", Key: "7/msg-*", Ticket: "7", Origin: "conversations.csv:5", Created: "2024-03-07T10:00:00Z", Who: "ann@x.io", Body: "Still jammed"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
@@ -158,14 +175,14 @@ func TestTicketsWithCommentsLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	got := summarize(readAll(t, src))
+	got := madeUpKeys(t, summarize(readAll(t, src)))
 	want := []summary{
 		{Kind: "ticket", Key: "HELP-12", Origin: "jira.csv:2", Created: "2024-03-04T17:10:00Z", Who: "712020:ann", Body: "The VPN drops; every hour|VPN drops",
 			Files: []string{"vpn;log.txt=https://x.atlassian.net/secure/attachment/1/vpn%3Blog.txt"}, Tags: []string{"network", "vpn"},
 			Extra: map[string]string{"Issue id": "10012", "Sprint": "Sprint 1", "Sprint (2)": "Sprint 2"}},
-		{Kind: "reply", Key: "HELP-12/comment-1", Ticket: "HELP-12", Origin: "jira.csv:2", Created: "2024-03-05T09:00:00Z", Who: "557058:bob",
+		{Kind: "reply", Key: "HELP-12/msg-*", Ticket: "HELP-12", Origin: "jira.csv:2", Created: "2024-03-05T09:00:00Z", Who: "557058:bob",
 			Body: "Try this: reconnect; then reboot"},
-		{Kind: "reply", Key: "HELP-12/comment-2", Ticket: "HELP-12", Origin: "jira.csv:2", Created: "2024-03-06T10:30:00Z", Who: "712020:ann", Body: "Works now"},
+		{Kind: "reply", Key: "HELP-12/msg-*", Ticket: "HELP-12", Origin: "jira.csv:2", Created: "2024-03-06T10:30:00Z", Who: "712020:ann", Body: "Works now"},
 		{Kind: "ticket", Key: "HELP-13", Origin: "jira.csv:3", Created: "2024-02-01T08:00:00Z", Who: "712020:bo", Body: "Paper jam|Printer",
 			Extra: map[string]string{"Issue id": "10013"}},
 	}
@@ -185,6 +202,110 @@ func TestTicketsWithCommentsLayout(t *testing.T) {
 	if len(got[0].Problems) != 0 || len(got[2].Problems) != 1 || !strings.Contains(got[2].Problems[0], "the cell has 1 parts") {
 		t.Errorf("problems: ticket %v, second comment %v; want the comment's only", got[0].Problems, got[2].Problems)
 	}
+}
+
+// A message the export gives no id is named by what it is: a re-export
+// sorted otherwise, with a message removed and others added before and
+// between, names every message it shares with the first the same. Only
+// twins (same ticket, time, author and text) are told apart by order, and
+// reported.
+func TestMadeUpIDsSurviveReExport(t *testing.T) {
+	keys := func(t *testing.T, layout, mapping, export string) map[string]string {
+		t.Helper()
+		src, err := readers.OpenCSV(readers.CSVOptions{Path: writeFile(t, layout+".csv", export), Mapping: writeMapping(t, "m.yaml", mapping)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		byBody := map[string]string{}
+		for _, r := range readAll(t, src) {
+			if rp := r.Reply; rp != nil {
+				if _, twice := byBody[rp.Body]; twice {
+					t.Fatalf("%s: two replies read with body %q", layout, rp.Body)
+				}
+				byBody[rp.Body] = rp.Key
+				for _, p := range rp.Problems {
+					byBody[rp.Body+" problem"] = p.Message
+				}
+			}
+		}
+		return byBody
+	}
+	same := func(t *testing.T, first, again map[string]string, bodies ...string) {
+		t.Helper()
+		for _, b := range bodies {
+			if first[b] == "" || first[b] != again[b] {
+				t.Errorf("message %q: key %q, re-exported %q; want the same", b, first[b], again[b])
+			}
+		}
+	}
+
+	t.Run("messages", func(t *testing.T) {
+		mapping := `
+layout: messages
+tickets: {ticket_id: Conversation, title: Subject}
+replies: {created_at: Sent, author_email: From, body: Text}
+`
+		first := keys(t, "messages", mapping, `Conversation,Subject,Sent,From,Text
+7,Jam,2024-03-07 09:00:00,ann@x.io,The printer jams
+7,Jam,2024-03-07 10:00:00,agent@x.io,We are on it
+7,Jam,2024-03-07 10:00:00,ann@x.io,Still jammed
+7,Jam,2024-03-07 11:00:00,agent@x.io,Try this
+7,Jam,2024-03-07 12:00:00,ann@x.io,Fixed
+`)
+		// Newest first; "We are on it" deleted; a message added before the
+		// others at the same second, and one between.
+		again := keys(t, "messages", mapping, `Conversation,Subject,Sent,From,Text
+7,Jam,2024-03-07 12:00:00,ann@x.io,Fixed
+7,Jam,2024-03-07 11:30:00,bo@x.io,Me too
+7,Jam,2024-03-07 11:00:00,agent@x.io,Try this
+7,Jam,2024-03-07 10:00:00,agent@x.io,Sorry for the wait
+7,Jam,2024-03-07 10:00:00,ann@x.io,Still jammed
+7,Jam,2024-03-07 09:00:00,ann@x.io,The printer jams
+`)
+		same(t, first, again, "Still jammed", "Try this", "Fixed")
+		if again["Sorry for the wait"] == first["We are on it"] || again["Me too"] == "" {
+			t.Errorf("new messages named %q and %q, the removed one %q: want names of their own", again["Sorry for the wait"], again["Me too"], first["We are on it"])
+		}
+	})
+
+	t.Run("comments", func(t *testing.T) {
+		mapping := `
+layout: tickets-with-comments
+time_format: 02/Jan/06 3:04 PM
+tickets: {ticket_id: Issue key, title: Summary, created_at: Created, body: Description, requester_id: Reporter Id}
+comments: {column: Comment, parts: [created_at, author_id, body]}
+`
+		first := keys(t, "jira", mapping, `Summary,Issue key,Reporter Id,Created,Description,Comment,Comment,Comment
+VPN,HELP-1,a,01/Mar/24 9:00 AM,It drops,02/Mar/24 9:00 AM;b;One,03/Mar/24 9:00 AM;a;Two,04/Mar/24 9:00 AM;b;Three
+`)
+		// The first comment deleted, one added in the middle: every later
+		// comment's column moves.
+		again := keys(t, "jira", mapping, `Summary,Issue key,Reporter Id,Created,Description,Comment,Comment,Comment
+VPN,HELP-1,a,01/Mar/24 9:00 AM,It drops,03/Mar/24 9:00 AM;a;Two,03/Mar/24 10:00 AM;b;Two and a half,04/Mar/24 9:00 AM;b;Three
+`)
+		same(t, first, again, "Two", "Three")
+	})
+
+	t.Run("twins", func(t *testing.T) {
+		got := keys(t, "messages", `
+layout: messages
+tickets: {ticket_id: Conversation, title: Subject}
+replies: {created_at: Sent, author_email: From, body: Text}
+`, `Conversation,Subject,Sent,From,Text
+7,Jam,2024-03-07 09:00:00,ann@x.io,Question
+7,Jam,2024-03-07 10:00:00,ann@x.io,ok
+7,Jam,2024-03-07 10:00:00,ann@x.io, ok
+`)
+		// Read by body: the second twin has a leading space only, which
+		// names nothing apart.
+		if !strings.HasSuffix(got[" ok"], "#2") && !strings.HasSuffix(got["ok"], "#2") {
+			t.Errorf("twins named %q and %q; want the second with #2", got["ok"], got[" ok"])
+		}
+		if !strings.Contains(got[" ok problem"]+got["ok problem"], "twin") {
+			t.Errorf("no problem reported for the twin: %v", got)
+		}
+	})
 }
 
 func TestRepeatedColumnsOutsideTheMappingAreKept(t *testing.T) {
@@ -297,11 +418,11 @@ tickets: {ticket_id: Issue key, title: Summary, requester_id: Reporter Id, creat
 comments: {column: Comment, parts: [created_at, author_id, body]}
 `)
 	x := openMappedXLSX(t, path, m)
-	got := summarize(readAll(t, x))
+	got := madeUpKeys(t, summarize(readAll(t, x)))
 	want := []summary{
 		{Kind: "ticket", Key: "HELP-1", Origin: "Issues!B2", Created: "2024-03-01T09:30:00Z", Who: "712020:ann", Body: "It drops|VPN"},
-		{Kind: "reply", Key: "HELP-1/comment-1", Ticket: "HELP-1", Origin: "Issues!F2", Created: "2024-03-05T09:00:00Z", Who: "557058:bob", Body: "Try again"},
-		{Kind: "reply", Key: "HELP-1/comment-2", Ticket: "HELP-1", Origin: "Issues!G2", Created: "2024-03-06T09:00:00Z", Who: "712020:ann", Body: "Works"},
+		{Kind: "reply", Key: "HELP-1/msg-*", Ticket: "HELP-1", Origin: "Issues!F2", Created: "2024-03-05T09:00:00Z", Who: "557058:bob", Body: "Try again"},
+		{Kind: "reply", Key: "HELP-1/msg-*", Ticket: "HELP-1", Origin: "Issues!G2", Created: "2024-03-06T09:00:00Z", Who: "712020:ann", Body: "Works"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)

@@ -132,6 +132,20 @@ func LoadMapping(path string) (*Mapping, error) {
 	return m, nil
 }
 
+// MakesUpIDs says the export names no message, so that the reader names
+// each by what it is (the messages layout without reply_id, and Jira's
+// comments).
+func (m *Mapping) MakesUpIDs() bool {
+	switch m.layout() {
+	case LayoutTicketsWithComments:
+		return true
+	case LayoutMessages:
+		_, ok := m.Replies["reply_id"]
+		return !ok
+	}
+	return false
+}
+
 func (m *Mapping) location() (*time.Location, error) {
 	if m == nil || m.Timezone == "" {
 		return time.UTC, nil

@@ -265,6 +265,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		Header:       checkpoint.Header{Fingerprint: plan.Fingerprint, Source: o.source.describe(), Jobs: plan.Groups(), Rows: sourceRows(plan.Stats)},
 		Run:          run,
 		AllowChanged: o.allowChanged,
+		MadeUpIDs:    o.source.loaded.MakesUpIDs(),
 	})
 	if err != nil {
 		defer plan.Close()
