@@ -39,7 +39,10 @@ const (
 	Failed   State = "failed"
 	// Retry is an attempt the server answered without acting on it (429,
 	// 503): the job is pending again, and resending it doubles nothing.
-	Retry     State = "retry"
+	Retry State = "retry"
+	// Within is a job sent inside another: a ticket's event or reply that
+	// a folded ticket's event holds (its sending line's "covers").
+	Within    State = "within"
 	uncertain State = "uncertain" // a line marking an attempt whose outcome is unknown
 )
 
@@ -127,6 +130,9 @@ type line struct {
 	ID     string  `json:"id,omitempty"`
 	Reason string  `json:"reason,omitempty"`
 	Hash   string  `json:"h,omitempty"` // the content sent, on "sending" lines
+	// Covers, on a folded ticket's "sending" line, are the jobs its event
+	// holds: each is Within from then on.
+	Covers []string `json:"covers,omitempty"`
 	// Milestone names a milestone a run reached (a cut-over's "open
 	// tickets complete"), at the line's time.
 	Milestone string `json:"milestone,omitempty"`
@@ -144,6 +150,9 @@ type Job struct {
 	// Uncertain is set once an attempt's outcome was lost (a crash, a dropped
 	// connection): the server may hold the job twice if it was resent.
 	Uncertain bool
+	// Covers says the journal lists the jobs this one holds (a folded
+	// ticket's event), each Within.
+	Covers bool
 }
 
 // ErrLocked is returned when another process holds the journal.
@@ -382,6 +391,7 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 		case l.Key != "" && l.State != "":
 			hash, _ := strconv.ParseUint(l.Hash, 16, 64)
 			snap.update([]byte(l.Key), l.State, l.Reason, hash)
+			snap.cover(l.Key, l.Covers)
 		default:
 			return nil, 0, fmt.Errorf("checkpoint %s line %d: neither a job nor a header", path, n)
 		}
@@ -422,8 +432,8 @@ func (j *Journal) append(l line, sync bool) error {
 	return nil
 }
 
-func (j *Journal) record(key string, state State, id, reason string, hash uint64, sync bool) error {
-	l := line{Key: key, State: state, ID: id, Reason: reason}
+func (j *Journal) record(key string, state State, id, reason string, hash uint64, sync bool, covers ...string) error {
+	l := line{Key: key, State: state, ID: id, Reason: reason, Covers: covers}
 	if state != Rejected && state != Failed {
 		reason = "" // kept in the file, not in memory
 	}
@@ -436,6 +446,7 @@ func (j *Journal) record(key string, state State, id, reason string, hash uint64
 		return err
 	}
 	j.snap.update([]byte(key), state, reason, hash)
+	j.snap.cover(key, covers)
 	return nil
 }
 
@@ -490,9 +501,10 @@ func (j *Journal) Milestone(name string) (bool, error) {
 }
 
 // Sending records, durably, that a request for key, with content hash, is
-// about to leave. The request must not be sent if it returns an error.
-func (j *Journal) Sending(key string, hash uint64) error {
-	return j.record(key, Sending, "", "", hash, true)
+// about to leave; covers are the jobs it holds (a folded ticket's event:
+// planner.Plan.Covers). The request must not be sent if it returns an error.
+func (j *Journal) Sending(key string, hash uint64, covers ...string) error {
+	return j.record(key, Sending, "", "", hash, true, covers...)
 }
 
 // Uncertain records that an attempt for key may or may not have reached

@@ -10,7 +10,7 @@ import (
 )
 
 // states numbers the states for entry.
-var states = []State{"", Sending, Done, Rejected, Failed, Retry}
+var states = []State{"", Sending, Done, Rejected, Failed, Retry, Within}
 
 func stateCode(s State) uint8 {
 	for i, x := range states {
@@ -28,6 +28,7 @@ type entry struct {
 	hash      uint64
 	state     uint8 // index in states
 	uncertain bool
+	covers    bool // its sending line listed the jobs it holds
 }
 
 // Snapshot is the state of every job in a journal.
@@ -52,7 +53,7 @@ func newSnapshot(jobs int) *Snapshot {
 
 func (s *Snapshot) job(i int32) Job {
 	e := s.entries.At(int(i))
-	return Job{Key: s.keys.Get(e.key), State: states[e.state], Reason: s.reasons[i], Hash: e.hash, Uncertain: e.uncertain}
+	return Job{Key: s.keys.Get(e.key), State: states[e.state], Reason: s.reasons[i], Hash: e.hash, Uncertain: e.uncertain, Covers: e.covers}
 }
 
 // key returns the key of the job at position i.
@@ -146,6 +147,21 @@ func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
 	}
 }
 
+// cover records that the job key holds the jobs covers (none: nothing).
+func (s *Snapshot) cover(key string, covers []string) {
+	if len(covers) == 0 {
+		return
+	}
+	for _, c := range covers {
+		if s.Job(c).State == "" || s.Job(c).State == Within {
+			s.update([]byte(c), Within, "", 0)
+		}
+	}
+	if i, ok := s.index.Get(key, s.key); ok {
+		s.entries.At(int(i)).covers = true
+	}
+}
+
 // Group returns the part of a job key before its "/": the kind of job.
 func Group(key string) string {
 	g, _, _ := strings.Cut(key, "/")
@@ -230,7 +246,8 @@ func (s *Snapshot) Compare(jobs iter.Seq2[string, uint64]) Delta {
 		}
 	}
 	for i := range s.entries.Len() {
-		if key := s.key(int32(i)); !seen[key] {
+		// A job within another (a folded ticket's reply) is where that is.
+		if key := s.key(int32(i)); !seen[key] && states[s.entries.At(i).state] != Within {
 			d.Gone = append(d.Gone, key)
 		}
 	}

@@ -63,25 +63,46 @@ type FoldResult struct {
 	Unfoldable int `json:"unfoldable"`
 }
 
+// Earlier is what earlier runs of a migration did with a plan's jobs, as
+// its checkpoint tells.
+type Earlier struct {
+	// Started says an earlier run began sending the job key: it may be in
+	// Assembly.
+	Started func(key string) bool
+	// Inside says the folded event of ticket id that an earlier run began
+	// holds the reply key; nil: every reply. A reply added to the export
+	// since goes as a message of its own, after the event.
+	Inside func(id, key string) bool
+}
+
 // Fold sends as one event each the tickets o folds, and those an earlier
-// run sent folded, unless an earlier run began sending them unfolded:
-// started says whether an earlier run began a job, so that it may be in
-// Assembly (nil: no earlier run). Changing the fold date between runs
-// therefore never sends a message twice or loses one. Call it once, before
-// sending.
-func (p *Plan) Fold(o FoldOptions, started func(key string) bool) (FoldResult, error) {
+// run sent folded, unless an earlier run began sending them unfolded
+// (earlier is nil when there was no earlier run). Changing the fold date
+// between runs, or re-exporting, therefore never sends a message twice or
+// loses one: a ticket sent folded keeps in its event exactly the replies
+// it held, and replies added since go on their own. Call it once, before
+// sending; Covers then lists what each folded event holds.
+func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 	var res FoldResult
-	if started == nil {
-		started = func(string) bool { return false }
+	started := func(string) bool { return false }
+	var inside func(id, key string) bool
+	if earlier != nil {
+		started, inside = earlier.Started, earlier.Inside
 	}
 	for i := range p.Tickets {
 		t := &p.Tickets[i]
 		id := strings.TrimPrefix(t.Key, TicketGroup+"/")
+		was := started(FoldedGroup+"/"+id) || started(FoldedFilesGroup+"/"+id)
+		holds := func(string) bool { return true }
+		if was && inside != nil {
+			holds = func(key string) bool { return inside(id, key) }
+		}
+		// Begun unfolded: its event, or a reply other than one sent after
+		// its folded event.
 		native := started(t.Key)
 		for _, r := range t.Replies {
-			native = native || started(r.Key)
+			native = native || started(r.Key) && holds(r.Key)
 		}
-		was := started(FoldedGroup+"/"+id) || started(FoldedFilesGroup+"/"+id)
 		want := o.folds(t)
 		switch {
 		case native && (want || was):
@@ -94,11 +115,11 @@ func (p *Plan) Fold(o FoldOptions, started func(key string) bool) (FoldResult, e
 		}
 		replies := 0
 		for _, r := range t.Replies {
-			if group(r.Key) == ReplyGroup {
+			if group(r.Key) == ReplyGroup && holds(r.Key) {
 				replies++
 			}
 		}
-		ok, transcript, err := p.fold(t, id)
+		ok, transcript, err := p.fold(t, id, holds)
 		if err != nil {
 			return res, err
 		}
@@ -139,10 +160,11 @@ type message struct {
 	body   string
 }
 
-// fold replaces ticket t's jobs by its folded event and, when needed, its
-// files message. It returns false, leaving t as it was, when the files
-// message would have no author Assembly takes.
-func (p *Plan) fold(t *Ticket, id string) (ok, long bool, err error) {
+// fold replaces ticket t's jobs by its folded event, holding the replies
+// holds says, and, when needed, its files message; the replies it does not
+// hold follow as they were. It returns false, leaving t as it was, when
+// the files message would have no author Assembly takes.
+func (p *Plan) fold(t *Ticket, id string, holds func(key string) bool) (ok, long bool, err error) {
 	ev, err := p.Event(t.Job)
 	if err != nil {
 		return false, false, err
@@ -152,7 +174,13 @@ func (p *Plan) fold(t *Ticket, id string) (ok, long bool, err error) {
 	var downloads []string
 	var author *readers.User // of the native files message, if the ticket has one
 	last := ev.Created
+	var covers, after []Job
 	for _, j := range t.Replies {
+		if group(j.Key) == ReplyGroup && !holds(j.Key) {
+			after = append(after, j)
+			continue
+		}
+		covers = append(covers, j)
 		r, err := p.Reply(j)
 		if err != nil {
 			return false, false, err
@@ -219,9 +247,24 @@ func (p *Plan) fold(t *Ticket, id string) (ok, long bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
-	t.Job, t.Replies, t.Folded = j, replies, true
+	keys := make([]string, 0, len(covers)+1)
+	keys = append(keys, t.Job.Key)
+	for _, c := range covers {
+		keys = append(keys, c.Key)
+	}
+	if p.covers == nil {
+		p.covers = map[string][]string{}
+	}
+	p.covers[j.Key] = keys
+	t.Job, t.Replies, t.Folded = j, append(replies, after...), true
 	return true, long, nil
 }
+
+// Covers returns the keys of the unfolded jobs — the ticket's event, its
+// replies — that the folded event key holds; nil for any other key. A
+// checkpoint records them as the event is sent, so that a later run knows
+// which replies the event holds and which came after.
+func (p *Plan) Covers(key string) []string { return p.covers[key] }
 
 // transcript writes a conversation as readable text: each message with its
 // time and author.

@@ -121,7 +121,7 @@ func TestFoldKeepsWhatWasBegun(t *testing.T) {
 	}
 	begun := map[string]bool{"reply/a1": true, "folded/B": true}
 	plan := build(t, planner.Options{}, recs()...)
-	res, err := plan.Fold(planner.FoldOptions{Before: day(2).Add(time.Hour)}, func(key string) bool { return begun[key] })
+	res, err := plan.Fold(planner.FoldOptions{Before: day(2).Add(time.Hour)}, &planner.Earlier{Started: func(key string) bool { return begun[key] }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +131,29 @@ func TestFoldKeepsWhatWasBegun(t *testing.T) {
 	if res.KeptNative != 1 || res.KeptFolded != 1 || res.Folded != 1 {
 		t.Errorf("fold result %+v", res)
 	}
+	// A reply added to the export after B went folded goes on its own,
+	// after the event, which holds what it held (same content, so not
+	// "changed"); one the event held stays inside it.
+	folded, _ := plan.Event(plan.Tickets[1].Job)
+	foldedHash := plan.Tickets[1].Job.Hash
+	plan = build(t, planner.Options{}, append(recs(), reply("b2", "B", day(5)))...)
+	held := map[string]bool{"ticket/B": true, "reply/b1": true}
+	res, err = plan.Fold(planner.FoldOptions{}, &planner.Earlier{Started: func(key string) bool { return begun[key] },
+		Inside: func(id, key string) bool { return id == "B" && held[key] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := order(plan), "ticket/A reply/a1 folded/B reply/b2"; got != want {
+		t.Errorf("with a reply added: jobs %s, want %s", got, want)
+	}
+	again, _ := plan.Event(plan.Tickets[1].Job)
+	if again.Body != folded.Body || plan.Tickets[1].Job.Hash != foldedHash {
+		t.Errorf("the folded event changed with a reply added after it:\n%s\nwas\n%s", again.Body, folded.Body)
+	}
+	if got := strings.Join(plan.Covers("folded/B"), " "); got != "ticket/B reply/b1" {
+		t.Errorf("Covers(folded/B) = %s, want ticket/B reply/b1", got)
+	}
+
 	// Long conversations: the event holds the start, cut between messages;
 	// the whole goes as transcript.txt on the files message.
 	long := []readers.Record{ticket("L", day(1))}

@@ -115,6 +115,7 @@ type Plan struct {
 	spillEnd      int64 // where payloads made after planning go (Fold)
 	borrowed      bool  // a pilot's: the spill file is its parent's
 	defaultAuthor string
+	covers        map[string][]string // of each folded event: the jobs it holds (Covers)
 }
 
 // Stats counts what the source holds and what the plan sends.
@@ -278,7 +279,7 @@ func (p *Plan) All() iter.Seq2[string, uint64] {
 func (p *Plan) Sample(n int, seed uint64) *Plan {
 	pick := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(len(p.Tickets))[:min(n, len(p.Tickets))]
 	slices.Sort(pick)
-	s := &Plan{Fingerprint: p.Fingerprint, spill: p.spill, borrowed: true}
+	s := &Plan{Fingerprint: p.Fingerprint, spill: p.spill, borrowed: true, covers: p.covers}
 	for _, i := range pick {
 		s.Tickets = append(s.Tickets, p.Tickets[i])
 		s.Stats.ReplyJobs += len(p.Tickets[i].Replies)

@@ -466,7 +466,7 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		if err != nil {
 			return "", nil
 		}
-		if err := r.journal.Sending(key, job.Hash); err != nil {
+		if err := r.journal.Sending(key, job.Hash, r.plan.Covers(key)...); err != nil {
 			pm.Done(false)
 			return "", err
 		}

@@ -655,6 +655,51 @@ func TestFoldEndToEnd(t *testing.T) {
 	}
 }
 
+// A reply added to the export after its ticket went folded is sent as a
+// reply of that ticket on resume with --allow-changed-source, and the
+// change report knows the folded tickets (nothing of them is "no longer in
+// the export").
+func TestReplyAddedToFoldedTicket(t *testing.T) {
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	dir := writeExport(t, 3, 2)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := []string{"run", "--csv", dir, "--fold-before", "2099-01-01", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"}
+	if r := runTool(t, args...); r.code != exitOK {
+		t.Fatalf("first run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	rp, _ := os.ReadFile(filepath.Join(dir, "replies.csv"))
+	rp = append(rp, "2-9,2,2024-04-01 10:00:00,agent@example.com,Added after the fold\n"...)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), rp, 0o644)
+
+	r := runTool(t, args...)
+	if r.code != exitUsage || !strings.Contains(r.stdout, "1 new items, 0 changed since they were sent, 0 no longer in the export") {
+		t.Fatalf("resume with a reply added: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runTool(t, append(args, "--allow-changed-source")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "1 new items, 0 changed since they were sent, 0 no longer in the export") {
+		t.Fatalf("--allow-changed-source: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tk := range sb.Tickets() {
+		want := 0
+		if tk.SSID == "2" {
+			want = 1
+		}
+		if len(tk.Replies) != want || tk.Properties["folded"] != "true" {
+			t.Errorf("ticket %s: %d replies (want %d), properties %v", tk.SSID, len(tk.Replies), want, tk.Properties)
+		}
+		if want == 1 && tk.Replies[0].Content != "Added after the fold" {
+			t.Errorf("ticket 2's reply: %q", tk.Replies[0].Content)
+		}
+	}
+	if st := sb.Stats(); st.Events.Accepted != 3 {
+		t.Errorf("%d events accepted; want the 3 folded ones only", st.Events.Accepted)
+	}
+	// Resumed again, nothing is left and nothing is listed.
+	if r = runTool(t, append(args, "--allow-changed-source")...); r.code != exitOK || !strings.Contains(r.stdout, "0 new items, 0 changed since they were sent, 0 no longer in the export") {
+		t.Errorf("third run: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
 // TestMilestones runs the samples to the end: the checkpoint records each
 // cut-over milestone as the run reached it, in order, and status shows them.
 func TestMilestones(t *testing.T) {

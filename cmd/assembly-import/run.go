@@ -271,6 +271,10 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		defer plan.Close()
 		var mismatch *checkpoint.MismatchError
 		if errors.As(err, &mismatch) {
+			// Compared as a resume would arrange the plan: folded as begun.
+			if _, err := o.source.fold(io.Discard, plan, earlierRuns(mismatch.Snapshot.Lookup())); err != nil {
+				return nil, err
+			}
 			writeDelta(e.stdout, mismatch.Snapshot.Compare(plan.All()))
 			return nil, exitf(exitUsage, "%w: the export changed since that run. Finish with the original export, "+
 				"or add --allow-changed-source to send what is new (and what was never delivered) and list what changed", err)
@@ -282,23 +286,21 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	}
 	if journal.Len() > 0 {
 		fmt.Fprintf(e.stdout, "Resuming from %s.\n", o.checkpoint)
-		if o.allowChanged {
-			writeDelta(e.stdout, journal.Compare(plan.All()))
-		}
 	}
-	// Folding keeps each ticket in the form an earlier run began it in.
-	// Begun: anything but never sent, or refused for good (a ticket the
-	// server rejected is not in Assembly in either form).
-	known := journal.Lookup()
-	var started func(string) bool
+	// Folding keeps each ticket in the form an earlier run began it in;
+	// the comparison with the checkpoint is of the plan so arranged.
+	var earlier *planner.Earlier
 	if journal.Len() > 0 && (o.source.foldBefore != "" || journal.Knows(planner.FoldedGroup)) { // else nothing to keep
-		started = func(key string) bool { st := known.Job(key).State; return st != "" && st != checkpoint.Rejected }
+		earlier = earlierRuns(journal.Lookup())
 	}
-	folded, err := o.source.fold(e.stdout, plan, started)
+	folded, err := o.source.fold(e.stdout, plan, earlier)
 	if err != nil {
 		journal.Close()
 		plan.Close()
 		return nil, err
+	}
+	if journal.Len() > 0 && o.allowChanged {
+		writeDelta(e.stdout, journal.Compare(plan.All()))
 	}
 	s := plan.Stats
 	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
@@ -380,6 +382,24 @@ func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *pla
 			"import, so check whether customers or agents were notified of the replies. Then run the same command without --sample.\n")
 	}
 	return nil
+}
+
+// earlierRuns is what the checkpoint known tells of earlier runs, for
+// folding. Begun: anything but never sent, refused for good (a ticket the
+// server rejected is not in Assembly in either form), or sent within a
+// folded ticket's event (which is what began).
+func earlierRuns(known *checkpoint.Cursor) *planner.Earlier {
+	return &planner.Earlier{
+		Started: func(key string) bool {
+			st := known.Job(key).State
+			return st != "" && st != checkpoint.Rejected && st != checkpoint.Within
+		},
+		Inside: func(id, key string) bool {
+			// A journal from before folded events listed what they hold:
+			// the event holds every reply.
+			return !known.Job(planner.FoldedGroup+"/"+id).Covers || known.Job(key).State == checkpoint.Within
+		},
+	}
 }
 
 // allDone says every job of plan is delivered.

@@ -75,14 +75,14 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 }
 
 // fold folds the plan as --fold-before says, keeping each ticket in the
-// form an earlier run began sending it in (started says what the
+// form an earlier run began sending it in (earlier says what the
 // checkpoint knows; nil when there is none), and says what it did.
-func (o *sourceOptions) fold(w io.Writer, plan *planner.Plan, started func(string) bool) (planner.FoldResult, error) {
+func (o *sourceOptions) fold(w io.Writer, plan *planner.Plan, earlier *planner.Earlier) (planner.FoldResult, error) {
 	opts, err := o.folding()
-	if err != nil || opts.Before.IsZero() && started == nil {
+	if err != nil || opts.Before.IsZero() && earlier == nil {
 		return planner.FoldResult{}, err
 	}
-	res, err := plan.Fold(opts, started)
+	res, err := plan.Fold(opts, earlier)
 	if err != nil || res == (planner.FoldResult{}) {
 		return res, err
 	}
