@@ -70,6 +70,11 @@ const MaxRetryAfter = 10 * time.Minute
 // HeaderKey carries the raw API key: no "Bearer " prefix.
 const HeaderKey = "Authorization"
 
+// HeaderProbe marks Client.Probe's request, which no API needs to know of
+// (Assembly's ignores it): the sandbox counts it against the limit, but
+// not among the items its fault hooks number.
+const HeaderProbe = "X-Assembly-Import-Probe"
+
 // imageExts are the files Assembly fetches by URL on a reply
 // (files_image_url); eventImageExts are those a ticket's event takes.
 var (

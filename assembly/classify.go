@@ -62,6 +62,10 @@ var (
 	// ErrWrongEndpoint: the events endpoint does not exist at the API URL
 	// (404 or 405): every ticket would be refused alike.
 	ErrWrongEndpoint = errors.New("the API URL does not serve Assembly's endpoints: check --api-url")
+	// ErrNotAPI: what answers at the API URL is not Assembly's API (a web
+	// server, a portal): it answers what the API never would
+	// (*NotAPIError says what).
+	ErrNotAPI = errors.New("the API URL does not answer as Assembly's API: check --api-url")
 )
 
 // Verdict is Classify's answer.
@@ -81,7 +85,9 @@ type Verdict struct {
 // request. It is the one place that reads the API's answers, including the
 // ones its page leaves open:
 //   - a second create of a ticket may answer 409, a 2xx with the first
-//     number, or a 400 whose text says it exists: all are AlreadyThere;
+//     number, or a 400 whose text says it — the ticket, its source id —
+//     exists: all are AlreadyThere (the same words about another field are
+//     a rejection);
 //   - a 400 to a reply that speaks of a user id being required means the
 //     server wants Assembly user ids;
 //   - an answer other than 429 whose text speaks of a rate limit is one;
@@ -92,9 +98,12 @@ func Classify(lane Lane, err error) Verdict {
 	var apiErr *APIError
 	var netErr *TransportError
 	var certErr *tls.CertificateVerificationError
+	var notAPI *NotAPIError
 	switch {
 	case err == nil:
 		return Verdict{Outcome: Delivered}
+	case errors.As(err, &notAPI):
+		return Verdict{Outcome: Stop, Reason: err.Error(), Stop: err}
 	case errors.As(err, &apiErr):
 		return classifyAPI(lane, apiErr)
 	case errors.As(err, &certErr):
@@ -152,9 +161,17 @@ func says(e *APIError, phrases ...string) bool {
 }
 
 // alreadyExists recognises a second create of the same ticket answered
-// with an error that says so, in the words servers use for it.
+// with an error that says so: words for "exists" about the ticket's source
+// id, or about the ticket and no other field. The same words about another
+// field ("Validation failed: Email has already been taken") reject this
+// ticket's content: taken for "already there", the ticket would be
+// recorded delivered while Assembly holds none.
 func alreadyExists(e *APIError) bool {
-	return says(e, "already exist", "duplicate", "already been taken", "already in use", "already present")
+	if !says(e, "already exist", "duplicate", "already been taken", "already in use", "already present") {
+		return false
+	}
+	return says(e, "source_specific_id", "source specific id", "source-specific id", "source id") ||
+		says(e, "ticket", "interaction") && !says(e, "email", "user", "company", "name", "phone", "title", "file")
 }
 
 // userIDMissing recognises the answer to a reply whose user lacks an

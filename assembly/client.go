@@ -65,7 +65,33 @@ type Client struct {
 	base *url.URL
 	key  string
 	http *http.Client
+	// odd counts the 2xx answers in a row whose body was not the documented
+	// JSON: a web server or portal at the API URL answers every POST so.
+	odd atomic.Int32
 }
+
+// MaxOddAnswers is how many 2xx answers in a row without the documented
+// JSON the client takes as delivered before it refuses the next
+// (*NotAPIError): the real API answers JSON, so a run stops before it
+// marks thousands of items delivered that went nowhere.
+const MaxOddAnswers = 3
+
+// NotAPIError is an answer that shows the API URL is not Assembly's API:
+// a 2xx without the documented JSON, too often in a row, or an answer to
+// Probe other than the refusal the API documents.
+type NotAPIError struct {
+	URL         string
+	Status      int
+	ContentType string
+	Body        string // its start
+	Want        string // what the API answers instead
+}
+
+func (e *NotAPIError) Error() string {
+	return fmt.Sprintf("POST %s answered HTTP %d (%s) %q, where Assembly's API answers %s", e.URL, e.Status, cmp.Or(e.ContentType, "no content type"), e.Body, e.Want)
+}
+
+func (e *NotAPIError) Unwrap() error { return ErrNotAPI }
 
 // FileError is an attachment that cannot be sent as planned: gone, moved
 // outside its folder, no longer a regular file, or of another size.
@@ -241,11 +267,67 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, fie
 	}
 	var out map[string]any
 	if json.Unmarshal(data, &out) == nil {
+		c.odd.Store(0)
 		if id, ok := out[field].(string); ok && id != "" {
 			return id, nil
 		}
+		return fmt.Sprintf("HTTP %d, undocumented answer %q", resp.StatusCode, truncate(string(data))), nil
+	}
+	if c.odd.Add(1) >= MaxOddAnswers {
+		return "", &NotAPIError{URL: req.URL.Redacted(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: truncate(string(data)),
+			Want: fmt.Sprintf("JSON; %d answers in a row were not", MaxOddAnswers)}
 	}
 	return fmt.Sprintf("HTTP %d, undocumented answer %q", resp.StatusCode, truncate(string(data))), nil
+}
+
+// Probe proves that the API URL is Assembly's API before anything is sent:
+// it sends an event with no field at all, which the API refuses with 400
+// and a JSON "error" (query is required), and which no API creates a
+// ticket from. Anything else — a 2xx (a web server, a portal that answers
+// every POST), another status, a body that is not the API's JSON — is a
+// *NotAPIError; a 401, a redirect, a 404 or 405 come back as *APIError
+// (Classify reads them), and a 429 or 5xx too, for the caller to wait and
+// probe again.
+func (c *Client) Probe(ctx context.Context) error {
+	var body multipartBody
+	rd, length, contentType, err := body.open()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.AnswerTimeout, AnswerTimeout))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.String()+EventsPath, rd)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = length
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set(HeaderKey, c.key)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set(HeaderProbe, "1")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &TransportError{Err: fmt.Errorf("POST %s: %w", EventsPath, unwrapURL(err))}
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var answer struct {
+		Error string `json:"error"`
+	}
+	isJSON := json.Unmarshal(data, &answer) == nil
+	switch st := resp.StatusCode; {
+	case (st == http.StatusBadRequest || st == http.StatusUnprocessableEntity) && isJSON && answer.Error != "":
+		return nil
+	case st == http.StatusUnauthorized || st/100 == 3 || st == http.StatusNotFound || st == http.StatusMethodNotAllowed ||
+		st == http.StatusTooManyRequests || st >= 500:
+		e := &APIError{Status: st, Message: errorText(data), Location: resp.Header.Get("Location")}
+		e.RetryAfterAsked = retryAfter(resp.Header.Get("Retry-After"))
+		e.RetryAfter = min(e.RetryAfterAsked, MaxRetryAfter)
+		return e
+	}
+	return &NotAPIError{URL: req.URL.Redacted(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: truncate(string(data)),
+		Want: `400 with a JSON "error" to an event without a query`}
 }
 
 // unwrapURL drops url.Error's "Post "http://…":" prefix, which repeats the path.

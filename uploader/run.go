@@ -241,6 +241,9 @@ type runner struct {
 	// openTickets, the open tickets with some left.
 	openLeft    []atomic.Int32
 	openTickets atomic.Int32
+
+	probeOnce sync.Once // proveAPI's
+	probeErr  error
 }
 
 // Run sends every job of plan that the journal does not record as done or
@@ -460,6 +463,12 @@ func (r *runner) sendThread(ctx context.Context, i int) error {
 // uncertain.
 func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.Job, origin string, send func(context.Context) (string, error)) (checkpoint.State, error) {
 	key := job.Key
+	if err := r.proveAPI(ctx); err != nil {
+		if ctx.Err() != nil {
+			return "", nil
+		}
+		return "", err
+	}
 	transient, notFound, throttled := 0, 0, 0
 	for {
 		pm, err := l.pacer.WaitRank(ctx, rank)
@@ -507,6 +516,9 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		case assembly.NotYet:
 			notFound++
 			if notFound > r.opts.NotFoundRetries {
+				if err := r.recheckTicket(int(rank), key); err != nil {
+					return "", err
+				}
 				return r.settle(l, key, origin, checkpoint.Failed, v.Reason)
 			}
 		case assembly.Uncertain:
@@ -534,6 +546,25 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 			return "", nil
 		}
 	}
+}
+
+// recheckTicket records the plan's i-th ticket, recorded delivered (or
+// "already there"), as failed once its reply key is answered "ticket not
+// found" past every retry: the server does not hold it after all (an answer
+// taken for "already there" may have been about something else). The next
+// run sends its event again — safe: the server deduplicates tickets — and
+// then its replies.
+func (r *runner) recheckTicket(i int, key string) error {
+	t := &r.plan.Tickets[i]
+	reason := fmt.Sprintf("recorded delivered, but its reply %s was answered \"ticket not found\": its event is sent again by the next run", key)
+	if err := r.journal.Failed(t.Key, reason); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.problems = append(r.problems, JobProblem{Key: t.Key, State: checkpoint.Failed, Reason: reason})
+	r.opts.Logger.Warn("a ticket recorded delivered is not found by the server; it is sent again next run", "key", t.Key, "reply", key)
+	return nil
 }
 
 // settle records a job's final state for this run.

@@ -285,6 +285,19 @@ func TestOutcomes(t *testing.T) {
 				if res.Replies.Failed != 1 || snap.Job("reply/r2-1").State != checkpoint.Failed {
 					t.Errorf("result = %+v", res)
 				}
+				// The ticket is not where it was recorded: checked again.
+				if j := snap.Job("ticket/t2"); j.State != checkpoint.Failed || !strings.Contains(j.Reason, "ticket not found") {
+					t.Errorf("ticket t2 = %+v, want failed, to be sent again", j)
+				}
+			},
+		},
+		{
+			name: "an answer about another field is no duplicate",
+			opts: sandbox.Options{Hook: fault(sandbox.Events, "", 1, sandbox.Fault{Status: 422, Message: "Validation failed: Email has already been taken"})},
+			check: func(t *testing.T, res *uploader.Result, snap *checkpoint.Snapshot) {
+				if res.Events.Rejected != 1 || res.Events.Delivered != 2 || res.Replies.Blocked != 2 {
+					t.Errorf("result = %+v, want the ticket rejected and its replies held back", res)
+				}
 			},
 		},
 		{

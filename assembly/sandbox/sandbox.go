@@ -176,6 +176,7 @@ type LaneStats struct {
 	Rejected    int // answered 4xx other than 401 and 429
 	TooMany     int // answered 429
 	Injected    int // failed on purpose
+	Probes      int // requests that prove the API (assembly.HeaderProbe), not counted above
 	MaxInWindow int // the most admitted arrivals seen in any sliding window
 	Limit       int
 	Window      time.Duration
@@ -332,6 +333,10 @@ func (s *Server) admit(lane Lane, r *http.Request, arrival time.Time) (*Fault, e
 	m := s.meters[lane]
 	m.add(arrival)
 	s.lane(lane).MaxInWindow = m.max
+	if r.Header.Get(assembly.HeaderProbe) != "" {
+		s.lane(lane).Probes++
+		return &Fault{Status: http.StatusBadRequest, Message: "query is required"}, nil // as any event without one
+	}
 	s.n[lane]++
 	if s.opts.Hook != nil {
 		if f := s.opts.Hook(Request{Lane: lane, N: s.n[lane], TicketSSID: r.URL.Query().Get("source_specific_id")}); f != nil {

@@ -59,6 +59,9 @@ func runOutcome(ctx context.Context, runErr error, resume string, maxErrors int)
 		return exitf(exitStopped, "%w.\nThe API returns no user ids, so give them in a CSV file with the columns assembly_id and email "+
 			"(or source_id, the person's id in the old helpdesk), one row per agent and customer, and resume with:\n  %s --user-map FILE",
 			runErr, resume)
+	case errors.Is(runErr, assembly.ErrNotAPI):
+		return exitf(exitUsage, "%w.\nAn answer that is not the API's was never taken as delivered, but for at most %d in a row before the run stopped "+
+			"(the run report lists their answers as \"undocumented answer\"). Once --api-url is right, resume with:\n  %s", runErr, assembly.MaxOddAnswers-1, resume)
 	case errors.Is(runErr, assembly.ErrRedirected), errors.Is(runErr, assembly.ErrWrongEndpoint):
 		return exitf(exitStopped, "%w. Nothing was rejected. Once --api-url is right, resume with:\n  %s", runErr, resume)
 	case errors.Is(runErr, uploader.ErrRepeatedFailure):

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/internal/pgtest"
@@ -697,6 +700,46 @@ func TestReplyAddedToFoldedTicket(t *testing.T) {
 	// Resumed again, nothing is left and nothing is listed.
 	if r = runTool(t, append(args, "--allow-changed-source")...); r.code != exitOK || !strings.Contains(r.stdout, "0 new items, 0 changed since they were sent, 0 no longer in the export") {
 		t.Errorf("third run: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// A web server or portal at the API URL that answers every POST with 200
+// and a page: the run proves the URL is the API before the first item,
+// stops (exit 1) naming the URL and what answered, and records nothing as
+// delivered. A server that passes the proof and then answers items so is
+// stopped by the breaker after a few.
+func TestWrongEndpointAnswering200(t *testing.T) {
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!doctype html><title>Support portal</title>")
+	}))
+	defer page.Close()
+	dir := writeExport(t, 3, 1)
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	r := runTool(t, "run", "--csv", dir, "--api-url", page.URL, "--checkpoint", cp)
+	if r.code != exitUsage || !strings.Contains(r.stderr, page.URL+"/interactions answered HTTP 200 (text/html") ||
+		!strings.Contains(r.stderr, "Support portal") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	snap, err := checkpoint.Read(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := snap.Count("ticket"); c.Done != 0 || c.Uncertain != 0 {
+		t.Errorf("tickets %+v; want none sent", c)
+	}
+
+	// Proven, then every item answered with a page.
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, Hook: func(sandbox.Request) *sandbox.Fault {
+		return &sandbox.Fault{Status: 200, Acted: true, Body: "<html>ok</html>"}
+	}})
+	dir = writeExport(t, 20, 0)
+	r = runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"))
+	if r.code != exitUsage || !strings.Contains(r.stderr, "3 answers in a row were not") {
+		t.Fatalf("after the proof: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := sb.Stats().Events.Accepted; n > 3+16 {
+		t.Errorf("%d events sent before the breaker; want it to stop after %d in a row (and those in flight)", n, assembly.MaxOddAnswers)
 	}
 }
 
