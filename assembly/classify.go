@@ -78,6 +78,11 @@ type Verdict struct {
 	Stop error
 	// API is the server's answer when there was one.
 	API *APIError
+	// NeedsUserID marks a reply refused for want of its author's Assembly
+	// user id (Outcome Rejected): the admin's user map gives those, so the
+	// reply is tried again by the next run, and many in a row stop the run
+	// (ErrUserIDRequired).
+	NeedsUserID bool
 }
 
 // Classify says what the error of one attempt on lane means — nil, an
@@ -89,7 +94,7 @@ type Verdict struct {
 //     exists: all are AlreadyThere (the same words about another field are
 //     a rejection);
 //   - a 400 to a reply that speaks of a user id being required means the
-//     server wants Assembly user ids;
+//     server wants its author's Assembly user id (NeedsUserID);
 //   - an answer other than 429 whose text speaks of a rate limit is one;
 //   - a 2xx is always delivered, whatever its body (the client sees to it);
 //   - a 5xx that came after the whole body left may follow acting on it:
@@ -132,9 +137,9 @@ func classifyAPI(lane Lane, e *APIError) Verdict {
 	case e.Status == http.StatusConflict || lane == Events && alreadyExists(e):
 		v.Outcome = AlreadyThere
 	case e.Status == http.StatusBadRequest && lane == Replies && userIDMissing(e):
-		// Every reply without an id would be refused alike: stop rather
-		// than reject them all.
-		v.Outcome, v.Stop = Stop, fmt.Errorf("%w (%s)", ErrUserIDRequired, e.Message)
+		// One author's missing id refuses that reply; every author's, every
+		// reply: the caller's breaker tells which.
+		v.Outcome, v.NeedsUserID = Rejected, true
 	case e.Status == http.StatusNotFound && lane == Replies:
 		v.Outcome = NotYet
 	case e.Status >= 500 && e.BodySent:

@@ -434,7 +434,8 @@ func (r *runner) sendThread(ctx context.Context, i int) error {
 		}
 		cleanup := r.fetchAll(ctx, &rep, job.Key)
 		state, err := r.deliver(ctx, r.replies, int64(i), job, rep.Origin, func(ctx context.Context) (string, error) {
-			return r.opts.Client.Reply(ctx, replyRequest(rep))
+			id, err := r.opts.Client.Reply(ctx, replyRequest(rep))
+			return id, whoseID(err, rep.Author)
 		})
 		cleanup()
 		if state == checkpoint.Done {
@@ -495,6 +496,16 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		case assembly.AlreadyThere:
 			return r.settle(l, key, origin, checkpoint.Done, "")
 		case assembly.Rejected:
+			if v.NeedsUserID {
+				// Failed, not rejected: sent again once the user map gives
+				// the id. Many in a row are the server wanting every
+				// author's id: the run stops to say so.
+				state, err := r.settleKind(l, key, origin, checkpoint.Failed, v.Reason, "user id required")
+				if errors.Is(err, ErrRepeatedFailure) {
+					err = fmt.Errorf("%w: %w", assembly.ErrUserIDRequired, err)
+				}
+				return state, err
+			}
 			return r.settle(l, key, origin, checkpoint.Rejected, v.Reason)
 		case assembly.Unsendable:
 			return r.settle(l, key, origin, checkpoint.Failed, v.Reason)
@@ -569,6 +580,12 @@ func (r *runner) recheckTicket(i int, key string) error {
 
 // settle records a job's final state for this run.
 func (r *runner) settle(l *lane, key, origin string, state checkpoint.State, detail string) (checkpoint.State, error) {
+	return r.settleKind(l, key, origin, state, detail, failureKind(detail))
+}
+
+// settleKind is settle with the kind of failure the breaker counts, for a
+// detail that names the item beyond its digits.
+func (r *runner) settleKind(l *lane, key, origin string, state checkpoint.State, detail, kind string) (checkpoint.State, error) {
 	var err error
 	switch state {
 	case checkpoint.Done:
@@ -596,7 +613,7 @@ func (r *runner) settle(l *lane, key, origin string, state checkpoint.State, det
 	}
 	r.problems = append(r.problems, JobProblem{Key: key, Origin: origin, State: state, Reason: detail})
 	r.opts.Logger.Warn("not delivered", "key", key, "origin", origin, "state", state, "reason", detail)
-	if l.streak.failed(failureKind(detail)) {
+	if l.streak.failed(kind) {
 		return state, fmt.Errorf("%w: %d %s in a row were not delivered (%s), the last %s", ErrRepeatedFailure, l.streak.n, l.name, detail, key)
 	}
 	if r.opts.MaxErrors > 0 && len(r.problems) >= r.opts.MaxErrors {

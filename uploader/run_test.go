@@ -453,14 +453,34 @@ func TestCancelAndResume(t *testing.T) {
 	}
 }
 
+// A server that wants every reply's author's Assembly user id stops the
+// run after a few (the breaker), with nothing rejected: the replies it
+// refused are sent again by the next run, once a user map gives the ids. A
+// single reply refused so is that reply's failure, named by its author,
+// and the run goes on.
 func TestUserIDRequired(t *testing.T) {
-	f := newFixture(t, 2, 2, sandbox.Options{RequireUserID: true})
+	f := newFixture(t, 8, 2, sandbox.Options{RequireUserID: true, UserIDMessage: "User ID is required"})
 	res, snap, err := f.run(t, context.Background(), key)
 	if !errors.Is(err, assembly.ErrUserIDRequired) || res.Replies.Rejected != 0 {
 		t.Fatalf("Run = %+v, %v; want ErrUserIDRequired and nothing rejected", res, err)
 	}
-	if c := snap.Count("reply"); c.Done != 0 || c.Rejected != 0 {
-		t.Errorf("replies = %+v", c)
+	if c := snap.Count("reply"); c.Done != 0 || c.Rejected != 0 || c.Failed == 0 {
+		t.Errorf("replies = %+v, want some failed (sent again next run), none done or rejected", c)
+	}
+
+	var n atomic.Int32
+	f = newFixture(t, 3, 2, sandbox.Options{Hook: func(r sandbox.Request) *sandbox.Fault {
+		if r.Lane == sandbox.Replies && r.TicketSSID == "t2" && n.Add(1) == 1 {
+			return &sandbox.Fault{Status: 400, Message: "user.id is required"}
+		}
+		return nil
+	}})
+	res, snap, err = f.run(t, context.Background(), key)
+	if err != nil || res.Replies.Failed != 1 || res.Replies.Delivered != 4 {
+		t.Fatalf("one reply refused: Run = %+v, %v; want it failed, the other tickets' replies delivered", res, err)
+	}
+	if j := snap.Job("reply/r2-1"); j.State != checkpoint.Failed || !strings.Contains(j.Reason, "has no Assembly user id: --user-map") {
+		t.Errorf("r2-1 = %+v, want failed, naming what is missing", j)
 	}
 }
 
@@ -480,7 +500,6 @@ func TestStopsInsteadOfRejectingEverything(t *testing.T) {
 		opts sandbox.Options
 		want error
 	}{
-		{"user id required, other words", sandbox.Options{RequireUserID: true, UserIDMessage: "User ID is required"}, assembly.ErrUserIDRequired},
 		{"wrong API URL: 404 on events", sandbox.Options{Hook: always(sandbox.Events, sandbox.Fault{Status: 404, Message: "Not Found"})}, assembly.ErrWrongEndpoint},
 		{"wrong API URL: 405", sandbox.Options{Hook: always(sandbox.Events, sandbox.Fault{Status: 405, Message: "Method Not Allowed"})}, assembly.ErrWrongEndpoint},
 		{"redirect", sandbox.Options{Hook: always(sandbox.Events, sandbox.Fault{Status: 302, Location: "http://127.0.0.1:1/interactions"})}, assembly.ErrRedirected},

@@ -51,8 +51,11 @@ func exitCode(err error) (int, error) {
 // runOutcome decides how a run ended from the uploader's error — each
 // stop reason with its advice and the command that resumes — or nil when
 // the run went to its end.
-func runOutcome(ctx context.Context, runErr error, resume string, maxErrors int) error {
+func runOutcome(ctx context.Context, runErr error, resume string, o runOptions) error {
 	switch {
+	case errors.Is(runErr, assembly.ErrUserIDRequired) && o.source.userMap != "":
+		return exitf(exitStopped, "%w.\nThe replies' authors named above have no Assembly user id in %s: add a row for each (assembly_id, and their email, "+
+			"source_id or name), and resume with:\n  %s", runErr, o.source.userMap, resume)
 	case errors.Is(runErr, assembly.ErrUnauthorized):
 		return exitf(exitStopped, "%w; put a valid key in $%s (or --api-key-file) and resume with:\n  %s", runErr, keyEnv, resume)
 	case errors.Is(runErr, assembly.ErrUserIDRequired):
@@ -73,7 +76,7 @@ func runOutcome(ctx context.Context, runErr error, resume string, maxErrors int)
 	case errors.Is(runErr, assembly.ErrUntrusted):
 		return exitf(exitUsage, "%w; behind a corporate TLS proxy, give its CA certificate with --ca-file FILE and resume with:\n  %s", runErr, resume)
 	case errors.Is(runErr, uploader.ErrTooManyErrors):
-		return exitf(exitNotAll, "%w (--max-errors %d); they are listed above. Fix the cause, then resume with:\n  %s", runErr, maxErrors, resume)
+		return exitf(exitNotAll, "%w (--max-errors %d); they are listed above. Fix the cause, then resume with:\n  %s", runErr, o.maxErrors, resume)
 	case ctx.Err() != nil:
 		return exitf(exitStopped, "interrupted; the checkpoint is saved. Resume with:\n  %s", resume)
 	case runErr != nil:

@@ -253,12 +253,12 @@ func TestRunExitCodes(t *testing.T) {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
-	t.Run("user ids required: 4, then resumed with a user map", func(t *testing.T) {
+	t.Run("user ids required: 3 (each reply failed, naming its author), then resumed with a user map", func(t *testing.T) {
 		sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, RequireUserID: true})
 		cp := filepath.Join(t.TempDir(), "cp")
 		args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"}
 		r := runTool(t, args...)
-		if r.code != exitStopped || !strings.Contains(r.stderr, "--user-map FILE") {
+		if r.code != exitNotAll || !strings.Contains(r.stderr, "its author agent@example.com has no Assembly user id: --user-map") {
 			t.Fatalf("exit %d\n%s", r.code, r.stderr)
 		}
 		users := filepath.Join(t.TempDir(), "users.csv")
@@ -272,6 +272,16 @@ func TestRunExitCodes(t *testing.T) {
 					t.Errorf("reply %s user = %v", rp.SSID, rp.User)
 				}
 			}
+		}
+	})
+	t.Run("every reply wants a user id the user map lacks: 4, naming the map", func(t *testing.T) {
+		_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, RequireUserID: true})
+		users := filepath.Join(t.TempDir(), "users.csv")
+		os.WriteFile(users, []byte("email,assembly_id\nsomeone@example.com,01HZY3V4K8J5T3Q8W6X9RZ2B7C\n"), 0o644)
+		r := runTool(t, "run", "--csv", writeExport(t, 8, 1), "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"),
+			"--replies-per-min", "6000", "--user-map", users)
+		if r.code != exitStopped || !strings.Contains(r.stderr, "have no Assembly user id in "+users) {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
 	t.Run("key refused and the report cannot be written: the stop first, then the report", func(t *testing.T) {

@@ -351,7 +351,7 @@ func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *pla
 	// file that cannot be written (a full disk) must not hide it, nor the
 	// command that resumes.
 	resume := shellJoin(append([]string{e.prog}, redactArgs(e.args)...))
-	outcome := runOutcome(ctx, runErr, resume, o.maxErrors)
+	outcome := runOutcome(ctx, runErr, resume, o)
 	var outErrs []error
 	if o.report != "" {
 		if err := report.Write(o.report, report.NewRun(snap, origins)); err != nil {
