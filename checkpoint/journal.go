@@ -136,6 +136,9 @@ type line struct {
 	// Milestone names a milestone a run reached (a cut-over's "open
 	// tickets complete"), at the line's time.
 	Milestone string `json:"milestone,omitempty"`
+	// Except counts, on a milestone line, the milestone's jobs rejected
+	// rather than done: reached, but for them.
+	Except int `json:"except,omitempty"`
 }
 
 // Job is what the journal knows of one job. (The server's id for a done
@@ -387,6 +390,9 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 		case l.Milestone != "":
 			if _, ok := snap.Milestones[l.Milestone]; !ok {
 				snap.Milestones[l.Milestone] = l.Time
+				if l.Except > 0 {
+					snap.MilestoneExcept[l.Milestone] = l.Except
+				}
 			}
 		case l.Key != "" && l.State != "":
 			hash, _ := strconv.ParseUint(l.Hash, 16, 64)
@@ -485,18 +491,22 @@ func (j *Journal) Knows(group string) bool {
 	return false
 }
 
-// Milestone records that the migration reached a milestone, the first
-// time only; it says whether this was the first.
-func (j *Journal) Milestone(name string) (bool, error) {
+// Milestone records that the migration reached a milestone, but for
+// except of its jobs rejected, the first time only; it says whether this
+// was the first.
+func (j *Journal) Milestone(name string, except int) (bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if _, ok := j.snap.Milestones[name]; ok {
 		return false, nil
 	}
-	if err := j.append(line{Milestone: name}, true); err != nil {
+	if err := j.append(line{Milestone: name, Except: except}, true); err != nil {
 		return false, err
 	}
 	j.snap.Milestones[name] = time.Now().UTC()
+	if except > 0 {
+		j.snap.MilestoneExcept[name] = except
+	}
 	return true, nil
 }
 

@@ -40,6 +40,9 @@ type Snapshot struct {
 	Torn bool
 	// Milestones are the milestones runs reached, and when (first reached).
 	Milestones map[string]time.Time
+	// MilestoneExcept counts, per milestone reached, its jobs rejected
+	// rather than done (not in Assembly); absent: none.
+	MilestoneExcept map[string]int
 	keys       arena.Strings
 	index      *arena.IDs // key -> position in entries
 	entries    arena.List[entry]
@@ -48,7 +51,7 @@ type Snapshot struct {
 
 // newSnapshot returns an empty snapshot with room for about jobs jobs.
 func newSnapshot(jobs int) *Snapshot {
-	return &Snapshot{index: arena.NewIDs(jobs), reasons: make(map[int32]string), Milestones: map[string]time.Time{}}
+	return &Snapshot{index: arena.NewIDs(jobs), reasons: make(map[int32]string), Milestones: map[string]time.Time{}, MilestoneExcept: map[string]int{}}
 }
 
 func (s *Snapshot) job(i int32) Job {

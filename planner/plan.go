@@ -271,6 +271,32 @@ func (p *Plan) All() iter.Seq2[string, uint64] {
 	}
 }
 
+// Origins returns where in the source each of the plan's jobs keys came
+// from ("tickets.csv:12"); keys the plan does not hold are left out. It
+// reads the payloads of those jobs only: for the few a report names.
+func (p *Plan) Origins(keys map[string]bool) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	for _, t := range p.Tickets {
+		if keys[t.Key] {
+			ev, err := p.Event(t.Job)
+			if err != nil {
+				return nil, err
+			}
+			out[t.Key] = ev.Origin
+		}
+		for _, j := range t.Replies {
+			if keys[j.Key] {
+				r, err := p.Reply(j)
+				if err != nil {
+					return nil, err
+				}
+				out[j.Key] = r.Origin
+			}
+		}
+	}
+	return out, nil
+}
+
 // Sample returns a pilot plan: n tickets chosen at random, reproducibly
 // from seed, each with all its replies, in the plan's order. Its jobs are
 // the plan's own (same keys, same content), so a checkpoint of the plan

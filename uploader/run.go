@@ -79,8 +79,9 @@ type Options struct {
 	Logger     *slog.Logger
 	// Milestone is told each milestone the run reaches (MilestoneOpen,
 	// MilestoneVisible, MilestoneDone), once, from the goroutine that
-	// reached it; nil tells no one.
-	Milestone func(name string)
+	// reached it, with how many of its jobs were rejected (not in
+	// Assembly) rather than done; nil tells no one.
+	Milestone func(name string, except int)
 }
 
 // The milestones of a cut-over, as a run reaches them.
@@ -239,8 +240,9 @@ type runner struct {
 
 	// openLeft counts, per open ticket, its jobs not yet done or rejected;
 	// openTickets, the open tickets with some left.
-	openLeft    []atomic.Int32
-	openTickets atomic.Int32
+	openLeft     []atomic.Int32
+	openTickets  atomic.Int32
+	openRejected atomic.Int32 // the open tickets' jobs rejected, or held back by their ticket's rejection
 
 	probeOnce sync.Once // proveAPI's
 	probeErr  error
@@ -297,7 +299,7 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 	res := &Result{Events: r.events.result, Replies: r.replies.result, Problems: r.problems, Stopped: err != nil, Attachments: r.attachments}
 	over := func(l LaneResult) int { return l.Delivered + l.Previous + l.Rejected } // for good
 	if err == nil && over(res.Events) == tickets && over(res.Replies) == replies {
-		r.milestone(MilestoneDone)
+		r.milestone(MilestoneDone, 0)
 	}
 	res.Events.EffectiveLimit = r.events.pacer.Effective()
 	res.Replies.EffectiveLimit = r.replies.pacer.Effective()
@@ -313,7 +315,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 		if job := known.Job(t.Key); r.settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
 			r.events.prog.addPrevious(job.State)
-			r.jobsSettled(i, 1)
+			r.jobsSettled(i, 1, job.State)
 			r.ticketSettled(i, job.State)
 			continue
 		}
@@ -332,7 +334,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 				r.countAttachments(ev.Files, ev.ImageURLs)
 			}
 			if state == checkpoint.Done || state == checkpoint.Rejected {
-				r.jobsSettled(i, 1)
+				r.jobsSettled(i, 1, state)
 			}
 			if state != "" {
 				r.ticketSettled(i, state)
@@ -342,29 +344,34 @@ func (r *runner) sendTickets(ctx context.Context) error {
 	}
 	err := g.Wait()
 	if err == nil && ctx.Err() == nil { // ctx, not gctx, which Wait cancels
-		r.milestone(MilestoneVisible)
+		r.milestone(MilestoneVisible, 0)
 	}
 	return err
 }
 
-// jobsSettled counts n jobs of ticket i done or rejected for good; the last
-// of the last open ticket reaches MilestoneOpen.
-func (r *runner) jobsSettled(i, n int) {
+// jobsSettled counts n jobs of ticket i settled for good in state (done,
+// or rejected: the server refused them or their ticket); the last of the
+// open tickets' reaches MilestoneOpen, except for those rejected.
+func (r *runner) jobsSettled(i, n int, state checkpoint.State) {
 	if !r.plan.Tickets[i].Open || n == 0 {
 		return
 	}
 	if p := r.opts.Progress.open(); p != nil {
 		p.done.Add(int64(n))
 	}
+	if state == checkpoint.Rejected {
+		r.openRejected.Add(int32(n))
+	}
 	if r.openLeft[i].Add(-int32(n)) == 0 && r.openTickets.Add(-1) == 0 {
-		r.milestone(MilestoneOpen)
+		r.milestone(MilestoneOpen, int(r.openRejected.Load()))
 	}
 }
 
-// milestone tells Options.Milestone that the run reached one.
-func (r *runner) milestone(name string) {
+// milestone tells Options.Milestone that the run reached one, but for
+// except jobs rejected.
+func (r *runner) milestone(name string, except int) {
 	if r.opts.Milestone != nil {
-		r.opts.Milestone(name)
+		r.opts.Milestone(name, except)
 	}
 }
 
@@ -383,7 +390,7 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 		return
 	}
 	if state == checkpoint.Rejected { // its replies can never go: nothing is left of it
-		r.jobsSettled(i, len(r.plan.Tickets[i].Replies))
+		r.jobsSettled(i, len(r.plan.Tickets[i].Replies), checkpoint.Rejected)
 	}
 	n := 0
 	known := r.journal.Lookup()
@@ -422,7 +429,7 @@ func (r *runner) sendThread(ctx context.Context, i int) error {
 		if j := known.Job(job.Key); r.settled(j, job) {
 			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
 			r.replies.prog.addPrevious(j.State)
-			r.jobsSettled(i, 1)
+			r.jobsSettled(i, 1, j.State)
 			continue
 		}
 		if ctx.Err() != nil {
@@ -442,7 +449,7 @@ func (r *runner) sendThread(ctx context.Context, i int) error {
 			r.countAttachments(rep.Files, rep.ImageURLs)
 		}
 		if state == checkpoint.Done || state == checkpoint.Rejected {
-			r.jobsSettled(i, 1)
+			r.jobsSettled(i, 1, state)
 		}
 		if err != nil || state == "" {
 			return err

@@ -776,4 +776,27 @@ func TestMilestones(t *testing.T) {
 			t.Errorf("status does not say %q:\n%s", want, st.stdout)
 		}
 	}
+
+	// An open ticket rejected, its reply held back: the milestone is
+	// reached except for them, and says so.
+	_, url = newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, Hook: func(r sandbox.Request) *sandbox.Fault {
+		if r.Lane == sandbox.Events && r.N == 1 {
+			return &sandbox.Fault{Status: 400, Message: "title is invalid"}
+		}
+		return nil
+	}})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte("ticket_id,title,status,created_at,requester_email,body\n"+
+		"1,One,open,2024-02-01 10:00:00,a@example.com,Hello\n2,Two,open,2024-02-02 10:00:00,b@example.com,Hi\n3,Three,closed,2024-02-03 10:00:00,c@example.com,Hey\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte("reply_id,ticket_id,created_at,author_email,body\n"+
+		"r1,1,2024-02-05 10:00:00,agent@example.com,Answer\nr2,2,2024-02-05 10:00:00,agent@example.com,Answer\n"), 0o644)
+	cp = filepath.Join(t.TempDir(), "cp.jsonl")
+	r = runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000", "--events-per-sec", "100")
+	if r.code != exitNotAll || !strings.Contains(r.stderr, "open tickets complete except 2 rejected") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	st = runTool(t, "status", "--checkpoint", cp)
+	if !strings.Contains(st.stdout, ", except 2 rejected (not in Assembly)") {
+		t.Errorf("status does not count the rejected open tickets' jobs:\n%s", st.stdout)
+	}
 }

@@ -235,4 +235,20 @@ func TestRunReportAndRejects(t *testing.T) {
 	if got := report.NewRun(snap, nil).Run.Items; len(got) != 1 {
 		t.Errorf("items from the checkpoint alone: %+v", got)
 	}
+	// A resume that sends nothing writes the whole migration's rejects,
+	// and its report names their origins.
+	again := filepath.Join(tmp, "rejects-again")
+	r = runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000",
+		"--report", filepath.Join(tmp, "run-again.json"), "--rejects", again)
+	if !strings.Contains(r.stdout, "1 rows not sent written to") {
+		t.Errorf("resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	rows, _ = os.ReadFile(filepath.Join(again, "replies.csv"))
+	if !strings.Contains(string(rows), "2-1,2,2024-03-01 01:02:00,agent@example.com,Reply 1,rejected by Assembly: HTTP 400: content is required") {
+		t.Errorf("rejects after a resume:\n%s", rows)
+	}
+	data, _ = os.ReadFile(filepath.Join(tmp, "run-again.json"))
+	if !strings.Contains(string(data), `"origin": "replies.csv:3"`) && !strings.Contains(string(data), `"origin":"replies.csv:3"`) {
+		t.Errorf("the resumed run's report does not name the rejected reply's origin:\n%s", data)
+	}
 }

@@ -130,13 +130,16 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	progress := &uploader.Progress{}
 	stopProgress := startProgress(e, progress, o.progressEvery, work.Stats.OpenTickets > 0)
 	start := time.Now()
-	var milestone func(string)
+	var milestone func(string, int)
 	if o.sample == 0 { // a pilot's milestones are not the migration's
-		milestone = func(name string) {
-			first, err := r.journal.Milestone(name)
+		milestone = func(name string, except int) {
+			first, err := r.journal.Milestone(name, except)
 			switch {
 			case err != nil:
 				e.log.Warn("could not record a milestone in the checkpoint", "milestone", name, "err", err)
+			case first && except > 0:
+				e.log.Warn("milestone reached, except for items Assembly rejected (not in Assembly; listed at the end)",
+					"milestone", fmt.Sprintf("%s except %d rejected", name, except))
 			case first:
 				e.log.Info("milestone reached", "milestone", name)
 			}
@@ -339,12 +342,24 @@ func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *pla
 	snap := r.journal.Snapshot()
 	writeRunReport(e.stdout, res, took)
 	writeStatus(e.stdout, snap)
-	origins := map[string]string{}
+	// What was not delivered, whatever run it was in: the checkpoint's.
+	notDelivered := map[string]bool{}
+	for j := range snap.All() {
+		if j.State == checkpoint.Rejected || j.State == checkpoint.Failed {
+			notDelivered[j.Key] = true
+		}
+	}
+	origins, err := r.plan.Origins(notDelivered)
+	if err != nil && runErr == nil {
+		runErr = err
+	}
 	rejected := rejectedRows(r.plan.Problems)
-	for _, p := range res.Problems {
-		origins[p.Key] = p.Origin
-		if row, ok := readers.RowOf(p.Origin); ok && p.State == checkpoint.Rejected {
-			rejected[row] = "rejected by Assembly: " + p.Reason
+	known := snap.Lookup()
+	for key, origin := range origins {
+		if job := known.Job(key); job.State == checkpoint.Rejected {
+			if row, ok := readers.RowOf(origin); ok {
+				rejected[row] = "rejected by Assembly: " + job.Reason
+			}
 		}
 	}
 	// The run's outcome is decided, and said, first: a report or rejects

@@ -193,6 +193,8 @@ func writeReachedMilestones(w io.Writer, snap *checkpoint.Snapshot) {
 		at, reached := snap.Milestones[m.name]
 		switch {
 		case !m.show:
+		case reached && snap.MilestoneExcept[m.name] > 0:
+			fmt.Fprintf(w, "    %-22s reached %s, except %d rejected (not in Assembly)\n", m.name, at.Format(time.RFC3339), snap.MilestoneExcept[m.name])
 		case reached:
 			fmt.Fprintf(w, "    %-22s reached %s\n", m.name, at.Format(time.RFC3339))
 		case !m.pending:
