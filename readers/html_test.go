@@ -24,9 +24,12 @@ func TestHTMLText(t *testing.T) {
 func TestLooksLikeHTML(t *testing.T) {
 	for s, want := range map[string]bool{
 		`<div class="zd-comment"><p>Hello</p></div>`: true,
-		"Thanks&nbsp;a lot":                          true,
-		"It&rsquo;s fine":                            true,
 		"line one<br>line two":                       true,
+		"<!DOCTYPE html><title>x</title>":            true,
+		"Thanks&nbsp;a lot":                          false, // an entity alone: kept as written
+		"Tom &amp; Jerry <tom@example.com>":          false,
+		"Use <b>bold</b> or <script>":                false, // inline tags alone
+		"<ptag> is not a paragraph":                  false,
 		"if a < b and c > d":                         false,
 		"I <3 this":                                  false,
 		"Q&A session at 10":                          false,

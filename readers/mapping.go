@@ -354,12 +354,19 @@ func newConverter(m *Mapping, loc *time.Location, root string) (*converter, erro
 	return c, nil
 }
 
-// body turns a message body into what is sent, by the body format.
-func (c *converter) body(s string) string {
-	if c.bodyFormat == BodyHTML || c.bodyFormat == BodyAuto && LooksLikeHTML(s) {
-		return HTMLText(s)
+// body turns a message body into what is sent, by the body format, and
+// appends to problems a warning when the conversion removed more than
+// markup.
+func (c *converter) body(s string, problems []FieldProblem) (string, []FieldProblem) {
+	if c.bodyFormat != BodyHTML && (c.bodyFormat != BodyAuto || !LooksLikeHTML(s)) {
+		return s, problems
 	}
-	return s
+	text, dropped := htmlText(s)
+	if dropped > 0 {
+		problems = append(problems, FieldProblem{Field: "body", Warning: true, Message: fmt.Sprintf(
+			"turning this HTML into text removed %d letters that were not markup (a script, or a style or comment left open): check the message, or set body_format: text", dropped)})
+	}
+	return text, problems
 }
 
 func (c *converter) ticket(r row) *Ticket {
@@ -374,9 +381,9 @@ func (c *converter) ticket(r row) *Ticket {
 		},
 		Company: strings.TrimSpace(r.get("company_id")),
 		Status:  strings.TrimSpace(r.get("status")),
-		Body:    c.body(r.get("body")),
 	}
 	t.Attachments, t.Problems = c.attachments(r)
+	t.Body, t.Problems = c.body(r.get("body"), t.Problems)
 	for _, cell := range r.cells("tags") {
 		t.Tags = append(t.Tags, SplitTags(cell)...)
 	}
@@ -403,9 +410,9 @@ func (c *converter) reply(r row) *Reply {
 			Name:     strings.TrimSpace(r.get("author_name")),
 			SourceID: strings.TrimSpace(r.get("author_id")),
 		},
-		Body: c.body(r.get("body")),
 	}
 	rp.Attachments, rp.Problems = c.attachments(r)
+	rp.Body, rp.Problems = c.body(r.get("body"), rp.Problems)
 	rp.Created, rp.Problems = c.time(r.get("created_at"), "created_at", rp.Problems)
 	internal, err := ParseBool(r.get("internal"))
 	if err != nil {
