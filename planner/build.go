@@ -176,6 +176,9 @@ func (b *builder) read(ctx context.Context, src Source) error {
 
 // readProblems reports what the reader found wrong with a record.
 func (b *builder) readProblems(origin string, item itemID, ps []readers.FieldProblem) {
+	if slices.ContainsFunc(ps, func(p readers.FieldProblem) bool { return p.Unreadable }) {
+		b.stats.Unreadable++
+	}
 	for _, p := range ps {
 		kind, sev := ProblemBadValue, SeverityError
 		if p.Field == "" {

@@ -136,6 +136,7 @@ type Stats struct {
 	FoldedReplies    int   `json:"folded_replies,omitempty"`   // replies inside their transcripts
 	FoldedFiles      int   `json:"folded_files,omitempty"`     // messages carrying folded tickets' files
 	Invalid          int   `json:"invalid"`                    // items not sent because of errors
+	Unreadable       int   `json:"unreadable,omitempty"`       // rows the format could not read at all (among the invalid)
 	DefaultAuthored  int   `json:"default_authored,omitempty"` // messages sent as Options.DefaultAuthor
 	Errors           int   `json:"errors"`
 	Warnings         int   `json:"warnings"`

@@ -159,6 +159,57 @@ func TestCSVBadRowsAreReportedWithTheirLine(t *testing.T) {
 	}
 }
 
+// A stray quote makes the reader run on to the next quote: the rows in
+// between are never messages of their own. Whether the run ends in a
+// parse error or in cells that come out right, the row is unreadable,
+// naming where the quote is and how many lines it took; multi-line bodies
+// that hold no such rows are read as they are.
+func TestCSVRunawayQuote(t *testing.T) {
+	row := func(id, body string) string { return id + ",1,2024-01-01T00:00:00Z,a@x.io,,,,\"" + body + "\",\n" }
+	tests := []struct {
+		name, replies string
+		want          []string // per record: its key, or the problem's words
+	}{
+		{"to the end of the file", repliesHeader + row("r1", "fine") + "r2,1,2024-01-01T00:00:00Z,a@x.io,,,,\"He said hi,\n" +
+			"r3,1,2024-01-01T00:00:00Z,a@x.io,,,,next,\nr4,1,2024-01-01T00:00:00Z,a@x.io,,,,more,\n",
+			[]string{"r1", "starts on line 3 and runs to line 5 (3 lines) without its closing quote"}},
+		{"to a later quote, cells right", repliesHeader + row("r1", "fine") + "r2,1,2024-01-01T00:00:00Z,a@x.io,,,,\"He said hi\n" +
+			"r3,1,2024-01-01T00:00:00Z,a@x.io,,,,next,\nr4,1,2024-01-01T00:00:00Z,a@x.io,,,,more\",\n" + row("r5", "last"),
+			[]string{"r1", "the quoted field in column 8 starts on line 3 and runs over 3 lines, which hold what looks like rows", "r5"}},
+		{"a body over lines", repliesHeader + row("r1", "Hello,\n\nline two, with a comma\n-- \nAnn") + row("r2", "ok"),
+			[]string{"r1", "r2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, err := readers.OpenCSV(readers.CSVOptions{Path: writeExport(t, ticketsHeader+"1,Hello,2024-01-01T10:00:00Z,a@x.io,,,,open,,Hi\n", tt.replies)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			var got []string
+			for _, r := range readAll(t, src)[1:] {
+				if len(r.Reply.Problems) > 0 {
+					p := r.Reply.Problems[0]
+					if !p.Unreadable {
+						t.Errorf("%s: problem %+v is not marked unreadable", r.Origin(), p)
+					}
+					got = append(got, p.Message)
+				} else {
+					got = append(got, r.Reply.Key)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("records %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if !strings.Contains(got[i], tt.want[i]) {
+					t.Errorf("record %d = %q, want %q", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
 func TestCSVHeaderErrors(t *testing.T) {
 	tests := []struct {
 		name, tickets, replies, want string

@@ -172,6 +172,7 @@ type records interface {
 // ticket's, or a reply's — with the problem that says why: reported, never
 // skipped.
 func unreadable(t table, n int, p FieldProblem, ticket bool) Record {
+	p.Unreadable = true
 	if ticket {
 		return Record{Ticket: &Ticket{Origin: t.origin(n, 0), Problems: []FieldProblem{p}}}
 	}

@@ -39,6 +39,10 @@ type FieldProblem struct {
 	Field   string
 	Message string
 	Warning bool
+	// Unreadable says the format could not read the row at all (a stray
+	// quote, a wrong number of fields): what it holds, and maybe rows it
+	// swallowed, is not sent.
+	Unreadable bool
 }
 
 // HasError reports whether ps holds an error, of field when field is not "".

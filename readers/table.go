@@ -91,10 +91,13 @@ func (t *csvTable) next() (int, []string, *FieldProblem, error) {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		msg := pe.Err.Error()
-		if errors.Is(pe.Err, csv.ErrFieldCount) {
+		switch {
+		case pe.Line > pe.StartLine:
+			msg = fmt.Sprintf("a quoted field starts on line %d and runs to line %d (%d lines) without its closing quote, so none of those lines "+
+				"could be read as rows: a quote is missing or stray on line %d (%v, line %d column %d)",
+				pe.StartLine, pe.Line, pe.Line-pe.StartLine+1, pe.StartLine, pe.Err, pe.Line, pe.Column)
+		case errors.Is(pe.Err, csv.ErrFieldCount):
 			msg = fmt.Sprintf("the row does not have the header's %d fields", len(t.cells))
-		} else if pe.Line != pe.StartLine {
-			msg = fmt.Sprintf("%s (line %d, column %d)", msg, pe.Line, pe.Column)
 		}
 		return pe.StartLine, nil, &FieldProblem{Message: "unreadable CSV row: " + msg}, nil
 	}
@@ -105,7 +108,35 @@ func (t *csvTable) next() (int, []string, *FieldProblem, error) {
 		return 0, nil, nil, fmt.Errorf("%s: %w", t.name, err)
 	}
 	line, _ := t.cr.FieldPos(0)
+	if p := t.swallowed(line, cells); p != nil {
+		return line, nil, p, nil
+	}
 	return line, cells, nil, nil
+}
+
+// swallowed finds a quoted field that took in rows of the file: a quote
+// missing at its start line makes the reader run on to the next quote,
+// and if the cells then come out right, the rows between would vanish into
+// one message. A line of a multi-line cell holding as many fields as the
+// header (split at the delimiter) is taken for such a row: the row is
+// unreadable, never a message that hides others.
+func (t *csvTable) swallowed(line int, cells []string) *FieldProblem {
+	for i, c := range cells {
+		if !strings.Contains(c, "\n") {
+			continue
+		}
+		lines := strings.Split(c, "\n")
+		for k, l := range lines[1:] {
+			if strings.Count(l, string(t.cr.Comma))+1 < len(t.cells) || len(t.cells) < 2 {
+				continue
+			}
+			start, _ := t.cr.FieldPos(i)
+			return &FieldProblem{Message: fmt.Sprintf("unreadable CSV row: the quoted field in column %d starts on line %d and runs over %d lines, "+
+				"which hold what looks like rows of this file (line %d: %q): a quote is missing or stray on line %d",
+				i+1, start, len(lines), start+k+1, truncateCell(strings.TrimSpace(l)), start)}
+		}
+	}
+	return nil
 }
 
 func (t *csvTable) rewind() error {

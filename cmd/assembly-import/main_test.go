@@ -753,6 +753,23 @@ func TestWrongEndpointAnswering200(t *testing.T) {
 	}
 }
 
+// Rows lost to a runaway quote: plan exits 2 naming the line, and run
+// sends the rest but does not end with 0 while they are unreadable.
+func TestRunawayQuoteIsNotExit0(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	dir := writeExport(t, 3, 3)
+	rp, _ := os.ReadFile(filepath.Join(dir, "replies.csv"))
+	rp = bytes.Replace(rp, []byte("agent@example.com,Reply 2\n"), []byte("agent@example.com,\"Reply 2\n"), 1)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), rp, 0o644)
+	if r := runTool(t, "plan", "--csv", dir); r.code != exitInvalid || !strings.Contains(r.stdout, "without its closing quote") {
+		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"), "--replies-per-min", "6000")
+	if r.code != exitNotAll || !strings.Contains(r.stderr, "1 rows of the export could not be read") {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestMilestones runs the samples to the end: the checkpoint records each
 // cut-over milestone as the run reached it, in order, and status shows them.
 func TestMilestones(t *testing.T) {

@@ -312,6 +312,11 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if s.Invalid > 0 {
 		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
 	}
+	if s.Unreadable > 0 {
+		fmt.Fprintf(e.stdout, "%d rows of the export could not be read at all (a stray or missing quote, a wrong number of fields): "+
+			"what they hold, and any rows a runaway quote swallowed, is not sent, and the run will end with exit %d until the export is fixed.\n",
+			s.Unreadable, exitNotAll)
+	}
 	// The run's choices, and the counts as it arranged the plan.
 	fold, _ := o.source.folding()
 	if !fold.Before.IsZero() {
@@ -391,6 +396,10 @@ func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *pla
 	}
 	if !allDone(snap, work) {
 		return exitf(exitNotAll, "some items were not delivered (listed above); failed ones are retried by running the same command again")
+	}
+	if n := r.plan.Stats.Unreadable; n > 0 {
+		return exitf(exitNotAll, "%d rows of the export could not be read (`assembly-import plan` lists them): what they hold was not sent. "+
+			"Fix them in the export, then run again with --allow-changed-source", n)
 	}
 	if o.sample > 0 {
 		fmt.Fprintf(e.stdout, "\nPilot done. Look at these tickets in Assembly before sending the rest: nothing in the API documents a silent\n"+
