@@ -61,6 +61,9 @@ type Client struct {
 	// AnswerTimeout is how long an answer may take once the body left
 	// [AnswerTimeout]; the body's own time comes on top (RequestTimeout).
 	AnswerTimeout time.Duration
+	// Secrets are removed, as the key is, from every answer the client
+	// returns (the download login's values): see scrub.
+	Secrets []string
 
 	base *url.URL
 	key  string
@@ -253,6 +256,7 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, fie
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data = c.scrub(data)
 	if err != nil {
 		if context.Cause(ctx) == timedOut {
 			err = timedOut
@@ -260,7 +264,7 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, fie
 		return "", &TransportError{Err: fmt.Errorf("POST %s: read response: %w", path, err), Sent: true, Timeout: err == timedOut}
 	}
 	if resp.StatusCode/100 != 2 {
-		e := &APIError{Status: resp.StatusCode, Message: errorText(data), Location: resp.Header.Get("Location"), BodySent: rd.left()}
+		e := &APIError{Status: resp.StatusCode, Message: errorText(data), Location: string(c.scrub([]byte(resp.Header.Get("Location")))), BodySent: rd.left()}
 		e.RetryAfterAsked = retryAfter(resp.Header.Get("Retry-After"))
 		e.RetryAfter = min(e.RetryAfterAsked, MaxRetryAfter)
 		return "", e
@@ -312,6 +316,7 @@ func (c *Client) Probe(ctx context.Context) error {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data = c.scrub(data)
 	var answer struct {
 		Error string `json:"error"`
 	}
@@ -321,13 +326,34 @@ func (c *Client) Probe(ctx context.Context) error {
 		return nil
 	case st == http.StatusUnauthorized || st/100 == 3 || st == http.StatusNotFound || st == http.StatusMethodNotAllowed ||
 		st == http.StatusTooManyRequests || st >= 500:
-		e := &APIError{Status: st, Message: errorText(data), Location: resp.Header.Get("Location")}
+		e := &APIError{Status: st, Message: errorText(data), Location: string(c.scrub([]byte(resp.Header.Get("Location"))))}
 		e.RetryAfterAsked = retryAfter(resp.Header.Get("Retry-After"))
 		e.RetryAfter = min(e.RetryAfterAsked, MaxRetryAfter)
 		return e
 	}
 	return &NotAPIError{URL: req.URL.Redacted(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: truncate(string(data)),
 		Want: `400 with a JSON "error" to an event without a query`}
+}
+
+// redacted stands where a secret was.
+const redacted = "[redacted]"
+
+// scrub removes the API key and the client's Secrets from what a server
+// answered — as written, URL-encoded or JSON-escaped — before the answer
+// goes anywhere: into the checkpoint, the reports, the rejects file, the
+// log. A server or proxy that echoes the request's headers (a debugging
+// endpoint, an error page) must not get the key written down.
+func (c *Client) scrub(b []byte) []byte {
+	for _, secret := range append([]string{c.key}, c.Secrets...) {
+		if len(secret) < 4 {
+			continue // too short to tell from ordinary text
+		}
+		quoted, _ := json.Marshal(secret)
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret), string(quoted[1 : len(quoted)-1])} {
+			b = bytes.ReplaceAll(b, []byte(form), []byte(redacted))
+		}
+	}
+	return b
 }
 
 // unwrapURL drops url.Error's "Post "http://…":" prefix, which repeats the path.

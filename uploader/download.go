@@ -37,11 +37,16 @@ type Downloader struct {
 	// another host, redirects included.
 	Header http.Header
 	Hosts  []string
+	// InsecureHTTP lets the header go over plain http too; without it, it
+	// goes over https only, so that no link or redirect to http (another
+	// port of the same host included) carries the login in the clear.
+	InsecureHTTP bool
 }
 
-// sendsHeader says whether the login header goes to u's host.
+// sendsHeader says whether the login header goes to u.
 func (d *Downloader) sendsHeader(u *url.URL) bool {
-	return len(d.Header) > 0 && slices.ContainsFunc(d.Hosts, func(h string) bool { return strings.EqualFold(h, u.Hostname()) })
+	return len(d.Header) > 0 && (u.Scheme == "https" || d.InsecureHTTP) &&
+		slices.ContainsFunc(d.Hosts, func(h string) bool { return strings.EqualFold(h, u.Hostname()) })
 }
 
 // client is d.Client, or a default one, that keeps the login header to its
@@ -122,6 +127,9 @@ func (d *Downloader) fetch(ctx context.Context, link string) (planner.File, erro
 	switch {
 	case resp.StatusCode >= 500:
 		return planner.File{}, fmt.Errorf("HTTP %d", resp.StatusCode)
+	case (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && len(d.Header) > 0 && !d.sendsHeader(resp.Request.URL):
+		return planner.File{}, permanentError{fmt.Errorf("HTTP %d: the login was not sent to %s (it goes over https to --download-hosts only; --download-insecure-http allows plain http)",
+			resp.StatusCode, resp.Request.URL.Redacted())}
 	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden:
 		return planner.File{}, permanentError{fmt.Errorf("HTTP %d: the link needs a login (--download-header-file, --download-hosts) or has expired", resp.StatusCode)}
 	case resp.StatusCode >= 300:

@@ -7,6 +7,9 @@ import (
 	"net/textproto"
 	"os"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // downloadHeaderEnv holds a login header for --download-urls, as
@@ -15,8 +18,12 @@ const downloadHeaderEnv = "ASSEMBLY_DOWNLOAD_HEADER"
 
 // downloadHeader reads the login header(s) links need — "Name: value"
 // lines from --download-header-file, or one from $ASSEMBLY_DOWNLOAD_HEADER —
-// for the hosts --download-hosts names. Values are secrets: no error
-// repeats one.
+// for the hosts --download-hosts names. A byte-order mark that an editor
+// put before the first line is dropped; invisible or non-ASCII bytes
+// elsewhere are refused here, rather than found when every download fails.
+// A header from the environment with no hosts is ignored, with a warning
+// that says what to add: the variable may be set for something else.
+// Values are secrets: no error repeats one.
 func downloadHeader(e *env, file string, hosts []string) (http.Header, error) {
 	var lines []string
 	var from string
@@ -43,6 +50,9 @@ func downloadHeader(e *env, file string, hosts []string) (http.Header, error) {
 	default:
 		return nil, nil
 	}
+	if len(lines) > 0 {
+		lines[0] = strings.TrimPrefix(lines[0], "\ufeff")
+	}
 	h := http.Header{}
 	for i, line := range lines {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
@@ -50,9 +60,12 @@ func downloadHeader(e *env, file string, hosts []string) (http.Header, error) {
 		}
 		name, value, ok := strings.Cut(line, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") || value == "" ||
-			strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+		if !ok || name == "" || value == "" || !httpguts.ValidHeaderFieldName(name) {
 			return nil, exitf(exitUsage, "%s line %d: want \"Header-Name: value\" (the value is not shown here)", from, i+1)
+		}
+		if at := strings.IndexFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r >= 0x7f }); at >= 0 {
+			return nil, exitf(exitUsage, "%s line %d: the value holds an invisible or non-ASCII character, its character %d "+
+				"(a byte-order mark, a no-break or zero-width space pasted with it?); a login is plain ASCII: retype it", from, i+1, utf8.RuneCountInString(value[:at])+1)
 		}
 		h.Add(textproto.CanonicalMIMEHeaderKey(name), value)
 	}
@@ -60,6 +73,11 @@ func downloadHeader(e *env, file string, hosts []string) (http.Header, error) {
 		return nil, exitf(exitUsage, "%s holds no header", from)
 	}
 	if len(hosts) == 0 {
+		if file == "" {
+			e.log.Warn("$"+downloadHeaderEnv+" is set, but --download-hosts names no host for it, so it is not sent: "+
+				"add --download-hosts with the host(s) of the links that need the login (e.g. acme.atlassian.net)", "header", describeHeader(h))
+			return nil, nil
+		}
 		return nil, exitf(exitUsage, "%s: say which hosts it goes to with --download-hosts (e.g. acme.atlassian.net); "+
 			"a login must not go to every link's host", from)
 	}

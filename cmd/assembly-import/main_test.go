@@ -349,6 +349,46 @@ func TestKeyNeverShown(t *testing.T) {
 	}
 }
 
+// A server that echoes the request's Authorization header in its answers
+// (a debugging endpoint, an error page) gets the key written nowhere: not
+// in the checkpoint, the reports, the rejects file, nor the output.
+func TestEchoedKeyIsRemoved(t *testing.T) {
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Authorization")
+		switch {
+		case r.Header.Get(assembly.HeaderProbe) != "":
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"error":"query is required (Authorization: %s)"}`, key)
+		case r.URL.Path == assembly.EventsPath:
+			fmt.Fprintf(w, `{"ok":true,"headers":{"Authorization":%q}}`, key)
+		default:
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"error":"content rejected; you sent Authorization=%s&x=1"}`, key)
+		}
+	}))
+	defer echo.Close()
+	dir := writeExport(t, 3, 1)
+	tmp := t.TempDir()
+	cp := filepath.Join(tmp, "cp.jsonl")
+	r := runTool(t, "run", "--csv", dir, "--api-url", echo.URL, "--checkpoint", cp, "--replies-per-min", "6000",
+		"--report", filepath.Join(tmp, "run.json"), "--rejects", filepath.Join(tmp, "rejects"))
+	st := runTool(t, "status", "--checkpoint", cp, "--report", filepath.Join(tmp, "status.html"))
+	if !strings.Contains(r.stderr+r.stdout, "[redacted]") {
+		t.Errorf("the echoed answers are not shown redacted:\n%s%s", r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr+st.stdout+st.stderr, testKey) {
+		t.Errorf("the output shows the API key:\n%s%s%s", r.stdout, r.stderr, st.stdout)
+	}
+	filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if data, _ := os.ReadFile(path); bytes.Contains(data, []byte(testKey)) {
+				t.Errorf("%s holds the API key", path)
+			}
+		}
+		return nil
+	})
+}
+
 // TestSourcesShareACheckpoint plans the samples from CSV, XLSX and a
 // foreign CSV with its mapping, then migrates the CSV: the XLSX (the same
 // helpdesk, so the same fingerprint) resumes the checkpoint with nothing

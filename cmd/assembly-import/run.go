@@ -47,6 +47,7 @@ type runOptions struct {
 	downloadWait       time.Duration
 	downloadHeaderFile string
 	downloadHosts      []string
+	downloadInsecure   bool
 	sampleSeed         uint64
 	caFile             string
 	dryRun             bool
@@ -95,7 +96,8 @@ resumable, 1 for usage or configuration errors.`,
 	f.StringVar(&o.rejects, "rejects", "", "at the end, write the rows not sent (source errors, server rejections) into DIR, in the source's own shape")
 	f.DurationVar(&o.downloadWait, "download-timeout", time.Minute, "with --download-urls: how long one download may take")
 	f.StringVar(&o.downloadHeaderFile, "download-header-file", "", `with --download-urls: a file of "Header-Name: value" lines (a login) sent with downloads from --download-hosts only (or $`+downloadHeaderEnv+`); never printed`)
-	f.StringSliceVar(&o.downloadHosts, "download-hosts", nil, "the hosts the download header goes to (e.g. acme.atlassian.net)")
+	f.StringSliceVar(&o.downloadHosts, "download-hosts", nil, "the hosts the download header goes to (e.g. acme.atlassian.net), over https only")
+	f.BoolVar(&o.downloadInsecure, "download-insecure-http", false, "let the download header go to --download-hosts over plain http too (it crosses the network in the clear)")
 	f.IntVar(&o.sample, "sample", 0, "pilot: send only this many tickets, chosen at random, with all their replies; the full run later skips them")
 	f.Uint64Var(&o.sampleSeed, "sample-seed", 1, "which tickets --sample picks (the same seed, the same tickets)")
 	f.IntVar(&o.maxErrors, "max-errors", 0, "stop once this many items were rejected or failed in this run (0: never); resumable")
@@ -253,6 +255,9 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	client, err := assembly.NewClient(o.apiURL, key, hc)
 	if err == nil {
 		client.AnswerTimeout = o.answerTimeout
+		for _, values := range loginHeader {
+			client.Secrets = append(client.Secrets, values...)
+		}
 	}
 	if err != nil {
 		return nil, exitf(exitUsage, "%w", err)
@@ -334,7 +339,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 
 	return &runSetup{client: client, plan: plan, journal: journal,
 		downloader: &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport},
-			Header: loginHeader, Hosts: o.downloadHosts}}, nil
+			Header: loginHeader, Hosts: o.downloadHosts, InsecureHTTP: o.downloadInsecure}}, nil
 }
 
 // finishRun closes the journal, prints what the run did and where the

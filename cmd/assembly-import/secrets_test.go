@@ -57,6 +57,10 @@ func TestDownloadHeaderFile(t *testing.T) {
 	os.WriteFile(good, []byte("# Jira Cloud\nAuthorization: Basic c2VjcmV0LXRva2Vu\n"), 0o600)
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("Authorization Basic c2VjcmV0LXRva2Vu\n"), 0o600)
+	invisible := filepath.Join(dir, "invisible")
+	os.WriteFile(invisible, []byte("Authorization: Basic c2VjcmV0LXRva2Vu\u200b\n"), 0o600)
+	bom := filepath.Join(dir, "bom")
+	os.WriteFile(bom, []byte("\ufeffAuthorization: Basic c2VjcmV0LXRva2Vu\n"), 0o600)
 	h, err := downloadHeader(e, good, []string{"acme.atlassian.net"})
 	if err != nil || h.Get("Authorization") != "Basic c2VjcmV0LXRva2Vu" {
 		t.Errorf("good file: %v, %v", h, err)
@@ -65,10 +69,28 @@ func TestDownloadHeaderFile(t *testing.T) {
 		file  string
 		hosts []string
 		want  string
-	}{{good, nil, "--download-hosts"}, {bad, []string{"x"}, "line 1: want \"Header-Name: value\""}} {
+	}{{good, nil, "--download-hosts"}, {bad, []string{"x"}, "line 1: want \"Header-Name: value\""}, {invisible, []string{"x"}, "line 1: the value holds an invisible or non-ASCII character, its character 23"}} {
 		_, err := downloadHeader(e, tt.file, tt.hosts)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "c2VjcmV0") {
 			t.Errorf("%s: %v; want an error saying %q, without the value", tt.file, err, tt.want)
 		}
+	}
+	// An editor's byte-order mark before the first line is dropped.
+	h, err = downloadHeader(e, bom, []string{"acme.atlassian.net"})
+	if err != nil || h.Get("Authorization") != "Basic c2VjcmV0LXRva2Vu" {
+		t.Errorf("file with a BOM: %v, %v", h, err)
+	}
+	// From the environment with no hosts: not sent, and a warning says
+	// what to add; the run goes on.
+	var log strings.Builder
+	e.log = slog.New(slog.NewTextHandler(&log, nil))
+	e.getenv = func(name string) string {
+		if name == downloadHeaderEnv {
+			return "Authorization: Basic c2VjcmV0LXRva2Vu"
+		}
+		return ""
+	}
+	if h, err := downloadHeader(e, "", nil); h != nil || err != nil || !strings.Contains(log.String(), "add --download-hosts") || strings.Contains(log.String(), "c2VjcmV0") {
+		t.Errorf("$%s without hosts: %v, %v, log %s", downloadHeaderEnv, h, err, log.String())
 	}
 }
