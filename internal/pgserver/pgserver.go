@@ -113,12 +113,30 @@ func (s *Server) Run(name string, args ...string) error {
 	return nil
 }
 
-// Command prepares a PostgreSQL program to run as the server's user.
+// Command prepares a PostgreSQL program to run as the server's user, with
+// the environment of childEnv.
 func (s *Server) Command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
 	s.as.apply(cmd)
 	cmd.Dir = s.Dir
+	cmd.Env = childEnv()
 	return cmd
+}
+
+// childEnv is the environment PostgreSQL's programs run with: what a
+// program needs to start and to find its files (PATH, the temporary
+// folder, the locale and time zone; Windows' system folders), and nothing
+// else of the tool's — not the API key, not a download login, not the PG*
+// variables meant for a helpdesk's database.
+func childEnv() []string {
+	var env []string
+	for _, name := range []string{"PATH", "TMPDIR", "TEMP", "TMP", "TZ", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES",
+		"SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "SYSTEMDRIVE"} {
+		if v, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
 }
 
 // Stop stops the server at once and removes its folder.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,37 @@ func TestMain(m *testing.M) {
 		select {}
 	}
 	os.Exit(m.Run())
+}
+
+// The server's programs get none of the tool's secrets: a child process
+// lists its environment.
+func TestProgramsGetAMinimalEnvironment(t *testing.T) {
+	pgtest.Require(t)
+	pgtest.SetTempDir(t)
+	t.Setenv("ASSEMBLY_API_KEY", "the-api-key")
+	t.Setenv("ASSEMBLY_DOWNLOAD_HEADER", "Authorization: Basic x")
+	t.Setenv("PGPASSWORD", "the-helpdesk-password")
+	s, err := pgserver.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	env, err := exec.LookPath("env")
+	if err != nil {
+		t.Skip("no env program to list a child's environment:", err)
+	}
+	out, err := s.Command(env).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"the-api-key", "Basic x", "the-helpdesk-password"} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("a PostgreSQL program's environment holds %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(string(out), "PATH=") {
+		t.Errorf("the environment lacks PATH:\n%s", out)
+	}
 }
 
 // A process killed with kill -9 leaves its server running; the next Start
