@@ -64,6 +64,9 @@ type Client struct {
 	// Secrets are removed, as the key is, from every answer the client
 	// returns (the download login's values): see scrub.
 	Secrets []string
+	// Folders opens the files sent, inside their folders as planning
+	// opened them (planner.Plan.Folders); nil opens each folder anew.
+	Folders *confined.Folders
 
 	base *url.URL
 	key  string
@@ -182,7 +185,7 @@ type File struct {
 
 // CreateTicket sends a ticket's event and returns the ticket's display number.
 func (c *Client) CreateTicket(ctx context.Context, ev Event) (string, error) {
-	var body multipartBody
+	body := multipartBody{folders: c.Folders}
 	body.field("query", ev.Query)
 	body.field("title", ev.Title)
 	body.field("source_specific_id", ev.SSID)
@@ -208,7 +211,7 @@ func (c *Client) CreateTicket(ctx context.Context, ev Event) (string, error) {
 // Reply adds a message to the ticket whose source_specific_id is
 // r.TicketSSID and returns its history id. Files are streamed from disk.
 func (c *Client) Reply(ctx context.Context, r Reply) (string, error) {
-	var body multipartBody
+	body := multipartBody{folders: c.Folders}
 	body.field("content", r.Content)
 	body.field("source_specific_id", r.SSID)
 	if !r.Created.IsZero() {
@@ -400,10 +403,11 @@ func retryAfter(v string) time.Duration {
 // disk as the request is sent: its framing is built up front, so its length
 // is known (no chunked upload) and memory does not grow with file sizes.
 type multipartBody struct {
-	buf   bytes.Buffer
-	mw    *multipart.Writer
-	parts []any // []byte framing or File, in order
-	err   error
+	folders *confined.Folders // where files are opened; nil: confined.Open
+	buf     bytes.Buffer
+	mw      *multipart.Writer
+	parts   []any // []byte framing or File, in order
+	err     error
 }
 
 func (b *multipartBody) writer() *multipart.Writer {
@@ -464,7 +468,11 @@ func (b *multipartBody) open() (*fileBody, int64, string, error) {
 				body.length += int64(len(p.Text))
 				continue
 			}
-			f, err := confined.Open(p.Root, p.Rel, p.Size)
+			open := confined.Open
+			if b.folders != nil {
+				open = b.folders.Open
+			}
+			f, err := open(p.Root, p.Rel, p.Size)
 			if err != nil {
 				body.Close()
 				return nil, 0, "", &FileError{Ref: p.Ref, Err: err}

@@ -78,7 +78,7 @@ func (b *builder) attachments(origin string, item itemID, as []readers.Attachmen
 			b.attachURL(origin, item, a, &p)
 			continue
 		}
-		f, err := resolveFile(&b.folders, a)
+		f, err := resolveFile(b.folders, a)
 		switch {
 		case errors.Is(err, errTooBig) && b.opts.Oversize == FileSkip:
 			b.problems.add(SeverityWarning, ProblemAttachment, origin, item, "attachments",

@@ -45,7 +45,7 @@ type builder struct {
 	findings   []finding         // the rules' findings for one record, reused
 	emailOK    func(string) bool // b.validEmail, made once: a method value per record would allocate
 	open       map[string]bool   // Options.OpenStatuses, normalized
-	folders    confined.Folders  // attachment folders, open while planning
+	folders    *confined.Folders // attachment folders, open from planning to the plan's Close
 }
 
 // Build reads src to the end and returns the plan. Every problem is
@@ -73,8 +73,9 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		f.Close()
 		return nil, fmt.Errorf("create plan spill file: %w", err)
 	}
-	plan := &Plan{spill: f}
+	plan := &Plan{spill: f, Folders: &confined.Folders{}}
 	b := &builder{
+		folders:   plan.Folders,
 		opts:      opts,
 		now:       now(),
 		spill:     newSpillWriter(f),
@@ -94,7 +95,6 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		b.problems.locate = l.Locate
 	}
 	err = b.read(ctx, src)
-	b.folders.Close() // only read from: nothing to lose on a close error
 	if cerr := b.spill.close(); err == nil {
 		err = cerr
 	}

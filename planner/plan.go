@@ -21,6 +21,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -110,7 +111,11 @@ type Plan struct {
 	Folding FoldOptions
 	// Fingerprint binds a checkpoint to what the plan sends, whatever the
 	// order: the jobs in chronological order, and their content.
-	Fingerprint   string
+	Fingerprint string
+	// Folders are the attachment folders as planning opened them, kept
+	// open until Close: files are sent from these, so that a folder
+	// replaced since (a symbolic link swapped in for it) is never read.
+	Folders       *confined.Folders
 	spill         *os.File
 	spillEnd      int64 // where payloads made after planning go (Fold)
 	borrowed      bool  // a pilot's: the spill file is its parent's
@@ -248,11 +253,13 @@ func load[T any](p *Plan, j Job, decode func(*spillDecoder) T) (T, error) {
 	return v, nil
 }
 
-// Close releases the plan's spill file (already unlinked: closing frees it).
+// Close releases the plan's spill file (already unlinked: closing frees it)
+// and its attachment folders.
 func (p *Plan) Close() error {
 	if p.spill == nil || p.borrowed {
 		return nil
 	}
+	p.Folders.Close() // only read from: nothing to lose on a close error
 	return p.spill.Close()
 }
 
@@ -306,7 +313,7 @@ func (p *Plan) Origins(keys map[string]bool) (map[string]string, error) {
 func (p *Plan) Sample(n int, seed uint64) *Plan {
 	pick := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(len(p.Tickets))[:min(n, len(p.Tickets))]
 	slices.Sort(pick)
-	s := &Plan{Fingerprint: p.Fingerprint, spill: p.spill, borrowed: true, covers: p.covers}
+	s := &Plan{Fingerprint: p.Fingerprint, Folders: p.Folders, spill: p.spill, borrowed: true, covers: p.covers}
 	for _, i := range pick {
 		s.Tickets = append(s.Tickets, p.Tickets[i])
 		s.Stats.ReplyJobs += len(p.Tickets[i].Replies)

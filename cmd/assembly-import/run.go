@@ -266,6 +266,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if err != nil {
 		return nil, err
 	}
+	client.Folders = plan.Folders
 
 	host, _ := os.Hostname()
 	run := checkpoint.Run{EventsPerSec: o.limits.EventsPerSec, RepliesPerMin: o.limits.RepliesPerMin, PID: os.Getpid(), Host: host}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 )
 
 // ErrOutside is a path or symbolic link that leads outside its folder.
@@ -21,10 +22,13 @@ var ErrNotRegular = errors.New("not a regular file")
 // ErrChanged is a file whose size is not the one planned.
 var ErrChanged = errors.New("changed since it was planned")
 
-// Folders stats files inside folders, keeping each folder open while it is
-// used: one stat per file, instead of resolving the folder's path each
-// time. It is not safe for concurrent use; Close closes the folders.
+// Folders reads files inside folders, keeping each folder open from its
+// first use to Close: one stat per file, instead of resolving the
+// folder's path each time, and the same folder however long a run lasts —
+// a folder replaced since (renamed, a symbolic link swapped in for it) is
+// not followed. It is safe for concurrent use.
 type Folders struct {
+	mu    sync.Mutex
 	roots map[string]*os.Root
 }
 
@@ -47,6 +51,8 @@ func (f *Folders) Stat(dir, rel string) (fs.FileInfo, error) {
 }
 
 func (f *Folders) root(dir string) (*os.Root, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if r, ok := f.roots[dir]; ok {
 		return r, nil
 	}
@@ -81,8 +87,19 @@ func (f *Folders) Head(dir, rel string, n int) ([]byte, error) {
 	return buf[:k], err
 }
 
-// Close closes the folders Stat opened.
+// Open is the package's Open, inside the folder dir as first opened.
+func (f *Folders) Open(dir, rel string, size int64) (*os.File, error) {
+	root, err := f.root(dir)
+	if err != nil {
+		return nil, err
+	}
+	return openSized(root, rel, size)
+}
+
+// Close closes the folders.
 func (f *Folders) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var errs []error
 	for _, r := range f.roots {
 		errs = append(errs, r.Close())
@@ -100,6 +117,11 @@ func Open(dir, rel string, size int64) (*os.File, error) {
 		return nil, err
 	}
 	defer root.Close() // the file stays open
+	return openSized(root, rel, size)
+}
+
+// openSized opens rel inside root, a regular file of the size planned.
+func openSized(root *os.Root, rel string, size int64) (*os.File, error) {
 	file, fi, err := openRegular(root, rel)
 	if err != nil {
 		return nil, err

@@ -38,3 +38,32 @@ func TestNamedPipeAndSwappedLink(t *testing.T) {
 		t.Errorf("Open of a link swapped in: %v, want ErrOutside", err)
 	}
 }
+
+// The folder itself replaced after planning — renamed away, a symbolic
+// link to another folder put in its place — is not followed: files are
+// read from the folder planning opened.
+func TestFolderSwappedAfterPlanning(t *testing.T) {
+	dir := t.TempDir()
+	export, elsewhere := filepath.Join(dir, "export"), filepath.Join(dir, "elsewhere")
+	must(t, os.Mkdir(export, 0o755))
+	must(t, os.Mkdir(elsewhere, 0o755))
+	must(t, os.WriteFile(filepath.Join(export, "a.pdf"), []byte("ours!"), 0o644))
+	must(t, os.WriteFile(filepath.Join(elsewhere, "a.pdf"), []byte("THEIR"), 0o644)) // the same size
+	var folders Folders
+	defer folders.Close()
+	if _, err := folders.Stat(export, "a.pdf"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.Rename(export, filepath.Join(dir, "moved")))
+	must(t, os.Symlink(elsewhere, export))
+	f, err := folders.Open(export, "a.pdf", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data := make([]byte, 5)
+	f.Read(data)
+	if string(data) != "ours!" {
+		t.Errorf("read %q from the swapped folder, want the planned folder's %q", data, "ours!")
+	}
+}
