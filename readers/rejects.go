@@ -13,6 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/transform"
+
+	"github.com/assembly-import/assembly-import/internal/outfile"
 )
 
 // Row names one row of a source: a file and line ("replies.csv", 17) or a
@@ -69,10 +71,11 @@ func rejectCSVFile(src, dst, name string, m *Mapping, problems map[Row]string) (
 		return 0, err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	out, err := outfile.Create(dst)
 	if err != nil {
 		return 0, err
 	}
+	defer out.Close() // removes it unless committed
 	r := newCSVReader(in, name, m)
 	// The rows go back in the file's own delimiter and encoding, so that
 	// the same mapping reads them.
@@ -96,7 +99,6 @@ func rejectCSVFile(src, dst, name string, m *Mapping, problems map[Row]string) (
 		if errors.As(err, &pe) {
 			rec, line = make([]string, width), pe.StartLine // unparseable: only the problem says what it was
 		} else if err != nil {
-			out.Close()
 			return written, fmt.Errorf("%s: %w", name, err)
 		}
 		if first {
@@ -110,7 +112,10 @@ func rejectCSVFile(src, dst, name string, m *Mapping, problems map[Row]string) (
 		}
 	}
 	w.Flush()
-	return written, errors.Join(w.Error(), sink.Close(), out.Close())
+	if err := errors.Join(w.Error(), sink.Close()); err != nil {
+		return written, err
+	}
+	return written, out.Commit()
 }
 
 // nopCloser is a writer whose Close does nothing (the file is closed apart).
@@ -207,5 +212,13 @@ func WriteXLSXRejects(ctx context.Context, opts XLSXOptions, dir string, problem
 			return written, err
 		}
 	}
-	return written, out.SaveAs(filepath.Join(dir, filepath.Base(opts.Path)))
+	f, err := outfile.Create(filepath.Join(dir, filepath.Base(opts.Path)))
+	if err != nil {
+		return written, err
+	}
+	defer f.Close() // removes it unless committed
+	if err := out.Write(f); err != nil {
+		return written, err
+	}
+	return written, f.Commit()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -56,5 +57,37 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(export, "replies.csv")); string(data) != replies {
 		t.Errorf("replies.csv changed: %q", data)
+	}
+}
+
+// A symbolic link planted at an output's path is replaced by the output,
+// created 0600, and what it pointed at is left as it was.
+func TestOutputsReplacePlantedLinks(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	report := filepath.Join(dir, "plan.json")
+	if err := os.Symlink(victim, report); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	rejects := filepath.Join(dir, "rejects")
+	os.Mkdir(rejects, 0o755)
+	victim2 := filepath.Join(dir, "victim2")
+	os.WriteFile(victim2, []byte("precious"), 0o644)
+	os.Symlink(victim2, filepath.Join(rejects, "tickets.csv"))
+	r := runTool(t, "plan", "--csv", "testdata/dirty", "--report", report, "--rejects", rejects)
+	if r.code != exitInvalid {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, v := range []string{victim, victim2} {
+		if data, _ := os.ReadFile(v); string(data) != "precious" {
+			t.Errorf("a planted link's target became %.60q", data)
+		}
+	}
+	for _, out := range []string{report, filepath.Join(rejects, "tickets.csv")} {
+		fi, err := os.Lstat(out)
+		if err != nil || !fi.Mode().IsRegular() || runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v (%v); want a regular file, 0600", out, fi.Mode(), err)
+		}
 	}
 }

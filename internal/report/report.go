@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/outfile"
 	"github.com/assembly-import/assembly-import/planner"
 )
 
@@ -195,7 +195,7 @@ func Write(path string, r Report) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := outfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
