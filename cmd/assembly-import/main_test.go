@@ -857,3 +857,20 @@ func TestMilestones(t *testing.T) {
 		t.Errorf("status does not count the rejected open tickets' jobs:\n%s", st.stdout)
 	}
 }
+
+// Ids holding terminal escape sequences (a cursor move, an OSC title) are
+// printed escaped, on stdout and in the error line.
+func TestTerminalEscapesArePrintedEscaped(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte("ticket_id,title,created_at,requester_email,body\n"+
+		"\"T1\x1b[2J\x1b]0;pwned\x07\",Hi,2024-01-02 10:00:00,a@example.com,Hello\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte("reply_id,ticket_id,created_at,author_email,body\n"+
+		"r1,\"T9\u009b31m\",2024-01-02 11:00:00,a@example.com,Hi\n"), 0o644)
+	r := runTool(t, "plan", "--csv", dir)
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\x9b") || strings.Contains(r.stdout+r.stderr, "\u009b") {
+		t.Errorf("raw control characters reached the output:\n%q", r.stdout+r.stderr)
+	}
+	if !strings.Contains(r.stdout, `\x1b`) {
+		t.Errorf("the id's escape is not shown escaped:\n%s", r.stdout)
+	}
+}

@@ -25,6 +25,7 @@ type env struct {
 // through getenv, and returns the exit code. main calls it with the
 // process's own; tests call it in-process with theirs.
 func execute(ctx context.Context, prog string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	stdout = controlEscaper{stdout} // stderr carries the progress bars' own control sequences: its lines escape theirs
 	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), prog: prog, args: args, getenv: getenv}
 	root := &cobra.Command{
 		Use:   "assembly-import",
@@ -44,7 +45,7 @@ strict fake of the API to try it all on.`,
 	root.AddCommand(planCommand(e), runCommand(e), statusCommand(e), sandboxCommand(e), versionCommand(e))
 	code, err := exitCode(root.ExecuteContext(ctx))
 	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
+		fmt.Fprintf(stderr, "error: %s\n", escapeControls([]byte(err.Error())))
 	}
 	return code
 }
