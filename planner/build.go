@@ -201,7 +201,9 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	// would keep every row's text alive for as long as the plan.
 	m := ticketMeta{slot: slot{key: b.strs.AddRef(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created),
 		open: b.open[normalizeStatus(t.Status)]}
-	b.opts.Users.Apply(&t.Requester)
+	if b.opts.Users.Apply(&t.Requester) {
+		b.stats.MatchedByName++
+	}
 	if t.Key == "" {
 		if !readers.HasError(t.Problems, "") {
 			b.problems.add(SeverityError, ProblemMissing, t.Origin, item, "ticket_id", "the ticket has no id")
@@ -358,7 +360,9 @@ func (b *builder) reply(r *readers.Reply) error {
 		}
 		b.ticketKeys[int32(b.replies.Len())] = b.strs.Add(r.TicketKey)
 	}
-	b.opts.Users.Apply(&r.Author)
+	if b.opts.Users.Apply(&r.Author) {
+		b.stats.MatchedByName++
+	}
 	if r.Key == "" && readers.HasError(r.Problems, "") {
 		b.replies.Add(m)
 		return nil // an unreadable row: nothing more to check

@@ -143,6 +143,7 @@ type Stats struct {
 	Invalid          int   `json:"invalid"`                    // items not sent because of errors
 	Unreadable       int   `json:"unreadable,omitempty"`       // rows the format could not read at all (among the invalid)
 	DefaultAuthored  int   `json:"default_authored,omitempty"` // messages sent as Options.DefaultAuthor
+	MatchedByName    int   `json:"matched_by_name,omitempty"`  // people given an Assembly id by their name alone (the user map)
 	Errors           int   `json:"errors"`
 	Warnings         int   `json:"warnings"`
 	// Months counts the records read per month of their creation, oldest first.

@@ -350,7 +350,8 @@ func TestUserMap(t *testing.T) {
 		{readers.User{Email: "x@example.com"}, ""},
 		{readers.User{Email: "agent@example.com", AssemblyID: "given"}, "given"},
 		{readers.User{Name: "visitor 8812"}, "u-3"},
-		{readers.User{Email: "x@example.com", Name: "Visitor 8812"}, "u-3"},
+		{readers.User{Email: "x@example.com", Name: "Visitor 8812"}, ""}, // a customer with the name of a mapped person, and an email of their own
+		{readers.User{SourceID: "c-10", Name: "Visitor 8812"}, ""},
 		{readers.User{Name: "Visitor 8813"}, ""},
 	}
 	for _, tt := range tests {
@@ -359,6 +360,9 @@ func TestUserMap(t *testing.T) {
 		if u.AssemblyID != tt.want {
 			t.Errorf("Apply(%+v) id = %q, want %q", tt.in, u.AssemblyID, tt.want)
 		}
+	}
+	if !m.Apply(&readers.User{Name: "Visitor 8812"}) || m.Apply(&readers.User{Email: "agent@example.com"}) {
+		t.Error("Apply says a match by name is by name, and one by email is not")
 	}
 	os.WriteFile(path, []byte("email,id\na@b.c,1\n"), 0o644)
 	if _, err := readers.ReadUserMap(path); err == nil || !strings.Contains(err.Error(), "users.csv line 1: need the columns assembly_id") {

@@ -86,18 +86,24 @@ func ReadUserMap(path string) (*UserMap, error) {
 }
 
 // Apply sets u's Assembly id when the map knows the person: by email,
-// else by old-helpdesk id, else by name.
-func (m *UserMap) Apply(u *User) {
+// else by old-helpdesk id, else — only when the export gives neither, so
+// that nothing else identifies them — by name (names in the map are
+// unique: ReadUserMap refuses two ids for one). A customer who shares an
+// agent's name but has an email of their own is not the agent. It says
+// whether the match was by name, for the plan to count.
+func (m *UserMap) Apply(u *User) (byName bool) {
 	if m == nil || u.AssemblyID != "" {
-		return
+		return false
 	}
 	if id, ok := m.byEmail[strings.ToLower(u.Email)]; ok && u.Email != "" {
 		u.AssemblyID = id
 	} else if id, ok := m.bySourceID[u.SourceID]; ok && u.SourceID != "" {
 		u.AssemblyID = id
-	} else if id, ok := m.byName[normalizeName(u.Name)]; ok && u.Name != "" {
-		u.AssemblyID = id
+	} else if u.Email == "" && u.SourceID == "" && u.Name != "" {
+		u.AssemblyID = m.byName[normalizeName(u.Name)]
+		return u.AssemblyID != ""
 	}
+	return false
 }
 
 // normalizeName makes " Ann  Lee" and "ann lee" one name.

@@ -104,6 +104,9 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 		fmt.Fprintf(w, " (%d of them carrying first-message attachments an event cannot take: not JPG/PNG, or over 4 MB)", s.FollowUps)
 	}
 	fmt.Fprintf(w, ", %d attachments (%s), %d distinct people\n", s.Attachments, report.Bytes(s.AttachmentBytes), s.Users)
+	if s.MatchedByName > 0 {
+		fmt.Fprintf(w, "  %d messages' people got their Assembly id from the user map by name alone (the export gives them no email or id): check those names are unique\n", s.MatchedByName)
+	}
 	fmt.Fprint(w, folding)
 	fmt.Fprintf(w, "Problems: %d errors (those items are not sent), %d warnings\n", s.Errors, s.Warnings)
 	writeProblemGroups(w, plan.Problems)
