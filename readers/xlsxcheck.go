@@ -15,7 +15,17 @@ import (
 const (
 	xlsxUnpackLimit = 16 << 30 // the whole workbook
 	xlsxMemoryLimit = 16 << 20 // a part unpacked in memory; larger ones go to a temporary file
+	// xlsxMaxSharedStrings bounds the shared strings table, which excelize
+	// indexes in memory whatever its size (about 50 bytes a string once it
+	// spills to a temporary file, several times that below): a few hundred
+	// kilobytes of zipped "<si><t/></si>" would otherwise take gigabytes.
+	// 12 million strings, about 600 MB, is more than two full sheets of
+	// distinct text hold.
+	xlsxMaxSharedStrings = 12_000_000
 )
+
+// sharedStringsPart is where a workbook keeps its shared strings.
+const sharedStringsPart = "xl/sharedStrings.xml"
 
 // checkWorkbook reads every part of the workbook at path through its
 // compression and checksum, so that a damaged one is an error naming it:
@@ -42,7 +52,13 @@ func checkWorkbook(ctx context.Context, path string) error {
 		if err != nil {
 			return fmt.Errorf("%s: part %s: %w", path, f.Name, err)
 		}
-		n, err := copyLimited(ctx, rc, buf, xlsxUnpackLimit-total)
+		var r io.Reader = rc
+		var strs *elementCounter
+		if strings.EqualFold(f.Name, sharedStringsPart) {
+			strs = &elementCounter{r: rc, name: "si"}
+			r = strs
+		}
+		n, err := copyLimited(ctx, r, buf, xlsxUnpackLimit-total)
 		rc.Close()
 		total += n
 		switch {
@@ -50,6 +66,10 @@ func checkWorkbook(ctx context.Context, path string) error {
 			return fmt.Errorf("%s unpacks to more than %d GB: refused as a damaged or hostile workbook", path, xlsxUnpackLimit>>30)
 		case err != nil:
 			return fmt.Errorf("%s: part %s is damaged (%w): the workbook cannot be read whole; save it again from the spreadsheet program", path, f.Name, err)
+		case strs != nil && strs.n > xlsxMaxSharedStrings:
+			return fmt.Errorf("%s: its shared strings table holds %d strings (%d MB unpacked from %d kB), more than the %d this tool reads "+
+				"(indexing them would take about %d MB of memory): refused as a damaged or hostile workbook; if it is a real export, save its sheets as CSV and read those",
+				path, strs.n, n>>20, f.CompressedSize64>>10, xlsxMaxSharedStrings, strs.n*50>>20)
 		}
 	}
 	return nil
@@ -77,4 +97,29 @@ func copyLimited(ctx context.Context, r io.Reader, buf []byte, limit int64) (int
 			return n, ctx.Err()
 		}
 	}
+}
+
+// elementCounter counts the elements named name ("<si>", "<si ...>",
+// "<x:si>") in the XML read through it, across reads.
+type elementCounter struct {
+	r    io.Reader
+	name string
+	n    int
+	tail []byte // the end of the last read, where an element may start
+}
+
+func (c *elementCounter) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	data := append(c.tail, p[:k]...)
+	keep := len(c.name) + 2 // "<" or ":", the name, and what ends it
+	for i := 0; i+keep <= len(data); i++ {
+		if (data[i] == '<' || data[i] == ':') && string(data[i+1:i+1+len(c.name)]) == c.name {
+			switch data[i+1+len(c.name)] {
+			case '>', ' ', '/', '\t', '\n', '\r':
+				c.n++
+			}
+		}
+	}
+	c.tail = append(c.tail[:0], data[max(0, len(data)-keep+1):]...)
+	return k, err
 }

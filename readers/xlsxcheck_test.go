@@ -85,3 +85,45 @@ func TestXLSXDamagedSheet(t *testing.T) {
 		t.Errorf("the intact workbook: %v", err)
 	}
 }
+
+// A shared strings table of millions of empty strings zips to under a
+// megabyte and would take excelize gigabytes to index: it is refused at
+// open, naming its count and what it would cost, in bounded memory.
+func TestXLSXSharedStringsBomb(t *testing.T) {
+	path := workbook(t, false, map[string][][]any{
+		"tickets": {xTicketsHeader, {1, "Hello", date(opened), "a@x.io", "Hi"}},
+		"replies": {xRepliesHeader},
+	})
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	bomb := filepath.Join(t.TempDir(), "bomb.xlsx")
+	out, _ := os.Create(bomb)
+	zw := zip.NewWriter(out)
+	for _, f := range zr.File {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate})
+		if f.Name != "xl/sharedStrings.xml" {
+			rc, _ := f.Open()
+			io.Copy(w, rc)
+			rc.Close()
+			continue
+		}
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+		item := bytes.Repeat([]byte("<si><t/></si>"), 100_000)
+		for range 121 { // 12.1 million strings
+			w.Write(item)
+		}
+		io.WriteString(w, `</sst>`)
+	}
+	zw.Close()
+	out.Close()
+	if fi, _ := os.Stat(bomb); fi.Size() > 2<<20 {
+		t.Fatalf("the bomb is %d bytes; want it small", fi.Size())
+	}
+	_, err = readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: bomb})
+	if err == nil || !strings.Contains(err.Error(), "its shared strings table holds 12100000 strings") {
+		t.Fatalf("OpenXLSX(bomb) = %v, want a refusal naming the count", err)
+	}
+}
