@@ -255,3 +255,23 @@ func TestRefusesFolder(t *testing.T) {
 		t.Errorf("Read: %v", err)
 	}
 }
+
+// Compare tells a job delivered with other content (not sent again) from
+// one in flight with other content when a run stopped (sent again), and
+// from new and gone ones.
+func TestCompare(t *testing.T) {
+	j := open(t, filepath.Join(t.TempDir(), "cp.jsonl"))
+	defer j.Close()
+	must(t, j.Sending("reply/done", 1))
+	must(t, j.Done("reply/done", "01H"))
+	must(t, j.Sending("reply/flight", 1)) // the run stopped here
+	must(t, j.Sending("reply/gone", 1))
+	must(t, j.Done("reply/gone", "01J"))
+	plan := func(yield func(string, uint64) bool) {
+		_ = yield("reply/done", 2) && yield("reply/flight", 2) && yield("reply/new", 2)
+	}
+	d := j.Compare(plan)
+	if fmt.Sprint(d.New, d.Changed, d.Resent, d.Gone) != "[reply/new] [reply/done] [reply/flight] [reply/gone]" {
+		t.Errorf("Compare = %+v", d)
+	}
+}

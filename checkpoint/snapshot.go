@@ -229,8 +229,11 @@ func (s *Snapshot) Count(group string) Counts {
 // Delta is how a plan differs from what a journal recorded.
 type Delta struct {
 	New     []string // in the plan, never sent
-	Changed []string // delivered (or in flight) with other content than the plan's
-	Gone    []string // sent once, no longer in the plan
+	Changed []string // delivered with other content than the plan's: not sent again
+	// Resent were in flight with other content when a run stopped, the
+	// outcome unknown: they are sent again, with the plan's content.
+	Resent []string
+	Gone   []string // sent once, no longer in the plan
 }
 
 // Compare lists how the jobs of a plan, by key and content hash, differ
@@ -244,8 +247,10 @@ func (s *Snapshot) Compare(jobs iter.Seq2[string, uint64]) Delta {
 		switch {
 		case job.State == "":
 			d.New = append(d.New, key)
-		case job.Hash != hash && (job.State == Done || job.State == Sending):
+		case job.Hash != hash && job.State == Done:
 			d.Changed = append(d.Changed, key)
+		case job.Hash != hash && job.State == Sending:
+			d.Resent = append(d.Resent, key)
 		}
 	}
 	for i := range s.entries.Len() {

@@ -26,6 +26,13 @@ type env struct {
 // process's own; tests call it in-process with theirs.
 func execute(ctx context.Context, prog string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	stdout = controlEscaper{stdout} // stderr carries the progress bars' own control sequences: its lines escape theirs
+	// Ctrl-C or a stop from the system, at any moment of any command,
+	// cancels ctx: planning stops (exit 4, as for a run), and a run stops
+	// resumably, saying how to resume. A second one ends the process at
+	// once: the journal keeps that safe.
+	ctx, stopSignals := notifyStop(ctx)
+	defer stopSignals()
+	defer context.AfterFunc(ctx, stopSignals)()
 	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), prog: prog, args: args, getenv: getenv}
 	root := &cobra.Command{
 		Use:   "assembly-import",

@@ -115,13 +115,12 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 	}
 	defer r.plan.Close()
 	defer r.journal.Close()
-	ctx, stopSignals := notifyStop(ctx)
-	defer stopSignals()
+	// ctx is cancelled by Ctrl-C (execute): also in the gap before the
+	// uploader starts, which then stops at once and says how to resume.
 	stopWarning := context.AfterFunc(ctx, func() {
-		stopSignals() // a second Ctrl-C ends the process at once; the journal keeps that safe
 		e.log.Warn("stopping: no new requests; those in flight get a few seconds (Ctrl-C again to quit now)")
 	})
-	defer stopWarning() // before stopSignals: the end of a run is no Ctrl-C
+	defer stopWarning()
 
 	work := r.plan
 	if o.sample > 0 {
@@ -446,11 +445,13 @@ func allDone(snap *checkpoint.Snapshot, plan *planner.Plan) bool {
 // writeDelta says how an export differs from what a checkpoint recorded.
 func writeDelta(w io.Writer, d checkpoint.Delta) {
 	fmt.Fprintf(w, "Compared with the checkpoint: %d new items, %d changed since they were sent, %d no longer in the export.\n",
-		len(d.New), len(d.Changed), len(d.Gone))
+		len(d.New), len(d.Changed)+len(d.Resent), len(d.Gone))
 	for _, l := range []struct {
 		title string
 		keys  []string
-	}{{"Changed since sent (not sent again)", d.Changed}, {"No longer in the export (left as they are in Assembly)", d.Gone}} {
+	}{{"Changed since sent (not sent again)", d.Changed},
+		{"Changed since sent while a run was stopped, its outcome unknown (sent again, with the new content; may appear twice)", d.Resent},
+		{"No longer in the export (left as they are in Assembly)", d.Gone}} {
 		if len(l.keys) == 0 {
 			continue
 		}

@@ -350,13 +350,6 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 			return nil, exitf(exitUsage, "%w", err)
 		}
 	}
-	if o.pgDump != "" {
-		// Ctrl-C while a dump is restored or read must still stop the
-		// private server: handle it until the plan is built.
-		var stop context.CancelFunc
-		ctx, stop = notifyStop(ctx)
-		defer stop()
-	}
 	src, err := o.open(ctx)
 	if err != nil {
 		return nil, err
