@@ -387,3 +387,150 @@ func TestFoldTorture(t *testing.T) {
 	}
 	t.Logf("kills %d; %d tickets stored, %d of them folded; every message once", killed, tickets, folded)
 }
+
+// TestReExportTorture kills the tool at random moments while, between
+// runs, the helpdesk is exported again: replies added (some in the middle
+// of a conversation, some to tickets already sent folded), replies and
+// whole tickets removed, new tickets, every row in another order — in the
+// messages layout, whose messages have no ids, so that each is known only
+// by what it is (several of a ticket's at the same second). Each run takes the new export (--allow-changed-source)
+// and folds by another date, or not at all, against a sandbox that drops
+// answers after doing the work. At the end every message of the last
+// export is in Assembly exactly once, and no removed one twice.
+func TestReExportTorture(t *testing.T) {
+	kills := tortureKills(t)
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 3))
+	t.Logf("seed %d", seed)
+	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 300, RepliesPerMin: 1800, ReplyDedup: true, LostAck: 0.05,
+		Transit: sandbox.Range{Max: 5 * time.Millisecond}})
+	type message struct {
+		marker string
+		at     time.Time
+		from   string
+	}
+	start := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+	threads := map[int][]message{} // by ticket; the first message opens it
+	status := map[int]string{}
+	removed := map[string]bool{}
+	serial := 0
+	mark := func(ticket int) string { serial++; return fmt.Sprintf("[m-%d-%d]", ticket, serial) }
+	addTicket := func(i int) {
+		opened := start.AddDate(0, 0, i)
+		threads[i] = []message{{mark(i), opened, fmt.Sprintf("c%d@example.com", i)}}
+		status[i] = []string{"open", "closed", "solved"}[i%3]
+		for k := 1; k <= 3; k++ {
+			threads[i] = append(threads[i], message{mark(i), opened.Add(time.Duration(k) * 3 * time.Hour), "agent@example.com"})
+		}
+	}
+	tickets := 10 + 2*kills
+	for i := 1; i <= tickets; i++ {
+		addTicket(i)
+	}
+	dir := t.TempDir()
+	export := filepath.Join(dir, "conversations.csv")
+	mapping := filepath.Join(dir, "mapping.yaml")
+	os.WriteFile(mapping, []byte("layout: messages\ntickets: {ticket_id: Conversation, title: Subject, status: Status}\n"+
+		"replies: {created_at: Sent, author_email: From, body: Text}\n"), 0o644)
+	write := func() {
+		var rows []string
+		for i, msgs := range threads {
+			for _, m := range msgs {
+				rows = append(rows, fmt.Sprintf("%d,Ticket %d,%s,%s,%s,\"Text of %s\"\n", i, i, status[i], m.at.Format(time.RFC3339), m.from, m.marker))
+			}
+		}
+		rng.Shuffle(len(rows), func(a, b int) { rows[a], rows[b] = rows[b], rows[a] })
+		os.WriteFile(export, []byte("Conversation,Subject,Status,Sent,From,Text\n"+strings.Join(rows, "")), 0o644)
+	}
+	// reExport changes the export as a helpdesk does between two exports.
+	reExport := func() {
+		for range 1 + rng.IntN(3) { // replies added, anywhere after the first message
+			i := 1 + rng.IntN(tickets)
+			if len(threads[i]) == 0 {
+				continue
+			}
+			at := threads[i][0].at.Add(time.Duration(1+rng.IntN(20*60)) * time.Minute)
+			if n := len(threads[i]); n > 1 && rng.IntN(3) == 0 {
+				at = threads[i][1+rng.IntN(n-1)].at // at the same second as another reply
+			}
+			threads[i] = append(threads[i], message{mark(i), at, "agent@example.com"})
+		}
+		for range rng.IntN(2) { // a reply removed
+			i := 1 + rng.IntN(tickets)
+			if len(threads[i]) > 1 {
+				k := 1 + rng.IntN(len(threads[i])-1)
+				removed[threads[i][k].marker] = true
+				threads[i] = append(threads[i][:k], threads[i][k+1:]...)
+			}
+		}
+		if rng.IntN(4) == 0 { // a ticket removed, with its thread
+			i := 1 + rng.IntN(tickets)
+			for _, m := range threads[i] {
+				removed[m.marker] = true
+			}
+			delete(threads, i)
+		}
+		if rng.IntN(3) == 0 { // a new ticket
+			tickets++
+			addTicket(tickets)
+		}
+		write()
+	}
+	write()
+	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	args := func(fold string) []string {
+		a := []string{"run", "--csv", export, "--mapping", mapping, "--api-url", url, "--checkpoint", cp,
+			"--events-per-sec", "300", "--replies-per-min", "1800", "--jitter", "5ms", "--allow-changed-source"}
+		if fold != "" {
+			a = append(a, "--fold-before", fold)
+		}
+		return a
+	}
+	dates := func() []string {
+		return []string{"", start.AddDate(0, 0, tickets/3).Format(time.DateOnly), start.AddDate(0, 0, 2*tickets/3).Format(time.DateOnly)}
+	}
+	killed := 0
+	for killed < kills {
+		fold := dates()[rng.IntN(3)]
+		out, wasKilled, err := runAndKill(t, rng, args(fold))
+		switch {
+		case wasKilled:
+			killed++
+		case err != nil:
+			t.Fatalf("a run (--fold-before %q) ended by itself with %v:\n%s", fold, err, out)
+		}
+		reExport()
+	}
+	r := runTool(t, args(dates()[rng.IntN(3)])...)
+	if r.code != 0 {
+		t.Fatalf("final run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var all strings.Builder
+	folded := 0
+	for _, tk := range sb.Tickets() {
+		all.WriteString(tk.Query + "\n")
+		if tk.Properties["folded"] == "true" {
+			folded++
+		}
+		for _, rp := range tk.Replies {
+			all.WriteString(rp.Content + "\n")
+		}
+	}
+	text := all.String()
+	messages := 0
+	for _, msgs := range threads {
+		for _, m := range msgs {
+			messages++
+			if n := strings.Count(text, m.marker); n != 1 {
+				t.Errorf("message %s of the last export is in Assembly %d times, want once", m.marker, n)
+			}
+		}
+	}
+	for marker := range removed {
+		if n := strings.Count(text, marker); n > 1 {
+			t.Errorf("removed message %s is in Assembly %d times", marker, n)
+		}
+	}
+	t.Logf("kills %d; last export: %d tickets, %d messages (%d removed on the way); %d tickets stored, %d folded; every message once",
+		killed, len(threads), messages, len(removed), len(sb.Tickets()), folded)
+}
