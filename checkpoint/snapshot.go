@@ -43,10 +43,10 @@ type Snapshot struct {
 	// MilestoneExcept counts, per milestone reached, its jobs rejected
 	// rather than done (not in Assembly); absent: none.
 	MilestoneExcept map[string]int
-	keys       arena.Strings
-	index      *arena.IDs // key -> position in entries
-	entries    arena.List[entry]
-	reasons    map[int32]string // of rejected and failed jobs
+	keys            arena.Strings
+	index           *arena.IDs // key -> position in entries
+	entries         arena.List[entry]
+	reasons         map[int32]string // of rejected and failed jobs
 }
 
 // newSnapshot returns an empty snapshot with room for about jobs jobs.
