@@ -159,9 +159,15 @@ func (b *builder) read(ctx context.Context, src Source) error {
 		for batch := range batches {
 			for _, rec := range batch {
 				var err error
-				if rec.Ticket != nil {
+				switch {
+				case rec.Ticket != nil:
 					err = b.ticket(rec.Ticket)
-				} else {
+				case rec.Skip != nil:
+					if b.stats.SkippedRows == nil {
+						b.stats.SkippedRows = map[string]int{}
+					}
+					b.stats.SkippedRows[rec.Skip.Why]++
+				default:
 					err = b.reply(rec.Reply)
 				}
 				if err != nil {

@@ -144,10 +144,22 @@ type Stats struct {
 	Unreadable       int   `json:"unreadable,omitempty"`       // rows the format could not read at all (among the invalid)
 	DefaultAuthored  int   `json:"default_authored,omitempty"` // messages sent as Options.DefaultAuthor
 	MatchedByName    int   `json:"matched_by_name,omitempty"`  // people given an Assembly id by their name alone (the user map)
-	Errors           int   `json:"errors"`
-	Warnings         int   `json:"warnings"`
+	// SkippedRows counts the rows the mapping's skip_rows left out, by
+	// their column and word (`Message type "assignment"`).
+	SkippedRows map[string]int `json:"skipped_rows,omitempty"`
+	Errors      int            `json:"errors"`
+	Warnings    int            `json:"warnings"`
 	// Months counts the records read per month of their creation, oldest first.
 	Months []Month `json:"months"`
+}
+
+// RowsSkipped returns how many rows skip_rows left out.
+func (s Stats) RowsSkipped() int {
+	n := 0
+	for _, c := range s.SkippedRows {
+		n += c
+	}
+	return n
 }
 
 // Month counts the tickets and replies created in one month ("2024-03").

@@ -213,6 +213,9 @@ func (p *pairRecords) next(ctx context.Context) (Record, error) {
 		case problem != nil:
 			return unreadable(tr.t, n, *problem, tr == p.tickets), nil
 		}
+		if why := tr.h.skipped(tr.t, n, cells); why != "" {
+			return Record{Skip: &Skipped{Origin: tr.t.origin(n, 0), Why: why}}, nil
+		}
 		r, problems := tr.h.row(tr.t, n, cells, tr.idField)
 		if tr == p.tickets {
 			t := p.conv.ticket(r)
@@ -245,8 +248,20 @@ type messageRecords struct {
 	messages *header // a message's fields
 	firstCol []int   // the first_message column, if mapped
 	first    map[string]int
-	scanned  bool
-	ids      messageIDs // for exports without message ids
+	// latestCols are the columns of a ticket's fields taken from its
+	// latest row (Mapping.TicketRow): title, status, tags, company and
+	// the kept columns; latest holds, per ticket, that row's cells of them.
+	latestCols []int
+	latest     map[string]latestRow
+	scanned    bool
+	ids        messageIDs // for exports without message ids
+}
+
+// latestRow is the latest row of a ticket so far.
+type latestRow struct {
+	n       int
+	created time.Time
+	cells   []string // at latestCols
 }
 
 // firstMessage is the best candidate so far for a ticket's first message.
@@ -292,6 +307,10 @@ func (mr *messageRecords) scan(ctx context.Context) error {
 		}
 		f := firstMessage{n: n}
 		f.created, _ = mr.conv.time(mr.messages.get(mr.t, n, cells, "created_at"), "created_at", nil)
+		mr.seeLatest(key, f.created, n, cells) // a skipped row (a close) may say the status
+		if mr.messages.skipped(mr.t, n, cells) != "" {
+			continue
+		}
 		if len(mr.firstCol) > 0 && mr.firstCol[0] < len(cells) {
 			f.marked, _ = ParseBool(cells[mr.firstCol[0]])
 		}
@@ -323,9 +342,20 @@ func (mr *messageRecords) next(ctx context.Context) (Record, error) {
 	case problem != nil:
 		return unreadable(mr.t, n, *problem, false), nil
 	}
-	tr, problems := mr.tickets.row(mr.t, n, cells, "ticket_id")
-	key := strings.TrimSpace(tr.get("ticket_id"))
+	if why := mr.messages.skipped(mr.t, n, cells); why != "" {
+		return Record{Skip: &Skipped{Origin: mr.t.origin(n, 0), Why: why}}, nil
+	}
+	key := strings.TrimSpace(mr.tickets.get(mr.t, n, cells, "ticket_id"))
 	if first, ok := mr.first[key]; ok && first == n {
+		if l, ok := mr.latest[key]; ok && l.n != n {
+			cells = slices.Clone(cells)
+			for k, i := range mr.latestCols {
+				if i < len(cells) {
+					cells[i] = l.cells[k]
+				}
+			}
+		}
+		tr, problems := mr.tickets.row(mr.t, n, cells, "ticket_id")
 		t := mr.conv.ticket(tr)
 		t.Problems = append(t.Problems, problems...)
 		return Record{Ticket: t}, nil
@@ -341,6 +371,49 @@ func (mr *messageRecords) next(ctx context.Context) (Record, error) {
 	}
 	rp.Problems = append(rp.Problems, problems...)
 	return Record{Reply: rp}, nil
+}
+
+// seeLatest keeps row n's cells of the ticket's fields when it is the
+// ticket's latest row so far: the latest time, and of rows at one time (or
+// without a readable one) the last in the table.
+func (mr *messageRecords) seeLatest(key string, created time.Time, n int, cells []string) {
+	if len(mr.latestCols) == 0 {
+		return
+	}
+	l, ok := mr.latest[key]
+	if ok && (created.IsZero() && !l.created.IsZero() || created.Before(l.created)) {
+		return
+	}
+	l.n, l.created = n, created
+	if l.cells == nil {
+		l.cells = make([]string, len(mr.latestCols))
+	}
+	for k, i := range mr.latestCols {
+		l.cells[k] = ""
+		if i < len(cells) {
+			l.cells[k] = strings.Clone(cells[i])
+		}
+	}
+	mr.latest[key] = l
+}
+
+// latestColumns returns the columns of th, a messages table's ticket
+// header, taken from a ticket's latest row: its title, status, tags,
+// company and kept columns (not its id, requester, time, text or files,
+// which are its first message's).
+func latestColumns(th *header) []int {
+	var cols []int
+	for i, f := range th.field {
+		switch f {
+		case "title", "status", "tags", "company_id":
+			cols = append(cols, i)
+		case "":
+			if th.keep[i] {
+				cols = append(cols, i)
+			}
+		}
+	}
+	return cols
 }
 
 // firstMessageHeader reads a ticket from its first message's row: by the
@@ -444,6 +517,9 @@ func (cr *commentRecords) next(ctx context.Context) (Record, error) {
 	case problem != nil:
 		return unreadable(cr.t, n, *problem, true), nil
 	}
+	if why := cr.h.skipped(cr.t, n, cells); why != "" {
+		return Record{Skip: &Skipped{Origin: cr.t.origin(n, 0), Why: why}}, nil
+	}
 	r, problems := cr.h.row(cr.t, n, cells, "ticket_id")
 	t := cr.conv.ticket(r)
 	t.Problems = append(t.Problems, problems...)
@@ -482,6 +558,14 @@ func (cr *commentRecords) comment(ticket, origin, cell string) *Reply {
 // returns what reads their records, with each table's headers. names name
 // each table's header row for messages ("tickets.csv line 1").
 func layoutRecords(conv *converter, m *Mapping, tables []table, names []string) (records, [][]*header, error) {
+	recs, headers, err := layoutHeaders(conv, m, tables, names)
+	if err == nil {
+		err = checkSkips(m, headers)
+	}
+	return recs, headers, err
+}
+
+func layoutHeaders(conv *converter, m *Mapping, tables []table, names []string) (records, [][]*header, error) {
 	switch m.layout() {
 	case LayoutMessages:
 		found := tables[0].header()
@@ -503,6 +587,9 @@ func layoutRecords(conv *converter, m *Mapping, tables []table, names []string) 
 					names[0], m.FirstMessage, strings.Join(nonEmpty(th.found), ", "))}
 			}
 			th.keep[mr.firstCol[0]] = false
+		}
+		if m.TicketRow != TicketRowFirst {
+			mr.latestCols, mr.latest = latestColumns(th), map[string]latestRow{}
 		}
 		return mr, [][]*header{{th, rh}}, nil
 	case LayoutTicketsWithComments:

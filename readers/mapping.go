@@ -26,9 +26,18 @@ var (
 // its timestamp layout, its attachment separator. The zero Mapping reads
 // canonical columns.
 type Mapping struct {
-	// Tickets and Replies map a canonical field to the source's column.
-	Tickets map[string]string `json:"tickets" yaml:"tickets"`
-	Replies map[string]string `json:"replies" yaml:"replies"`
+	// Tickets and Replies map a canonical field to the source's column,
+	// and for internal and status, which of its words mean what (Column).
+	Tickets map[string]Column `json:"tickets" yaml:"tickets"`
+	Replies map[string]Column `json:"replies" yaml:"replies"`
+	// SkipRows names rows that are not messages, by a column's values
+	// (a chat export's assignment or close rows): {Message type:
+	// [assignment, close]}. They are counted as skipped, not read.
+	SkipRows map[string][]string `json:"skip_rows" yaml:"skip_rows"`
+	// TicketRow, in the messages layout, says which of a ticket's rows its
+	// status, tags, title, company and kept columns come from: latest (the
+	// ticket as the export last saw it) or first [latest].
+	TicketRow string `json:"ticket_row" yaml:"ticket_row"`
 	// TimeFormat is the layout of timestamps, as Go writes it
 	// ("02/01/2006 15:04"), or a list of them tried in order; empty accepts
 	// the forms ParseTime reads.
@@ -110,7 +119,7 @@ func LoadMapping(path string) (*Mapping, error) {
 	}
 	for _, part := range []struct {
 		name   string
-		m      map[string]string
+		m      map[string]Column
 		fields []string
 	}{{"tickets", m.Tickets, TicketFields}, {"replies", m.Replies, ReplyFields}} {
 		for field, col := range part.m {
@@ -118,10 +127,20 @@ func LoadMapping(path string) (*Mapping, error) {
 				return nil, &InputError{Err: fmt.Errorf("mapping %s: %s has no field %q (its fields: %s)",
 					name, part.name, field, strings.Join(part.fields, ", "))}
 			}
-			if strings.TrimSpace(col) == "" {
-				return nil, &InputError{Err: fmt.Errorf("mapping %s: %s.%s names no column", name, part.name, field)}
+			if err := col.check(field); err != nil {
+				return nil, &InputError{Err: fmt.Errorf("mapping %s: %s.%s %w", name, part.name, field, err)}
 			}
 		}
+	}
+	for col, values := range m.SkipRows {
+		if strings.TrimSpace(col) == "" || len(values) == 0 {
+			return nil, &InputError{Err: fmt.Errorf("mapping %s: skip_rows wants a column and the values whose rows are skipped, e.g. {Message type: [assignment, close]}", name)}
+		}
+	}
+	switch m.TicketRow {
+	case "", TicketRowFirst, TicketRowLatest:
+	default:
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: ticket_row %q: want %s or %s", name, m.TicketRow, TicketRowLatest, TicketRowFirst)}
 	}
 	if _, err := m.location(); err != nil {
 		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
@@ -165,7 +184,7 @@ func (m *Mapping) separator() string {
 }
 
 // columns returns the mapping of one file: "tickets" or "replies".
-func (m *Mapping) columns(kind string) map[string]string {
+func (m *Mapping) columns(kind string) map[string]Column {
 	if m == nil {
 		return nil
 	}
@@ -189,6 +208,11 @@ type header struct {
 	repeats map[string][]int
 	// columns holds every column of each normalized name, repeated or not.
 	columns map[string][]int
+	// values translates the words of a field's column (Column.Values).
+	values map[string]words
+	// skip holds the skip_rows columns the header has: the words of each
+	// whose rows are skipped.
+	skip map[int]map[string]bool
 }
 
 // listFields may be mapped to a repeated column: each cell adds to them.
@@ -214,7 +238,7 @@ func resolveHeader(name, kind string, found []string, m *Mapping, required requi
 		fields = ReplyFields
 	}
 	h := &header{name: name, field: make([]string, len(found)), keep: make([]bool, len(found)), extra: make([]string, len(found)),
-		index: map[string]int{}, repeats: map[string][]int{}, columns: map[string][]int{}}
+		index: map[string]int{}, repeats: map[string][]int{}, columns: map[string][]int{}, values: map[string]words{}}
 	for i, col := range found {
 		col = strings.TrimSpace(col)
 		h.found = append(h.found, col)
@@ -230,9 +254,13 @@ func resolveHeader(name, kind string, found []string, m *Mapping, required requi
 	}
 	mapped := m.columns(kind)
 	for _, field := range fields {
-		col, ok := mapped[field]
+		c, ok := mapped[field]
+		col := c.Name
 		if !ok {
 			col = field
+		}
+		if len(c.Values) > 0 {
+			h.values[field] = c.words(field)
 		}
 		cols := h.columns[normalizeColumn(col)]
 		switch {
@@ -259,8 +287,8 @@ func resolveHeader(name, kind string, found []string, m *Mapping, required requi
 			wanted := make([]string, len(anyOf))
 			for i, f := range anyOf {
 				wanted[i] = f
-				if col, ok := mapped[f]; ok {
-					wanted[i] = fmt.Sprintf("%q (%s)", col, f)
+				if c, ok := mapped[f]; ok {
+					wanted[i] = fmt.Sprintf("%q (%s)", c.Name, f)
 				}
 			}
 			return nil, &InputError{Err: fmt.Errorf("%s: missing column %s (the header has: %s)",
@@ -282,6 +310,7 @@ func resolveHeader(name, kind string, found []string, m *Mapping, required requi
 	for i, col := range h.found {
 		h.keep[i] = h.field[i] == "" && col != "" && (keep == nil || keep[normalizeColumn(col)])
 	}
+	h.resolveSkips(m)
 	return h, nil
 }
 
@@ -306,6 +335,18 @@ type row struct {
 	// repeats, and false for any other field; nil when none repeats.
 	repeated func(field string) ([]string, bool)
 	extra    map[string]string
+	// column names the column of a field as the header writes it; nil
+	// where cells have no header (a comment's parts).
+	column func(field string) string
+}
+
+// columnOf returns the header's name for the column of field, "" where
+// cells have no header.
+func (r row) columnOf(field string) string {
+	if r.column == nil {
+		return ""
+	}
+	return r.column(field)
 }
 
 // cells returns the non-empty cells of a list field: one per column when
@@ -416,7 +457,12 @@ func (c *converter) reply(r row) *Reply {
 	rp.Created, rp.Problems = c.time(r.get("created_at"), "created_at", rp.Problems)
 	internal, err := ParseBool(r.get("internal"))
 	if err != nil {
-		rp.Problems = append(rp.Problems, FieldProblem{Field: "internal", Message: err.Error()})
+		msg := err.Error()
+		if col := r.columnOf("internal"); normalizeColumn(col) != "internal" && col != "" {
+			msg += fmt.Sprintf("; the mapping can say which of column %s's words mean internal: internal: {column: %s, true: [%s]}",
+				col, col, strings.TrimSpace(r.get("internal")))
+		}
+		rp.Problems = append(rp.Problems, FieldProblem{Field: "internal", Message: msg})
 	}
 	rp.Internal = internal
 	return rp

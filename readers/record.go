@@ -87,16 +87,22 @@ type Reply struct {
 	Problems    []FieldProblem
 }
 
-// Record is one item of a source: exactly one of Ticket and Reply is set.
+// Record is one item of a source: exactly one of Ticket, Reply and Skip
+// is set.
 type Record struct {
 	Ticket *Ticket
 	Reply  *Reply
+	// Skip is a row the mapping's skip_rows says is not a message.
+	Skip *Skipped
 }
 
 // Origin returns where the record came from.
 func (r Record) Origin() string {
-	if r.Ticket != nil {
+	switch {
+	case r.Ticket != nil:
 		return r.Ticket.Origin
+	case r.Skip != nil:
+		return r.Skip.Origin
 	}
 	return r.Reply.Origin
 }

@@ -171,6 +171,7 @@ func (h *header) row(t table, n int, cells []string, idField string) (row, []Fie
 		}
 	}
 	r.get = func(field string) string { return h.get(t, n, cells, field) }
+	r.column = func(field string) string { return h.found[h.index[field]] }
 	if len(h.repeats) > 0 {
 		r.repeated = func(field string) ([]string, bool) {
 			cols, ok := h.repeats[field]
@@ -196,7 +197,11 @@ func (h *header) get(t table, n int, cells []string, field string) string {
 	if !ok {
 		return ""
 	}
-	return cellAt(t, n, cells, field, i)
+	v := cellAt(t, n, cells, field, i)
+	if w, ok := h.values[field]; ok {
+		v = w.apply(v)
+	}
+	return v
 }
 
 // cellAt returns cell i of row n of t, read as field; "" past the row's end.

@@ -568,6 +568,8 @@ func TestRealExportLayouts(t *testing.T) {
 	for _, tt := range []struct {
 		name, csv, mapping string
 		want               map[string][]string // ticket -> its query's start, then each reply's content's start
+		status             map[string]string   // ticket -> its status property
+		output             []string            // lines the run prints
 	}{
 		{"jira", "../../samples/jira/jira.csv", "../../samples/jira/mapping.yaml", map[string][]string{
 			"HELP-101": {"Since Monday the VPN drops every hour; I have to reconnect.",
@@ -577,11 +579,13 @@ func TestRealExportLayouts(t *testing.T) {
 			"HELP-102": {"Paper jam, tray 2.", "Originally written by id 557058:b0b-agent:\n\nCleared the jam and replaced the roller."},
 			"HELP-103": {"Starting on 1 April: please prepare a laptop."},
 			"HELP-104": {"Testing how a damaged comment cell is reported."}, // its broken comment is rejected, and reported
-		}},
+		}, nil, nil},
 		{"messages", "../../samples/messages/conversations.csv", "../../samples/messages/mapping.yaml", map[string][]string{
 			"215": {"Hi! My order #4471 hasn’t arrived.", "Sorry about that! Checking with the courier now.", "Any news?", "It arrives tomorrow."},
 			"216": {"Originally written by Visitor 8812:\n\nDo you ship to Norway?", "Yes, 3-5 working days."},
-		}},
+		}, // the note is internal (not sent), the assignment and close rows are skipped, and 216 was closed by its last row
+			map[string]string{"215": "open", "216": "closed"},
+			[]string{"+ 1 skipped (internal notes); 2 other rows skipped (skip_rows: not messages)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
@@ -597,6 +601,14 @@ func TestRealExportLayouts(t *testing.T) {
 					texts = append(texts, rp.Content)
 				}
 				got[tk.SSID] = texts
+				if want, ok := tt.status[tk.SSID]; ok && tk.Properties["status"] != want {
+					t.Errorf("ticket %s has status %v, want %q", tk.SSID, tk.Properties["status"], want)
+				}
+			}
+			for _, line := range tt.output {
+				if !strings.Contains(r.stdout, line) {
+					t.Errorf("the run's output lacks %q:\n%s", line, r.stdout)
+				}
 			}
 			for id, want := range tt.want {
 				texts := got[id]

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -96,6 +98,13 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 		fmt.Fprintf(w, " (%d internal notes skipped; --internal-notes include sends them)", s.InternalSkipped)
 	}
 	fmt.Fprintln(w)
+	if len(s.SkippedRows) > 0 {
+		var parts []string
+		for _, why := range slices.Sorted(maps.Keys(s.SkippedRows)) {
+			parts = append(parts, fmt.Sprintf("%s: %d", why, s.SkippedRows[why]))
+		}
+		fmt.Fprintf(w, "Skipped: %d rows the mapping's skip_rows says are not messages (%s)\n", s.RowsSkipped(), strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(w, "To send: %d tickets, %d replies", s.TicketJobs, s.ReplyJobs)
 	if s.InternalIncluded > 0 {
 		fmt.Fprintf(w, " (%d of them internal notes)", s.InternalIncluded)

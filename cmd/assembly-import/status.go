@@ -69,10 +69,15 @@ var optionalGroups = []string{planner.FollowUpGroup, planner.FoldedGroup, planne
 // listMax is how many items of one kind a status lists by key.
 const listMax = 20
 
+// notMessages is where sourceRows counts the rows skip_rows left out:
+// neither tickets nor replies.
+const notMessages = "not-messages"
+
 // sourceRows accounts for a plan's rows per job group, for the checkpoint:
 // every row read is a job, or not sent for its errors, or skipped.
 func sourceRows(s planner.Stats) map[string]checkpoint.Rows {
 	return map[string]checkpoint.Rows{
+		notMessages: {Read: s.RowsSkipped(), Skipped: s.RowsSkipped()},
 		planner.TicketGroup: {Read: s.Tickets, NotSent: s.Tickets - s.TicketJobs, Folded: s.FoldedTickets},
 		planner.ReplyGroup: {Read: s.Replies, Skipped: s.InternalSkipped, Folded: s.FoldedReplies,
 			NotSent: s.Replies - s.InternalSkipped - (s.ReplyJobs - s.FollowUps - s.FoldedFiles) - s.FoldedReplies},
@@ -111,6 +116,9 @@ func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
 	var parts []string
 	for _, g := range report.RowGroups() {
 		parts = append(parts, g.Name+" "+report.RowsAccount(g.Group, snap.Rows()[g.Group], snap.Count(g.Group).Total))
+	}
+	if n := snap.Rows()[notMessages].Skipped; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d other rows skipped (skip_rows: not messages)", n))
 	}
 	fmt.Fprintf(w, "  Rows read: %s\n", strings.Join(parts, "; "))
 }

@@ -333,6 +333,9 @@ func (r Report) html(now time.Time) ([]byte, error) {
 			{"People", fmt.Sprint(s.Users)}, {"Errors", fmt.Sprint(s.Errors)}, {"Warnings", fmt.Sprint(s.Warnings)},
 			{"Projected time", planner.Duration(s.TotalSeconds)},
 		}
+		if n := s.RowsSkipped(); n > 0 {
+			v.Cards = append(v.Cards, card{"Rows skipped (skip_rows)", fmt.Sprint(n)})
+		}
 		v.Timelines = newTimelines(s.Milestones)
 		var months []string
 		var tickets, replies []float64
