@@ -77,7 +77,7 @@ const notMessages = "not-messages"
 // every row read is a job, or not sent for its errors, or skipped.
 func sourceRows(s planner.Stats) map[string]checkpoint.Rows {
 	return map[string]checkpoint.Rows{
-		notMessages: {Read: s.RowsSkipped(), Skipped: s.RowsSkipped()},
+		notMessages:         {Read: s.RowsSkipped(), Skipped: s.RowsSkipped()},
 		planner.TicketGroup: {Read: s.Tickets, NotSent: s.Tickets - s.TicketJobs, Folded: s.FoldedTickets},
 		planner.ReplyGroup: {Read: s.Replies, Skipped: s.InternalSkipped, Folded: s.FoldedReplies,
 			NotSent: s.Replies - s.InternalSkipped - (s.ReplyJobs - s.FollowUps - s.FoldedFiles) - s.FoldedReplies},
