@@ -95,6 +95,11 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		b.problems.locate = l.Locate
 	}
 	err = b.read(ctx, src)
+	if n, ok := src.(Noter); ok && err == nil {
+		for _, note := range n.Notes() {
+			b.problems.add(SeverityWarning, ProblemBadValue, note.Origin, itemID{kind: "export"}, note.Field, "%s", note.Message)
+		}
+	}
 	if cerr := b.spill.close(); err == nil {
 		err = cerr
 	}

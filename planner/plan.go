@@ -31,6 +31,12 @@ type Source interface {
 	Close() error
 }
 
+// Noter is a Source that says things of the whole export once it is read
+// (timestamps read as UTC for want of a zone): each is a warning.
+type Noter interface {
+	Notes() []readers.Note
+}
+
 // Locator is a Source whose records span cells: it names the cell of a
 // field in the record an origin names ("tickets!A17", "created_at" →
 // "tickets!C17"), so that every problem points at its cell.

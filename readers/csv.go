@@ -40,7 +40,12 @@ type CSVOptions struct {
 type CSV struct {
 	tables []table
 	recs   records
+	conv   *converter
 }
+
+// Notes says what reading found of the whole export; call it after the
+// last record.
+func (c *CSV) Notes() []Note { return c.conv.notes() }
 
 // Files returns the files the export's layout reads: tickets.csv and
 // replies.csv in the folder, or the one file.
@@ -113,7 +118,7 @@ func OpenCSV(opts CSVOptions) (*CSV, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	c := &CSV{}
+	c := &CSV{conv: conv}
 	for _, path := range files {
 		t, err := openCSVTable(path, opts.Mapping)
 		if err != nil {

@@ -372,6 +372,18 @@ type converter struct {
 	// attachmentCells splits a cell that describes one file in parts.
 	attachmentCells *CellFormat
 	root            string // attachments' folder
+	// zoneGiven says the export's zone was given (--timezone or the
+	// mapping's timezone); without it, local counts the timestamps read
+	// as UTC for want of one.
+	zoneGiven bool
+	local     zoneless
+}
+
+// zoneless counts the timestamps read without a zone, and where the first
+// was.
+type zoneless struct {
+	count        int
+	origin, cell string
 }
 
 func newConverter(m *Mapping, loc *time.Location, root string) (*converter, error) {
@@ -381,10 +393,11 @@ func newConverter(m *Mapping, loc *time.Location, root string) (*converter, erro
 			return nil, err
 		}
 	}
+	given := loc != nil
 	if loc == nil {
 		loc = time.UTC
 	}
-	c := &converter{loc: loc, separator: m.separator(), root: root, bodyFormat: BodyAuto}
+	c := &converter{loc: loc, separator: m.separator(), root: root, bodyFormat: BodyAuto, zoneGiven: given}
 	if m != nil {
 		c.timeFormats = m.TimeFormat
 		c.attachmentCells = m.AttachmentCells
@@ -429,6 +442,7 @@ func (c *converter) ticket(r row) *Ticket {
 		t.Tags = append(t.Tags, SplitTags(cell)...)
 	}
 	t.Created, t.Problems = c.time(r.get("created_at"), "created_at", t.Problems)
+	c.seeZone(r.origin, r.get("created_at"))
 	for col, v := range r.extra {
 		if strings.TrimSpace(v) == "" {
 			continue
@@ -455,6 +469,7 @@ func (c *converter) reply(r row) *Reply {
 	rp.Attachments, rp.Problems = c.attachments(r)
 	rp.Body, rp.Problems = c.body(r.get("body"), rp.Problems)
 	rp.Created, rp.Problems = c.time(r.get("created_at"), "created_at", rp.Problems)
+	c.seeZone(r.origin, r.get("created_at"))
 	internal, err := ParseBool(r.get("internal"))
 	if err != nil {
 		msg := err.Error()
@@ -496,6 +511,44 @@ func (c *converter) attachments(r row) ([]Attachment, []FieldProblem) {
 		out = append(out, as...)
 	}
 	return out, problems
+}
+
+// seeZone counts cell when it is a timestamp written without a zone and
+// the export's zone was not given: it is read as UTC.
+func (c *converter) seeZone(origin, cell string) {
+	if c.zoneGiven || !c.readsLocal(cell) {
+		return
+	}
+	if c.local.count == 0 {
+		c.local.origin, c.local.cell = origin, truncateCell(strings.TrimSpace(cell))
+	}
+	c.local.count++
+}
+
+// readsLocal says whether cell is a timestamp without a zone, read in c.loc.
+func (c *converter) readsLocal(cell string) bool {
+	cell = strings.TrimSpace(cell)
+	if cell == "" || isDigits(cell) {
+		return false
+	}
+	for _, layout := range c.timeFormats {
+		if _, err := time.Parse(layout, cell); err == nil {
+			return !strings.Contains(layout, "Z07") && !strings.Contains(layout, "-07") && !strings.Contains(layout, "MST")
+		}
+	}
+	return !hasZone(cell)
+}
+
+// notes says what the converter found of the whole export: timestamps
+// read as UTC for want of a zone.
+func (c *converter) notes() []Note {
+	if c.local.count == 0 {
+		return nil
+	}
+	return []Note{{Origin: c.local.origin, Field: "created_at", Message: fmt.Sprintf(
+		"%d timestamps have no time zone (the first: %q) and were read as UTC: if the export wrote another zone's clock, "+
+			"every message is off by its offset; say the zone with timezone: in the mapping (or --timezone), e.g. timezone: Europe/Berlin",
+		c.local.count, c.local.cell)}}
 }
 
 // time parses a timestamp cell; an empty cell is the zero time (the

@@ -126,7 +126,7 @@ func TestMappingTwoFieldsOneColumn(t *testing.T) {
 tickets: {ticket_id: Id, title: Id, created_at: Created, requester_email: Email, body: Message}
 replies: {reply_id: Part, ticket_id: Conversation, created_at: Created, author_email: Email, body: Message}
 `)
-	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: m})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: m, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ time_format: "02.01.2006 15:04"
 	if err == nil || !strings.Contains(err.Error(), "tickets.csv line 2: byte 0xFC is not UTF-8") {
 		t.Errorf("without encoding: %v", err)
 	}
-	src, err = readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: writeMapping(t, "m.yaml", mapping+"encoding: windows-1252\n")})
+	src, err = readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: writeMapping(t, "m.yaml", mapping+"encoding: windows-1252\n"), Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}

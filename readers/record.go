@@ -87,6 +87,12 @@ type Reply struct {
 	Problems    []FieldProblem
 }
 
+// Note is something a reader says once of the whole export, after reading
+// it (timestamps read as UTC for want of a zone), where it was first seen.
+type Note struct {
+	Origin, Field, Message string
+}
+
 // Record is one item of a source: exactly one of Ticket, Reply and Skip
 // is set.
 type Record struct {

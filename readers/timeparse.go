@@ -96,9 +96,13 @@ func hasZone(s string) bool {
 	})
 }
 
+// excelLocal is how a workbook's date cell reads: its wall-clock time,
+// without a zone.
+const excelLocal = "2006-01-02T15:04:05"
+
 // ParseTimeLayouts reads a timestamp in one of layouts (a mapping's
-// time_format), local ones in loc, or failing those as RFC 3339 (an XLSX
-// date cell reads so). note is as for ParseTime.
+// time_format), local ones in loc, or failing those as RFC 3339 or as a
+// workbook's date cell (excelLocal, in loc). note is as for ParseTime.
 func ParseTimeLayouts(s string, layouts []string, loc *time.Location) (t time.Time, note string, err error) {
 	s = strings.TrimSpace(s)
 	if t, note, err := parseLocal(s, layouts, loc); err == nil {
@@ -106,6 +110,9 @@ func ParseTimeLayouts(s string, layouts []string, loc *time.Location) (t time.Ti
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), "", nil
+	}
+	if t, note, err := parseLocal(s, []string{excelLocal}, loc); err == nil {
+		return t, note, nil
 	}
 	return time.Time{}, "", fmt.Errorf("%q does not match the mapping's time_format %q", s, strings.Join(layouts, `", "`))
 }

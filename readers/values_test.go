@@ -3,6 +3,7 @@ package readers_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -135,5 +136,65 @@ func TestValueMappingErrors(t *testing.T) {
 	dir := writeExport(t, "ticket_id,title,created_at,requester_email,body\n", "reply_id,ticket_id,created_at,author_email,body\n")
 	if _, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Mapping: m}); err == nil || !strings.Contains(err.Error(), `skip_rows names column "Kind"`) {
 		t.Errorf("unknown skip column: %v", err)
+	}
+}
+
+// Timestamps without a zone, when no zone was given, are read as UTC and
+// said once: how many, and the first; a zone given says nothing.
+func TestZonelessTimestampsAreSaidOnce(t *testing.T) {
+	dir := writeExport(t,
+		"ticket_id,title,created_at,requester_email,body\n"+
+			"1,Hello,2024-03-01T09:30:00Z,a@x.io,Hi\n"+
+			"2,Other,2024-03-02 10:00:00,b@x.io,Yo\n",
+		"reply_id,ticket_id,created_at,author_email,body\n"+
+			"5,1,2024-03-01 10:30:00,c@x.io,Reply\n"+
+			"6,1,1709290000,c@x.io,Unix seconds carry their zone\n")
+	for _, tt := range []struct {
+		name string
+		opts readers.CSVOptions
+		want string
+	}{
+		{"no zone given", readers.CSVOptions{Path: dir}, `tickets.csv:3 created_at: 2 timestamps have no time zone (the first: "2024-03-02 10:00:00") and were read as UTC`},
+		{"--timezone", readers.CSVOptions{Path: dir, Location: time.UTC}, ""},
+		{"the mapping's", readers.CSVOptions{Path: dir, Mapping: writeMapping(t, "m.yaml", "timezone: Europe/Berlin\n")}, ""},
+	} {
+		src, err := readers.OpenCSV(tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, src)
+		var got []string
+		for _, n := range src.Notes() {
+			got = append(got, n.Origin+" "+n.Field+": "+n.Message)
+		}
+		src.Close()
+		switch {
+		case tt.want == "" && len(got) > 0:
+			t.Errorf("%s: notes %q, want none", tt.name, got)
+		case tt.want != "" && (len(got) != 1 || !strings.HasPrefix(got[0], tt.want)):
+			t.Errorf("%s: notes %q, want one starting %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A workbook's date cells are wall-clock times without a zone: said too.
+func TestZonelessWorkbookDates(t *testing.T) {
+	path := workbook(t, false, map[string][][]any{
+		"tickets": {{"ticket_id", "title", "created_at", "requester_email", "body"}, {1, "Hello", date(opened), "a@x.io", "Hi"}},
+		"replies": {xRepliesHeader},
+	})
+	for _, loc := range []*time.Location{nil, time.UTC} {
+		x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path, Location: loc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := readAll(t, x)
+		if got := recs[0].Ticket.Created; !got.Equal(opened) {
+			t.Errorf("created %v, want %v", got, opened)
+		}
+		if notes := x.Notes(); (loc == nil) != (len(notes) == 1) {
+			t.Errorf("zone %v: notes %v", loc, notes)
+		}
+		x.Close()
 	}
 }

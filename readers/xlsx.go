@@ -42,7 +42,12 @@ type XLSX struct {
 	sheets  []*sheet
 	headers [][]*header // each sheet's
 	recs    records
+	conv    *converter
 }
+
+// Notes says what reading found of the whole workbook; call it after the
+// last record.
+func (x *XLSX) Notes() []Note { return x.conv.notes() }
 
 // sheet is one sheet being read: a table.
 type sheet struct {
@@ -55,7 +60,6 @@ type sheet struct {
 	n        int // the current row's number
 	cells    []string
 	date1904 bool
-	loc      *time.Location // of dates, which carry no zone
 }
 
 // headerSearch is how many rows below the first are searched for a header
@@ -100,7 +104,7 @@ func OpenXLSX(ctx context.Context, opts XLSXOptions) (*XLSX, error) {
 		tmp.Release()
 		return nil, &InputError{Err: fmt.Errorf("%s: %w", opts.Path, err)}
 	}
-	x := &XLSX{file: f, tmp: tmp}
+	x := &XLSX{file: f, tmp: tmp, conv: conv}
 	var date1904 bool
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		date1904 = *props.Date1904
@@ -113,7 +117,7 @@ func OpenXLSX(ctx context.Context, opts XLSXOptions) (*XLSX, error) {
 			x.Close()
 			return nil, err
 		}
-		sh.book, sh.date1904, sh.loc = opts.Path, date1904, conv.loc
+		sh.book, sh.date1904 = opts.Path, date1904
 		x.sheets = append(x.sheets, sh)
 		names = append(names, fmt.Sprintf("sheet %s row 1", sh.name))
 	}
@@ -296,8 +300,9 @@ func (x *XLSX) Next(ctx context.Context) (Record, error) { return x.recs.next(ct
 // in the year 2100) from Unix timestamps (seconds: above 86,400 after 2 Jan 1970).
 const excelDateLimit = 100_000
 
-// excelDate turns a date cell's serial number into a timestamp in the
-// converter's zone (Excel dates are wall-clock times); other text is kept.
+// excelDate turns a date cell's serial number into the wall-clock time it
+// is, without a zone (ExcelLocal), which the converter reads in the
+// export's; other text is kept.
 func (sh *sheet) excelDate(v string) string {
 	serial, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil || serial <= 0 || serial >= excelDateLimit {
@@ -308,7 +313,7 @@ func (sh *sheet) excelDate(v string) string {
 		return v
 	}
 	t = t.Round(time.Second) // serials carry float noise below a millisecond
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, sh.loc).Format(time.RFC3339)
+	return t.Format(excelLocal)
 }
 
 // integral writes a number as the integer it is: "123.0" and "1.2345E+05"

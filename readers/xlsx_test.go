@@ -198,13 +198,18 @@ func TestSameDataSamePlan(t *testing.T) {
 			{1002, "Other", date(time.Date(2024, 3, 2, 10, 0, 0, 0, time.UTC)), "b@x.io", "Yo"}},
 		"replies": {xRepliesHeader, {5, 1001, date(opened.Add(time.Hour)), "c@x.io", "Reply"}},
 	})
-	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir})
+	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	x, err := readers.OpenXLSX(t.Context(), readers.XLSXOptions{Path: path, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
 	a := testutil.Plan(t, src, planner.Options{})
-	b := testutil.Plan(t, openXLSX(t, path), planner.Options{})
+	b := testutil.Plan(t, x, planner.Options{})
 	if a.Fingerprint != b.Fingerprint || len(a.Problems)+len(b.Problems) != 0 {
 		t.Errorf("CSV and XLSX plans differ: %s vs %s; problems %v %v", a.Fingerprint, b.Fingerprint, a.Problems, b.Problems)
 	}

@@ -59,7 +59,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.ticketsSheet, "tickets-sheet", "", `the workbook's tickets sheet, matched without regard to case [tickets; in a one-sheet layout, the first sheet]`)
 	f.StringVar(&o.repliesSheet, "replies-sheet", "", "the workbook's replies sheet [replies]")
 	f.StringVar(&o.mapping, "mapping", "", "YAML or JSON file mapping the source's columns and formats to the fields (see README)")
-	f.StringVar(&o.timezone, "timezone", "UTC", `time zone of timestamps written without one ("Europe/Berlin")`)
+	f.StringVar(&o.timezone, "timezone", "", `time zone of timestamps written without one ("Europe/Berlin"); default: the mapping's timezone, else UTC, with a warning naming how many were read so`)
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
 	f.StringVar(&o.userMap, "user-map", "", "CSV of people's Assembly user ids: columns assembly_id and any of email, source_id, name")
@@ -175,9 +175,12 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	if chosen != 1 {
 		return nil, exitf(exitUsage, "say what to read, once: --csv DIR (or FILE), --xlsx FILE, --postgres DSN or --pg-dump FILE")
 	}
-	loc, err := time.LoadLocation(o.timezone)
-	if err != nil {
-		return nil, exitf(exitUsage, "--timezone %q: %v", o.timezone, err)
+	var loc *time.Location // nil: not given (readers.CSVOptions.Location)
+	if o.timezone != "" {
+		var err error
+		if loc, err = time.LoadLocation(o.timezone); err != nil {
+			return nil, exitf(exitUsage, "--timezone %q: %v", o.timezone, err)
+		}
 	}
 	m, err := o.loadMapping()
 	if err != nil {
