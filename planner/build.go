@@ -212,6 +212,9 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	// would keep every row's text alive for as long as the plan.
 	m := ticketMeta{slot: slot{key: b.strs.AddRef(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created),
 		open: b.open[normalizeStatus(t.Status)]}
+	if b.opts.People.Fill(&t.Requester) {
+		b.stats.FromPeople++
+	}
 	if b.opts.Users.Apply(&t.Requester) {
 		b.stats.MatchedByName++
 	}
@@ -371,6 +374,9 @@ func (b *builder) reply(r *readers.Reply) error {
 		}
 		b.ticketKeys[int32(b.replies.Len())] = b.strs.Add(r.TicketKey)
 	}
+	if b.opts.People.Fill(&r.Author) {
+		b.stats.FromPeople++
+	}
 	if b.opts.Users.Apply(&r.Author) {
 		b.stats.MatchedByName++
 	}
@@ -470,7 +476,7 @@ func (b *builder) fallbackAuthor(origin string, item itemID, field string, u rea
 	}
 	b.stats.DefaultAuthored++
 	b.problems.add(SeverityWarning, ProblemIdentity, origin, item, field,
-		"no email: sent as %s (--default-author), the text starting \"Originally written by %s\"", b.opts.DefaultAuthor, original)
+		"no email: sent as %s (--default-author), the text starting \"Originally written by %s\" (--people gives people their emails from the old helpdesk's directory)", b.opts.DefaultAuthor, original)
 	return readers.User{Email: b.opts.DefaultAuthor}, "Originally written by " + original + ":\n\n"
 }
 

@@ -150,6 +150,7 @@ type Stats struct {
 	Unreadable       int   `json:"unreadable,omitempty"`       // rows the format could not read at all (among the invalid)
 	DefaultAuthored  int   `json:"default_authored,omitempty"` // messages sent as Options.DefaultAuthor
 	MatchedByName    int   `json:"matched_by_name,omitempty"`  // people given an Assembly id by their name alone (the user map)
+	FromPeople       int   `json:"from_people,omitempty"`      // messages whose person's email or name came from the directory (Options.People)
 	// SkippedRows counts the rows the mapping's skip_rows left out, by
 	// their column and word (`Message type "assignment"`).
 	SkippedRows map[string]int `json:"skipped_rows,omitempty"`
@@ -196,6 +197,9 @@ type Options struct {
 	SpillDir string
 	// Users gives people their Assembly user ids; nil leaves them unknown.
 	Users *readers.UserMap
+	// People is the old helpdesk's directory (--people): the emails and
+	// names of the people the export names by id only.
+	People *readers.People
 	// DefaultAuthor is the email of the Assembly user who sends the
 	// messages whose author (or, for a follow-up, requester) has no email
 	// or Assembly user id; their text starts with who wrote them. Empty:

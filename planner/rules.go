@@ -135,9 +135,10 @@ func rulePerson(dst []finding, role string, u readers.User, reply bool, validEma
 		return append(dst, errorf(ProblemBadValue, role+"_email", fmt.Sprintf("%q is not an email address", u.Email)))
 	case reply && u.Email == "" && u.AssemblyID == "":
 		return append(dst, errorf(ProblemIdentity, role+"_email",
-			"the "+role+" has no email; Assembly needs an email (or an Assembly user id) for every reply"))
+			"the "+role+" has no email; Assembly needs an email (or an Assembly user id) for every reply: --people gives people "+
+				"their emails from the old helpdesk's directory (by id), --default-author sends the rest as one address, naming them in the text"))
 	case u.Email == "" && u.SourceID == "" && u.AssemblyID == "":
-		return append(dst, errorf(ProblemIdentity, role+"_email", "the "+role+" has neither an email nor an id"))
+		return append(dst, errorf(ProblemIdentity, role+"_email", "the "+role+" has neither an email nor an id (--default-author sends such people as one address, naming them in the text)"))
 	}
 	return dst
 }

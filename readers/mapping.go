@@ -49,6 +49,9 @@ type Mapping struct {
 	// DefaultAuthor is --default-author's email, for exports whose people
 	// lack emails (Jira Cloud's CSV, chat exports).
 	DefaultAuthor string `json:"default_author" yaml:"default_author"`
+	// People is the old helpdesk's directory of people (--people), a path
+	// relative to the mapping file.
+	People string `json:"people" yaml:"people"`
 	// Encoding is the CSV files' character set when they are not UTF-8:
 	// windows-1252 (what Excel saves on Windows), iso-8859-1, iso-8859-15,
 	// utf-16. A byte-order mark in a file wins over it.

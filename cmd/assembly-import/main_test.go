@@ -572,11 +572,12 @@ func TestRealExportLayouts(t *testing.T) {
 		output             []string            // lines the run prints
 	}{
 		{"jira", "../../samples/jira/jira.csv", "../../samples/jira/mapping.yaml", map[string][]string{
+			// Everyone's email comes from the people directory (people.csv).
 			"HELP-101": {"Since Monday the VPN drops every hour; I have to reconnect.",
-				"Originally written by id 557058:b0b-agent:\n\nThanks Ann. Please try this: disconnect; update the client; reconnect.",
-				"Originally written by id 712020:3f1a9c2e-ann:\n\nUpdated the client, still dropping.",
-				"Originally written by id 557058:b0b-agent:\n\nWe found the cause on our side and fixed it."},
-			"HELP-102": {"Paper jam, tray 2.", "Originally written by id 557058:b0b-agent:\n\nCleared the jam and replaced the roller."},
+				"Thanks Ann. Please try this: disconnect; update the client; reconnect.",
+				"Updated the client, still dropping.",
+				"We found the cause on our side and fixed it."},
+			"HELP-102": {"Paper jam, tray 2.", "Cleared the jam and replaced the roller."},
 			"HELP-103": {"Starting on 1 April: please prepare a laptop."},
 			"HELP-104": {"Testing how a damaged comment cell is reported."}, // its broken comment is rejected, and reported
 		}, nil, nil},
@@ -601,6 +602,9 @@ func TestRealExportLayouts(t *testing.T) {
 					texts = append(texts, rp.Content)
 				}
 				got[tk.SSID] = texts
+				if tk.SSID == "HELP-101" && (tk.User["email"] != "ann.lee@example.com" || len(tk.Replies) > 0 && tk.Replies[0].User["email"] != "bob@support.example.com") {
+					t.Errorf("HELP-101: requester %v, first reply by %v: want the people directory's emails", tk.User, tk.Replies[0].User)
+				}
 				if want, ok := tt.status[tk.SSID]; ok && tk.Properties["status"] != want {
 					t.Errorf("ticket %s has status %v, want %q", tk.SSID, tk.Properties["status"], want)
 				}

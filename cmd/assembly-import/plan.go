@@ -113,6 +113,9 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 		fmt.Fprintf(w, " (%d of them carrying first-message attachments an event cannot take: not JPG/PNG, or over 4 MB)", s.FollowUps)
 	}
 	fmt.Fprintf(w, ", %d attachments (%s), %d distinct people\n", s.Attachments, report.Bytes(s.AttachmentBytes), s.Users)
+	if s.FromPeople > 0 {
+		fmt.Fprintf(w, "  %d messages' people got their email or name from the people directory (--people)\n", s.FromPeople)
+	}
 	if s.MatchedByName > 0 {
 		fmt.Fprintf(w, "  %d messages' people got their Assembly id from the user map by name alone (the export gives them no email or id): check those names are unique\n", s.MatchedByName)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -38,6 +39,7 @@ type sourceOptions struct {
 	idPrefix        string
 	internalNotes   string
 	userMap         string
+	people          string
 	oversize        string
 	missingFiles    string
 	defaultAuthor   string
@@ -63,6 +65,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
 	f.StringVar(&o.userMap, "user-map", "", "CSV of people's Assembly user ids: columns assembly_id and any of email, source_id, name")
+	f.StringVar(&o.people, "people", "", "the old helpdesk's directory of people, CSV or JSON: ids with emails and names (Atlassian's user export, Zendesk's users), for exports that name people by id; default: the mapping's people")
 	f.StringVar(&o.oversize, "oversize", string(planner.FileFail), "a file over 32 MB: fail (its message is not sent) or skip (the message goes without it, naming it)")
 	f.StringVar(&o.defaultAuthor, "default-author", "", "EMAIL of the Assembly user who sends messages whose author has no email; their text starts with who wrote them (mapping key default_author)")
 	f.StringVar(&o.missingFiles, "missing-files", string(planner.FileFail), "an attachment not in its folder: fail (its message is not sent) or skip (the message goes without it, naming it)")
@@ -122,6 +125,18 @@ func (o *sourceOptions) folding() (planner.FoldOptions, error) {
 		}
 	}
 	return planner.FoldOptions{Before: before, ClosedOnly: o.foldClosedOnly}, nil
+}
+
+// peoplePath returns the people directory's path: --people, else the
+// mapping's people, relative to the mapping's folder.
+func (o *sourceOptions) peoplePath(m *readers.Mapping) string {
+	if o.people != "" || m == nil || m.People == "" {
+		return o.people
+	}
+	if filepath.IsAbs(m.People) {
+		return m.People
+	}
+	return filepath.Join(filepath.Dir(o.mapping), m.People)
 }
 
 // openStatusList returns the statuses that count as open: --open-statuses,
@@ -353,12 +368,18 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 			return nil, exitf(exitUsage, "%w", err)
 		}
 	}
+	var people *readers.People
+	if path := o.peoplePath(m); path != "" {
+		if people, err = readers.ReadPeople(path); err != nil {
+			return nil, exitf(exitUsage, "%w", err)
+		}
+	}
 	src, err := o.open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users,
+	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users, People: people,
 		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs, DefaultAuthor: author,
 		Order: order, OpenStatuses: o.openStatusList()})
 	if err != nil {
