@@ -43,7 +43,8 @@ type Mapping struct {
 	// the forms ParseTime reads.
 	TimeFormat Layouts `json:"time_format" yaml:"time_format"`
 	// BodyFormat says how message bodies are written: text, html (turned
-	// into readable text), or auto [auto: html when a body looks like it].
+	// into readable text), auto [auto: html when a body looks like it],
+	// jira (Jira's wiki markup) or markdown, each turned into text.
 	// Zendesk, Freshdesk and Help Scout export HTML.
 	BodyFormat string `json:"body_format" yaml:"body_format"`
 	// DefaultAuthor is --default-author's email, for exports whose people
@@ -110,9 +111,9 @@ func LoadMapping(path string) (*Mapping, error) {
 		return nil, &InputError{Err: fmt.Errorf("mapping %s: %w", name, err)}
 	}
 	switch m.BodyFormat {
-	case "", BodyText, BodyHTML, BodyAuto:
+	case "", BodyText, BodyHTML, BodyAuto, BodyJira, BodyMarkdown:
 	default:
-		return nil, &InputError{Err: fmt.Errorf("mapping %s: body_format %q: want text, html or auto", name, m.BodyFormat)}
+		return nil, &InputError{Err: fmt.Errorf("mapping %s: body_format %q: want text, html, auto, jira or markdown", name, m.BodyFormat)}
 	}
 	if _, ok := encodingNamed(m.Encoding); !ok {
 		return nil, &InputError{Err: fmt.Errorf("mapping %s: encoding %q is not one this tool reads (%s)", name, m.Encoding, knownEncodings)}
@@ -370,7 +371,7 @@ func (r row) cells(field string) []string {
 type converter struct {
 	loc         *time.Location
 	timeFormats []string
-	bodyFormat  string // BodyText, BodyHTML or BodyAuto
+	bodyFormat  string // BodyText, BodyHTML, BodyAuto, BodyJira or BodyMarkdown
 	separator   string
 	// attachmentCells splits a cell that describes one file in parts.
 	attachmentCells *CellFormat
@@ -415,7 +416,12 @@ func newConverter(m *Mapping, loc *time.Location, root string) (*converter, erro
 // appends to problems a warning when the conversion removed more than
 // markup.
 func (c *converter) body(s string, problems []FieldProblem) (string, []FieldProblem) {
-	if c.bodyFormat != BodyHTML && (c.bodyFormat != BodyAuto || !LooksLikeHTML(s)) {
+	switch {
+	case c.bodyFormat == BodyJira:
+		return jiraText(s), problems
+	case c.bodyFormat == BodyMarkdown:
+		return markdownText(s), problems
+	case c.bodyFormat != BodyHTML && (c.bodyFormat != BodyAuto || !LooksLikeHTML(s)):
 		return s, problems
 	}
 	text, dropped := htmlText(s)
