@@ -27,8 +27,8 @@ var (
 	jiraMention = regexp.MustCompile(`\[~(?:accountid:)?([^\[\]]+)\]`)
 	jiraImage   = regexp.MustCompile(`!([^!\s|][^!|\n]*?\.[A-Za-z0-9]{2,5})(?:\|[^!\n]*)?!`)
 	jiraMono    = regexp.MustCompile(`\{\{(.+?)\}\}`)
-	jiraTable = regexp.MustCompile(`(?m)^\|\|?(.*?)\|\|?\s*$`)
-	jiraRule     = regexp.MustCompile(`(?m)^----\s*$`)
+	jiraTable   = regexp.MustCompile(`(?m)^\|\|?(.*?)\|\|?\s*$`)
+	jiraRule    = regexp.MustCompile(`(?m)^----\s*$`)
 )
 
 // jiraEmphasis finds a pair of one mark (* _ - + ^ ~ ??) around words, at
