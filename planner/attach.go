@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/assembly-import/assembly-import/assembly"
@@ -107,8 +108,17 @@ func (b *builder) attachURL(origin string, item itemID, a readers.Attachment, p 
 		b.problems.add(SeverityError, ProblemAttachment, origin, item, "attachments", "%q is not a valid http(s) URL", a.Ref)
 		return
 	}
+	login := slices.ContainsFunc(b.opts.LoginHosts, func(h string) bool { return strings.EqualFold(h, u.Hostname()) })
 	switch {
+	case login && b.opts.DownloadURLs:
+		// Behind a login, an image link is one Assembly cannot open: we
+		// fetch it with the login and upload it.
+		p.downloads = append(p.downloads, a.URL)
 	case assembly.IsImageName(LinkName(u)):
+		if login {
+			b.problems.add(SeverityWarning, ProblemAttachmentLink, origin, item, "attachments",
+				"%s is on %s, whose links need the download login: Assembly cannot open it as an image URL; --download-urls fetches it with the login and uploads it", a.URL, u.Hostname())
+		}
 		p.imageURLs = append(p.imageURLs, a.URL)
 	case b.opts.DownloadURLs:
 		p.downloads = append(p.downloads, a.URL)

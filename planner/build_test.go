@@ -401,6 +401,23 @@ func TestOversizeAndDownloads(t *testing.T) {
 	}
 }
 
+// An image link on a host behind a login (--download-hosts) is fetched
+// and uploaded with --download-urls; without it, it goes as an image URL
+// with a warning that Assembly cannot open it.
+func TestImageLinksBehindALogin(t *testing.T) {
+	r := reply("R", "T", day(2))
+	r.Reply.Attachments = readers.SplitAttachments("https://acme.atlassian.net/secure/attachment/1/shot.png;https://cdn.example/pub.png", ";", "")
+	plan := build(t, planner.Options{DownloadURLs: true, LoginHosts: []string{"ACME.atlassian.net"}}, ticket("T", day(1)), r)
+	got, _ := plan.Reply(plan.Tickets[0].Replies[0])
+	if len(got.Downloads) != 1 || !strings.Contains(got.Downloads[0], "acme") || len(got.ImageURLs) != 1 || !strings.Contains(got.ImageURLs[0], "cdn") {
+		t.Errorf("with --download-urls: downloads %v, image URLs %v", got.Downloads, got.ImageURLs)
+	}
+	plan = build(t, planner.Options{LoginHosts: []string{"acme.atlassian.net"}}, ticket("T", day(1)), r)
+	if len(plan.Problems) != 1 || !strings.Contains(plan.Problems[0].Message, "--download-urls fetches it with the login") {
+		t.Errorf("without --download-urls: problems %v, want the login warning", plan.Problems)
+	}
+}
+
 // TestLargeUnsortedInput plans a synthetic export of 50,000 replies in
 // random order and checks the plan against a reference computed the
 // simple way, in memory; and that planning it twice gives the same plan.

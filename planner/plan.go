@@ -213,6 +213,10 @@ type Options struct {
 	// DownloadURLs fetches attachment links that are not images at send
 	// time and uploads them as files, instead of adding the links to the text.
 	DownloadURLs bool
+	// LoginHosts are the hosts whose links need the download login
+	// (--download-hosts): with DownloadURLs, their image links are fetched
+	// and uploaded too, never passed to Assembly as URLs it cannot open.
+	LoginHosts []string
 	// Order says which tickets go first [OrderChronological].
 	Order Order
 	// OpenStatuses are the statuses of tickets agents are working on,

@@ -29,6 +29,9 @@ import (
 func TestAttachmentsDelivered(t *testing.T) {
 	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
+		case "/ok/photo.png":
+			w.Header().Set("Content-Type", "image/png")
+			io.WriteString(w, "\x89PNG\r\n\x1a\n behind a login")
 		case "/ok/notes.txt":
 			w.Header().Set("Content-Type", "text/plain")
 			io.WriteString(w, "the old helpdesk's file")
@@ -49,10 +52,12 @@ func TestAttachmentsDelivered(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "shot.png"), []byte("\x89PNG\r\n\x1a\n fake"), 0o644)
 	os.WriteFile(filepath.Join(dir, "invoice.pdf"), []byte("%PDF-1.4"), 0o644)
 	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte("ticket_id,title,created_at,requester_email,body,attachments\n"+
-		"T1,Hello,2024-01-01T00:00:00Z,ann@example.com,Hi,shot.png;invoice.pdf\n"), 0o644)
+		fmt.Sprintf("T1,Hello,2024-01-01T00:00:00Z,ann@example.com,Hi,shot.png;invoice.pdf;%[1]s/ok/photo.png;%[1]s/gone/first.doc\n", files.URL)), 0o644)
 	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte("reply_id,ticket_id,created_at,author_email,body,attachments\n"+
 		fmt.Sprintf("R1,T1,2024-01-02T00:00:00Z,agent@example.com,Files,%[1]s/ok/notes.txt;%[1]s/gone/x.doc;%[1]s/stall/slow.txt;%[1]s/big/huge.bin\n", files.URL)), 0o644)
-	p := testutil.PlanCSV(t, dir, planner.Options{DownloadURLs: true})
+	// The file server's links need a login: its image link is fetched and
+	// uploaded, never handed to Assembly as a URL it cannot open.
+	p := testutil.PlanCSV(t, dir, planner.Options{DownloadURLs: true, LoginHosts: []string{"127.0.0.1"}})
 	if len(p.Problems) > 0 {
 		t.Fatal(p.Problems)
 	}
@@ -77,8 +82,12 @@ func TestAttachmentsDelivered(t *testing.T) {
 	if len(tk) != 1 || len(tk[0].Files) != 1 || tk[0].Files[0].Name != "shot.png" {
 		t.Fatalf("event files = %+v", tk)
 	}
-	if len(tk[0].Replies) != 2 || tk[0].Replies[0].SSID != "T1-attachments" || tk[0].Replies[0].Files[0].Name != "invoice.pdf" {
-		t.Fatalf("replies = %+v, want the follow-up with invoice.pdf first", tk[0].Replies)
+	if len(tk[0].Replies) != 2 || tk[0].Replies[0].SSID != "T1-attachments" || len(tk[0].Replies[0].Files) != 2 ||
+		tk[0].Replies[0].Files[0].Name != "invoice.pdf" || tk[0].Replies[0].Files[1].Name != "photo.png" {
+		t.Fatalf("replies = %+v, want the follow-up with invoice.pdf and the downloaded photo.png first", tk[0].Replies)
+	}
+	if n := strings.Count(tk[0].Replies[0].Content, files.URL+"/gone/first.doc"); n != 1 {
+		t.Errorf("the follow-up names the link it could not download %d times, want once:\n%s", n, tk[0].Replies[0].Content)
 	}
 	r1 := tk[0].Replies[1]
 	sum := sha256.Sum256([]byte("the old helpdesk's file"))
@@ -90,8 +99,8 @@ func TestAttachmentsDelivered(t *testing.T) {
 			t.Errorf("the reply's text lacks the link %s it could not download:\n%s", link, r1.Content)
 		}
 	}
-	if a := res.Attachments; a.Delivered != 3 || len(a.Skipped) != 3 {
-		t.Errorf("attachments = %+v, want 3 delivered and 3 not downloaded", a)
+	if a := res.Attachments; a.Delivered != 4 || len(a.Skipped) != 4 {
+		t.Errorf("attachments = %+v, want 4 delivered and 4 not downloaded", a)
 	}
 	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "assembly-import-download-*")); len(left) > 0 {
 		t.Errorf("temporary downloads left behind: %v", left)

@@ -182,6 +182,9 @@ func (r *runner) fetchAll(ctx context.Context, rep *planner.Reply, key string) (
 		temps = append(temps, filepath.Join(f.Root, f.Rel))
 		rep.Files = append(rep.Files, f)
 	}
+	// A link the text names already (a first message's follow-up lists
+	// its files) is not written twice.
+	failed = slices.DeleteFunc(failed, func(link string) bool { return strings.Contains(rep.Body, link) })
 	if len(failed) > 0 {
 		rep.Body = planner.WithAttachmentNotes(rep.Body, failed...)
 	}

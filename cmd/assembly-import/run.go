@@ -46,7 +46,6 @@ type runOptions struct {
 	sample             int
 	downloadWait       time.Duration
 	downloadHeaderFile string
-	downloadHosts      []string
 	downloadInsecure   bool
 	sampleSeed         uint64
 	caFile             string
@@ -96,7 +95,6 @@ resumable, 1 for usage or configuration errors.`,
 	f.StringVar(&o.rejects, "rejects", "", "at the end, write the rows not sent (source errors, server rejections) into DIR, in the source's own shape")
 	f.DurationVar(&o.downloadWait, "download-timeout", time.Minute, "with --download-urls: how long one download may take")
 	f.StringVar(&o.downloadHeaderFile, "download-header-file", "", `with --download-urls: a file of "Header-Name: value" lines (a login) sent with downloads from --download-hosts only (or $`+downloadHeaderEnv+`); never printed`)
-	f.StringSliceVar(&o.downloadHosts, "download-hosts", nil, "the hosts the download header goes to (e.g. acme.atlassian.net), over https only")
 	f.BoolVar(&o.downloadInsecure, "download-insecure-http", false, "let the download header go to --download-hosts over plain http too (it crosses the network in the clear)")
 	f.IntVar(&o.sample, "sample", 0, "pilot: send only this many tickets, chosen at random, with all their replies; the full run later skips them")
 	f.Uint64Var(&o.sampleSeed, "sample-seed", 1, "which tickets --sample picks (the same seed, the same tickets)")
@@ -240,12 +238,12 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if o.apiKeyFile != "" && othersMayRead(o.apiKeyFile) {
 		e.log.Warn("the API key file can be read by other users of this machine; chmod 600 it", "file", o.apiKeyFile)
 	}
-	loginHeader, err := downloadHeader(e, o.downloadHeaderFile, o.downloadHosts)
+	loginHeader, err := downloadHeader(e, o.downloadHeaderFile, o.source.downloadHosts)
 	if err != nil {
 		return nil, err
 	}
 	if loginHeader != nil {
-		e.log.Info("downloads send a login header to their hosts only", "header", describeHeader(loginHeader), "hosts", o.downloadHosts)
+		e.log.Info("downloads send a login header to their hosts only", "header", describeHeader(loginHeader), "hosts", o.source.downloadHosts)
 	}
 	hc, err := httpClient(o.caFile)
 	if err != nil {
@@ -339,7 +337,7 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 
 	return &runSetup{client: client, plan: plan, journal: journal,
 		downloader: &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport},
-			Header: loginHeader, Hosts: o.downloadHosts, InsecureHTTP: o.downloadInsecure}}, nil
+			Header: loginHeader, Hosts: o.source.downloadHosts, InsecureHTTP: o.downloadInsecure}}, nil
 }
 
 // finishRun closes the journal, prints what the run did and where the

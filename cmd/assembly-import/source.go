@@ -44,6 +44,7 @@ type sourceOptions struct {
 	missingFiles    string
 	defaultAuthor   string
 	downloadURLs    bool
+	downloadHosts   []string
 	order           string
 	openStatuses    []string
 	foldBefore      string
@@ -70,6 +71,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.defaultAuthor, "default-author", "", "EMAIL of the Assembly user who sends messages whose author has no email; their text starts with who wrote them (mapping key default_author)")
 	f.StringVar(&o.missingFiles, "missing-files", string(planner.FileFail), "an attachment not in its folder: fail (its message is not sent) or skip (the message goes without it, naming it)")
 	f.BoolVar(&o.downloadURLs, "download-urls", false, "fetch attachment links that are not images when sending, and upload them as files")
+	f.StringSliceVar(&o.downloadHosts, "download-hosts", nil, "the hosts whose links need a login (e.g. acme.atlassian.net): the download header goes to them, over https only, and with --download-urls their image links are fetched and uploaded too")
 	f.StringVar(&o.internalNotes, "internal-notes", string(planner.InternalSkip), "internal notes: skip, or include (sent as replies marked [Internal note])")
 	f.StringVar(&o.order, "order", string(planner.OrderOpenFirst), "which tickets go first: open-first (open tickets with their threads, then the rest newest first) or chronological (oldest first)")
 	f.StringSliceVar(&o.openStatuses, "open-statuses", nil, "the statuses that count as open, comma-separated (default: the preset's, or new, open, pending and the like)")
@@ -380,7 +382,7 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 	}
 	defer src.Close()
 	plan, err := planner.Build(ctx, src, planner.Options{IDPrefix: o.idPrefix, InternalNotes: mode, Users: users, People: people,
-		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs, DefaultAuthor: author,
+		Oversize: oversize, MissingFiles: missing, DownloadURLs: o.downloadURLs, LoginHosts: o.downloadHosts, DefaultAuthor: author,
 		Order: order, OpenStatuses: o.openStatusList()})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", o.describe(), err)
