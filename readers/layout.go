@@ -558,6 +558,9 @@ func (cr *commentRecords) comment(ticket, origin, cell string) *Reply {
 // returns what reads their records, with each table's headers. names name
 // each table's header row for messages ("tickets.csv line 1").
 func layoutRecords(conv *converter, m *Mapping, tables []table, names []string) (records, [][]*header, error) {
+	if m != nil && (m.Messages != "" || m.AttachmentFields != nil) {
+		return nil, nil, &InputError{Err: errors.New("the mapping's messages and attachment_fields are for a JSON export (--json); a table's layout says where its messages are")}
+	}
 	recs, headers, err := layoutHeaders(conv, m, tables, names)
 	if err == nil {
 		err = checkSkips(m, headers)

@@ -53,6 +53,13 @@ type Mapping struct {
 	// People is the old helpdesk's directory of people (--people), a path
 	// relative to the mapping file.
 	People string `json:"people" yaml:"people"`
+	// Messages, in a JSON export, is the path of each ticket's array of
+	// messages (Zendesk: comments); the replies' fields are paths inside
+	// one message.
+	Messages string `json:"messages" yaml:"messages"`
+	// AttachmentFields, in a JSON export, names the fields of an
+	// attachment object: its link, or its path, and its file name.
+	AttachmentFields *AttachmentFields `json:"attachment_fields" yaml:"attachment_fields"`
 	// Encoding is the CSV files' character set when they are not UTF-8:
 	// windows-1252 (what Excel saves on Windows), iso-8859-1, iso-8859-15,
 	// utf-16. A byte-order mark in a file wins over it.
@@ -84,6 +91,9 @@ type Mapping struct {
 	// KeepColumns lists the ticket columns besides the mapped ones to keep
 	// as additional properties; nil keeps every one.
 	KeepColumns []string `json:"keep_columns" yaml:"keep_columns"`
+	// profile says the mapping is a built-in one (Profile): its people
+	// file is beside the export, not beside a mapping file.
+	profile bool
 }
 
 // LoadMapping reads a mapping file, YAML (.yaml, .yml) or JSON (.json),
@@ -93,9 +103,15 @@ func LoadMapping(path string) (*Mapping, error) {
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("mapping: %w", err)}
 	}
+	return parseMapping(filepath.Base(path), data)
+}
+
+// parseMapping reads a mapping named name (its extension says YAML or
+// JSON) and checks it.
+func parseMapping(name string, data []byte) (*Mapping, error) {
 	m := &Mapping{}
-	name := filepath.Base(path)
-	switch strings.ToLower(filepath.Ext(path)) {
+	var err error
+	switch strings.ToLower(filepath.Ext(name)) {
 	case ".json":
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
@@ -155,10 +171,21 @@ func LoadMapping(path string) (*Mapping, error) {
 	return m, nil
 }
 
+// AttachmentFields names the fields of a JSON attachment object.
+type AttachmentFields struct {
+	URL  string `json:"url" yaml:"url"`
+	Path string `json:"path" yaml:"path"`
+	Name string `json:"name" yaml:"name"`
+}
+
 // MakesUpIDs says the export names no message, so that the reader names
 // each by what it is (the messages layout without reply_id, and Jira's
 // comments).
 func (m *Mapping) MakesUpIDs() bool {
+	if m != nil && m.Messages != "" {
+		_, ok := m.Replies["reply_id"]
+		return !ok
+	}
 	switch m.layout() {
 	case LayoutTicketsWithComments:
 		return true

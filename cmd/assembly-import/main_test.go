@@ -566,12 +566,13 @@ func TestPgDumpInterruptedWhileRestoring(t *testing.T) {
 // once, in order, as text, from the right person.
 func TestRealExportLayouts(t *testing.T) {
 	for _, tt := range []struct {
-		name, csv, mapping string
-		want               map[string][]string // ticket -> its query's start, then each reply's content's start
-		status             map[string]string   // ticket -> its status property
-		output             []string            // lines the run prints
+		name   string
+		source []string            // the source's flags
+		want   map[string][]string // ticket -> its query's start, then each reply's content's start
+		status map[string]string   // ticket -> its status property
+		output []string            // lines the run prints
 	}{
-		{"jira", "../../samples/jira/jira.csv", "../../samples/jira/mapping.yaml", map[string][]string{
+		{"jira", []string{"--csv", "../../samples/jira/jira.csv", "--mapping", "../../samples/jira/mapping.yaml"}, map[string][]string{
 			// Everyone's email comes from the people directory (people.csv).
 			"HELP-101": {"Since Monday the VPN drops every hour; I have to reconnect.",
 				"Thanks Ann. Please try this: disconnect; update the client; reconnect.",
@@ -581,17 +582,26 @@ func TestRealExportLayouts(t *testing.T) {
 			"HELP-103": {"Starting on 1 April: please prepare a laptop."},
 			"HELP-104": {"Testing how a damaged comment cell is reported."}, // its broken comment is rejected, and reported
 		}, nil, nil},
-		{"messages", "../../samples/messages/conversations.csv", "../../samples/messages/mapping.yaml", map[string][]string{
+		{"messages", []string{"--csv", "../../samples/messages/conversations.csv", "--mapping", "../../samples/messages/mapping.yaml"}, map[string][]string{
 			"215": {"Hi! My order #4471 hasn’t arrived.", "Sorry about that! Checking with the courier now.", "Any news?", "It arrives tomorrow."},
 			"216": {"Originally written by Visitor 8812:\n\nDo you ship to Norway?", "Yes, 3-5 working days."},
 		}, // the note is internal (not sent), the assignment and close rows are skipped, and 216 was closed by its last row
 			map[string]string{"215": "open", "216": "closed"},
 			[]string{"+ 1 skipped (internal notes); 2 other rows skipped (skip_rows: not messages)"}},
+		// Zendesk's JSON export, recognised with no mapping: its people from
+		// users.json, its internal note kept out, HTML as text, the first
+		// comment the ticket's text however the comments are ordered.
+		{"zendesk-json", []string{"--json", "../../samples/zendesk-json"}, map[string][]string{
+			"1001": {"My order #4471 hasn't arrived.", "Sorry about that!\n\nIt ships again today."},
+			"1002": {"Do you ship to Norway?", "Yes, 3–5 working days."},
+			"1003": {"Starting on 1 April: please prepare a laptop."},
+		}, map[string]string{"1001": "open", "1002": "closed", "1003": "open"},
+			[]string{"replies 3 = 2 to send + 0 not sent (errors in the source) + 1 skipped (internal notes)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
-			r := runTool(t, "run", "--csv", tt.csv, "--mapping", tt.mapping, "--api-url", url,
-				"--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"), "--replies-per-min", "60000")
+			r := runTool(t, append([]string{"run", "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"),
+				"--replies-per-min", "60000"}, tt.source...)...)
 			if r.code != exitOK { // a row with errors is reported, and the rest sent
 				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
@@ -602,8 +612,11 @@ func TestRealExportLayouts(t *testing.T) {
 					texts = append(texts, rp.Content)
 				}
 				got[tk.SSID] = texts
-				if tk.SSID == "HELP-101" && (tk.User["email"] != "ann.lee@example.com" || len(tk.Replies) > 0 && tk.Replies[0].User["email"] != "bob@support.example.com") {
-					t.Errorf("HELP-101: requester %v, first reply by %v: want the people directory's emails", tk.User, tk.Replies[0].User)
+				// The people directory's emails (people.csv, users.json).
+				if want, ok := map[string][2]string{"HELP-101": {"ann.lee@example.com", "bob@support.example.com"},
+					"1001": {"maria@example.com", "lee@support.example.com"}}[tk.SSID]; ok &&
+					(tk.User["email"] != want[0] || len(tk.Replies) == 0 || tk.Replies[0].User["email"] != want[1]) {
+					t.Errorf("%s: requester %v, replies %+v: want %v", tk.SSID, tk.User, tk.Replies, want)
 				}
 				if want, ok := tt.status[tk.SSID]; ok && tk.Properties["status"] != want {
 					t.Errorf("ticket %s has status %v, want %q", tk.SSID, tk.Properties["status"], want)

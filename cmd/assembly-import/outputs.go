@@ -75,7 +75,7 @@ func resolved(path string) string {
 
 // inputs are the files the source flags name.
 func (o *sourceOptions) inputs() []namedPath {
-	in := []namedPath{{"--xlsx", o.xlsxFile}, {"--mapping", o.mapping}, {"--user-map", o.userMap}, {"--people", o.people},
+	in := []namedPath{{"--xlsx", o.xlsxFile}, {"--mapping", o.mapping}, {"--user-map", o.userMap}, {"--people", o.people}, {"--json", o.jsonPath},
 		{"--query-file", o.queryFile}, {"--pg-dump", o.pgDump}}
 	for _, f := range o.csvFiles() {
 		in = append(in, namedPath{"--csv", f})

@@ -22,6 +22,7 @@ import (
 // sourceOptions are the flags that say what to read and how to plan it.
 type sourceOptions struct {
 	csvDir          string
+	jsonPath        string
 	xlsxFile        string
 	postgres        string
 	postgresSet     bool // --postgres was given, if empty (the PG* variables)
@@ -55,6 +56,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.csvDir, "csv", "", "folder holding tickets.csv and replies.csv, or one file in the layout the mapping names (layout: messages or tickets-with-comments)")
 	f.StringVar(&o.xlsxFile, "xlsx", "", "workbook with the sheets tickets and replies")
+	f.StringVar(&o.jsonPath, "json", "", "a JSON export: a file of ticket objects, each with its messages (JSON Lines or an array), or a folder holding tickets.json; Zendesk's is recognised, others need --mapping")
 	f.StringVar(&o.postgres, "postgres", "", `a helpdesk's Postgres database: a URL or "key=value" string; "" uses the PG* variables and ~/.pgpass`)
 	f.StringVar(&o.pgDump, "pg-dump", "", "a pg_dump file (plain SQL or -Fc) of a helpdesk database: restored into a private temporary server, removed on exit")
 	f.StringVar(&o.preset, "preset", "", "with --postgres or --pg-dump: the helpdesk the database belongs to: chatwoot, freescout or zammad")
@@ -135,6 +137,17 @@ func (o *sourceOptions) peoplePath(m *readers.Mapping) string {
 	if o.people != "" || m == nil || m.People == "" {
 		return o.people
 	}
+	if name := m.ProfilePeople(); name != "" {
+		// A known export's directory sits beside it, when it was exported.
+		dir := o.jsonPath
+		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			dir = filepath.Dir(dir)
+		}
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return ""
+		}
+		return filepath.Join(dir, name)
+	}
 	if filepath.IsAbs(m.People) {
 		return m.People
 	}
@@ -153,10 +166,18 @@ func (o *sourceOptions) openStatusList() []string {
 // loadMapping reads --mapping, once however many steps need it; nil
 // without one.
 func (o *sourceOptions) loadMapping() (*readers.Mapping, error) {
-	if o.mapping == "" || o.loaded != nil {
+	if o.loaded != nil || o.mapping == "" && o.jsonPath == "" {
 		return o.loaded, nil
 	}
-	m, err := readers.LoadMapping(o.mapping)
+	load := readers.LoadMapping
+	if o.mapping == "" { // a JSON export of a known shape
+		load = readers.RecogniseJSON
+	}
+	path := o.mapping
+	if path == "" {
+		path = o.jsonPath
+	}
+	m, err := load(path)
 	if err != nil {
 		return nil, exitf(exitUsage, "%w", err)
 	}
@@ -170,6 +191,8 @@ func (o *sourceOptions) describe() string {
 	switch {
 	case o.xlsxFile != "":
 		return "xlsx:" + o.xlsxFile
+	case o.jsonPath != "":
+		return "json:" + o.jsonPath
 	case o.pgDump != "":
 		return "pg-dump:" + o.pgDump
 	case o.postgresSet:
@@ -184,13 +207,13 @@ func (o *sourceOptions) describe() string {
 // open opens the source the flags name.
 func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	chosen := 0
-	for _, set := range []bool{o.csvDir != "", o.xlsxFile != "", o.postgresSet || o.pgDump != ""} {
+	for _, set := range []bool{o.csvDir != "", o.xlsxFile != "", o.jsonPath != "", o.postgresSet || o.pgDump != ""} {
 		if set {
 			chosen++
 		}
 	}
 	if chosen != 1 {
-		return nil, exitf(exitUsage, "say what to read, once: --csv DIR (or FILE), --xlsx FILE, --postgres DSN or --pg-dump FILE")
+		return nil, exitf(exitUsage, "say what to read, once: --csv DIR (or FILE), --xlsx FILE, --json FILE|DIR, --postgres DSN or --pg-dump FILE")
 	}
 	var loc *time.Location // nil: not given (readers.CSVOptions.Location)
 	if o.timezone != "" {
@@ -249,6 +272,8 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 			return nil, exitf(exitUsage, "%w", err)
 		}
 		return dumpSource{Source: src, stop: stop}, nil
+	case o.jsonPath != "":
+		src, err = readers.OpenJSON(readers.JSONOptions{Path: o.jsonPath, Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
 	case o.xlsxFile != "":
 		src, err = readers.OpenXLSX(ctx, readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
 			Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
@@ -297,8 +322,8 @@ func (o *sourceOptions) writeRejects(ctx context.Context, dir string, problems m
 	if err != nil {
 		return 0, err
 	}
-	if o.postgresSet {
-		return 0, exitf(exitUsage, "--rejects writes rows back into CSV or XLSX files; for a database, --report FILE.csv lists them")
+	if o.postgresSet || o.jsonPath != "" {
+		return 0, exitf(exitUsage, "--rejects writes rows back into CSV or XLSX files; for a database or a JSON export, --report FILE.csv lists them")
 	}
 	if o.xlsxFile != "" {
 		return readers.WriteXLSXRejects(ctx, readers.XLSXOptions{Path: o.xlsxFile, TicketsSheet: o.ticketsSheet, RepliesSheet: o.repliesSheet,
