@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -227,9 +228,13 @@ func (j *JSON) records(obj map[string]any, origin string) Record {
 	if _, own := j.m.Tickets["body"]; !own && len(msgs) > 0 {
 		first = 0
 		var best time.Time
+		first = -1
 		for i, msg := range msgs {
+			if j.skipped(msg) != "" {
+				continue // not a message
+			}
 			at, _ := j.conv.time(j.getter(msg, "reply", j.m.Replies)("created_at"), "created_at", nil)
-			if i == 0 || !at.IsZero() && (best.IsZero() || at.Before(best)) {
+			if first < 0 || !at.IsZero() && (best.IsZero() || at.Before(best)) {
 				first, best = i, at
 			}
 		}
@@ -274,6 +279,10 @@ func (j *JSON) records(obj map[string]any, origin string) Record {
 		if id != "" {
 			morigin = origin + sep + strings.ReplaceAll(id, " ", "_")
 		}
+		if why := j.skipped(msg); why != "" {
+			j.queue = append(j.queue, Record{Skip: &Skipped{Origin: morigin, Why: why}})
+			continue
+		}
 		mr := row{origin: morigin, get: mget, column: func(field string) string { return j.m.Replies[field].Name }}
 		rp := j.conv.reply(mr)
 		rp.TicketKey = key
@@ -287,6 +296,18 @@ func (j *JSON) records(obj map[string]any, origin string) Record {
 		j.queue = append(j.queue, Record{Reply: rp})
 	}
 	return Record{Ticket: t}
+}
+
+// skipped says why skip_rows leaves out a message (its field's word), or
+// "" when it does not.
+func (j *JSON) skipped(msg map[string]any) string {
+	for _, p := range slices.Sorted(maps.Keys(j.m.SkipRows)) {
+		v := strings.TrimSpace(jsonText(lookup(msg, p)))
+		if slices.ContainsFunc(j.m.SkipRows[p], func(w string) bool { return normalizeColumn(w) == normalizeColumn(v) }) {
+			return fmt.Sprintf("%s %q", p, v)
+		}
+	}
+	return ""
 }
 
 // getter returns what reads the fields of obj by the mapping's paths (a

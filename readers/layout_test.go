@@ -37,6 +37,10 @@ func summarize(recs []readers.Record) []summary {
 		var files []readers.Attachment
 		var problems []readers.FieldProblem
 		var created time.Time
+		if r.Skip != nil {
+			out = append(out, summary{Kind: "skip", Origin: r.Skip.Origin, Body: r.Skip.Why})
+			continue
+		}
 		if t := r.Ticket; t != nil {
 			s = summary{Kind: "ticket", Key: t.Key, Origin: t.Origin, Who: t.Requester.Email + t.Requester.SourceID, Body: t.Body + "|" + t.Title,
 				Tags: t.Tags, Extra: t.Extra}
