@@ -2,6 +2,7 @@ package readers
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,16 +61,20 @@ type JSON struct {
 // on in JSON Lines.
 type countingReader struct {
 	r     *bufio.Reader
-	lines []int64 // offsets of the newlines read
+	lines []int64 // offsets of the newlines read, when count is set
 	off   int64
+	count bool // JSON Lines: an array's origins name objects, not lines
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	for i, b := range p[:n] {
-		if b == '\n' {
-			c.lines = append(c.lines, c.off+int64(i))
+	for i := 0; c.count && i < n; {
+		k := bytes.IndexByte(p[i:n], '\n')
+		if k < 0 {
+			break
 		}
+		c.lines = append(c.lines, c.off+int64(i+k))
+		i += k + 1
 	}
 	c.off += int64(n)
 	return n, err
@@ -142,7 +147,7 @@ func OpenJSON(opts JSONOptions) (*JSON, error) {
 			return nil, &InputError{Err: fmt.Errorf("%s: %w", j.name, err)}
 		}
 	case '{':
-		j.lines = true
+		j.lines, j.br.count = true, true
 	default:
 		f.Close()
 		return nil, &InputError{Err: fmt.Errorf("%s: not a JSON export: it starts with %q, and a JSON export is an array of ticket objects or one object per line", j.name, first)}
