@@ -37,13 +37,14 @@ type FoldOptions struct {
 	// Before folds the tickets whose last activity (their last reply, or
 	// their creation) is before it; zero folds none.
 	Before time.Time
-	// ClosedOnly leaves open tickets (Options.OpenStatuses) unfolded.
-	ClosedOnly bool
+	// Open folds open tickets (Options.OpenStatuses) too; by default they
+	// stay unfolded, however old: agents answer them, as a conversation.
+	Open bool
 }
 
 // folds says whether o folds t.
 func (o FoldOptions) folds(t *Ticket) bool {
-	return !o.Before.IsZero() && t.last < stampOf(o.Before) && !(o.ClosedOnly && t.Open)
+	return !o.Before.IsZero() && t.last < stampOf(o.Before) && (o.Open || !t.Open)
 }
 
 // FoldResult says what folding did.

@@ -50,6 +50,27 @@ func TestOpenFirstOrder(t *testing.T) {
 	}
 }
 
+// Folding leaves open tickets unfolded however old, unless asked: they are
+// the ones agents answer.
+func TestFoldLeavesOpenTickets(t *testing.T) {
+	recs := func() []readers.Record {
+		return []readers.Record{withStatus(ticket("A", day(1)), "open"), reply("a1", "A", day(2)),
+			withStatus(ticket("B", day(1)), "solved"), reply("b1", "B", day(2))}
+	}
+	for _, tt := range []struct {
+		open bool
+		want string
+	}{{false, "ticket/A reply/a1 folded/B"}, {true, "folded/A folded/B"}} {
+		plan := build(t, planner.Options{OpenStatuses: []string{"open"}, Order: planner.OrderOpenFirst}, recs()...)
+		if _, err := plan.Fold(planner.FoldOptions{Before: day(10), Open: tt.open}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := order(plan); got != tt.want {
+			t.Errorf("Open %v: %s, want %s", tt.open, got, tt.want)
+		}
+	}
+}
+
 // A folded ticket goes as one event whose text holds every message, in
 // order, with its time and author; its images ride on the event, its
 // other files on one message after it; replies are not sent apart.

@@ -29,7 +29,7 @@ func TestOrderAndFoldGolden(t *testing.T) {
 	}{
 		{"chronological", planner.OrderChronological, planner.FoldOptions{}},
 		{"open-first", planner.OrderOpenFirst, planner.FoldOptions{}},
-		{"open-first-folded", planner.OrderOpenFirst, planner.FoldOptions{Before: time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC), ClosedOnly: true}},
+		{"open-first-folded", planner.OrderOpenFirst, planner.FoldOptions{Before: time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			src, err := readers.OpenCSV(readers.CSVOptions{Path: "../samples/csv"})

@@ -140,7 +140,7 @@ func (p *Plan) Choices(l Limits) []Milestones {
 		return out
 	}
 	y, mo, d := newest.time().Date()
-	suggest := FoldOptions{Before: time.Date(y-1, mo, d, 0, 0, 0, 0, time.UTC), ClosedOnly: true}
+	suggest := FoldOptions{Before: time.Date(y-1, mo, d, 0, 0, 0, 0, time.UTC)}
 	if m := p.Milestones(p.Order, suggest, l); m.Folded > 0 {
 		out = append(out, m)
 	}

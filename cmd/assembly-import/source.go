@@ -49,7 +49,7 @@ type sourceOptions struct {
 	order           string
 	openStatuses    []string
 	foldBefore      string
-	foldClosedOnly  bool
+	foldOpen        bool
 }
 
 func (o *sourceOptions) flags(cmd *cobra.Command) {
@@ -78,7 +78,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.order, "order", string(planner.OrderOpenFirst), "which tickets go first: open-first (open tickets with their threads, then the rest newest first) or chronological (oldest first)")
 	f.StringSliceVar(&o.openStatuses, "open-statuses", nil, "the statuses that count as open, comma-separated (default: the preset's, or new, open, pending and the like)")
 	f.StringVar(&o.foldBefore, "fold-before", "", "DATE (2025-06-01): send each ticket last active before it as one message holding the whole conversation")
-	f.BoolVar(&o.foldClosedOnly, "fold-closed-only", false, "with --fold-before: leave open tickets unfolded")
+	f.BoolVar(&o.foldOpen, "fold-open", false, "with --fold-before: fold open tickets too (by default they stay unfolded, however old: agents answer them)")
 }
 
 // fold folds the plan as --fold-before says, keeping each ticket in the
@@ -110,11 +110,11 @@ func (o *sourceOptions) fold(w io.Writer, plan *planner.Plan, earlier *planner.E
 	return res, nil
 }
 
-// folding returns what --fold-before and --fold-closed-only fold.
+// folding returns what --fold-before and --fold-open fold.
 func (o *sourceOptions) folding() (planner.FoldOptions, error) {
 	if o.foldBefore == "" {
-		if o.foldClosedOnly {
-			return planner.FoldOptions{}, exitf(exitUsage, "--fold-closed-only goes with --fold-before DATE")
+		if o.foldOpen {
+			return planner.FoldOptions{}, exitf(exitUsage, "--fold-open goes with --fold-before DATE")
 		}
 		return planner.FoldOptions{}, nil
 	}
@@ -128,7 +128,7 @@ func (o *sourceOptions) folding() (planner.FoldOptions, error) {
 			return planner.FoldOptions{}, exitf(exitUsage, "--fold-before %q: want a date, 2025-06-01 (midnight in --timezone), or an RFC 3339 time", o.foldBefore)
 		}
 	}
-	return planner.FoldOptions{Before: before, ClosedOnly: o.foldClosedOnly}, nil
+	return planner.FoldOptions{Before: before, Open: o.foldOpen}, nil
 }
 
 // peoplePath returns the people directory's path: --people, else the
