@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,6 +230,15 @@ func TestInterruptPrintsResume(t *testing.T) {
 	r := runTool(t, "status", "--checkpoint", cp)
 	if r.code != 0 || !strings.Contains(r.stdout, "replies") || !strings.Contains(r.stdout, "pending") {
 		t.Errorf("status: exit %d\n%s", r.code, r.stdout)
+	}
+	// A resume projects what is left, and a finished migration says so.
+	resume := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--events-per-sec", "100", "--replies-per-min", "600"}
+	r = runTool(t, resume...)
+	if left := regexp.MustCompile(`Plan: 5 tickets and 50 replies in all; left to send: (\d+) tickets and (\d+) replies`).FindStringSubmatch(r.stdout); r.code != 0 || left == nil || left[1]+left[2] == "550" {
+		t.Errorf("resume: exit %d, want what is left projected\n%s", r.code, r.stdout)
+	}
+	if r = runTool(t, resume...); r.code != 0 || !strings.Contains(r.stdout, "earlier runs settled every one: nothing left to send") {
+		t.Errorf("resume of a finished migration: exit %d\n%s", r.code, r.stdout)
 	}
 }
 

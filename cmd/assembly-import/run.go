@@ -309,9 +309,21 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		writeDelta(e.stdout, journal.Compare(plan.All()))
 	}
 	s := plan.Stats
-	p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
-	fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
-		s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
+	if journal.Len() == 0 {
+		p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
+		fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
+			s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
+	} else {
+		tickets, replies := leftToSend(plan, journal.Lookup(), o.retryRejected)
+		fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies in all; ", s.TicketJobs, s.ReplyJobs)
+		if tickets+replies == 0 {
+			fmt.Fprintf(e.stdout, "earlier runs settled every one: nothing left to send.\n")
+		} else {
+			p := planner.Project(tickets, replies, o.limits)
+			fmt.Fprintf(e.stdout, "left to send: %d tickets and %d replies, about %s at %s.\n",
+				tickets, replies, planner.Duration(p.TotalSeconds), o.limits)
+		}
+	}
 	if s.Invalid > 0 {
 		fmt.Fprintf(e.stdout, "%d items have errors in the source and are not sent; `assembly-import plan` lists them.\n", s.Invalid)
 	}
@@ -427,6 +439,26 @@ func earlierRuns(known *checkpoint.Cursor) *planner.Earlier {
 			return !known.Job(planner.FoldedGroup+"/"+id).Covers || known.Job(key).State == checkpoint.Within
 		},
 	}
+}
+
+// leftToSend counts the jobs of plan a resume sends: those earlier runs
+// did not settle (delivered, or rejected unless retryRejected).
+func leftToSend(plan *planner.Plan, known *checkpoint.Cursor, retryRejected bool) (tickets, replies int) {
+	left := func(key string) bool {
+		st := known.Job(key).State
+		return st != checkpoint.Done && st != checkpoint.Within && (st != checkpoint.Rejected || retryRejected)
+	}
+	for _, t := range plan.Tickets {
+		if left(t.Key) {
+			tickets++
+		}
+		for _, r := range t.Replies {
+			if left(r.Key) {
+				replies++
+			}
+		}
+	}
+	return tickets, replies
 }
 
 // allDone says every job of plan is delivered.
