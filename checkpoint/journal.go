@@ -208,10 +208,20 @@ func Read(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer f.Close() // releases the lock, if taken
+	// A run holds the lock for as long as it has the journal open. Taking
+	// it for a moment is how Read knows; a run starting in that moment
+	// waits for it (Open).
+	live := errors.Is(filelock.TryLock(f), filelock.ErrLocked)
 	snap, _, err := replay(f, path)
+	if snap != nil {
+		snap.Live = live
+	}
 	return snap, err
 }
+
+// lockWait is how long Open waits for a lock Read holds for a moment.
+const lockWait = 500 * time.Millisecond
 
 // notRegular refuses a checkpoint path that names something other than a
 // regular file (a FIFO would block the open or the read forever, a device
@@ -268,7 +278,12 @@ func Open(path string, opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)
 	}
-	if err := filelock.TryLock(f); err != nil {
+	err = filelock.TryLock(f)
+	for waited := time.Duration(0); errors.Is(err, filelock.ErrLocked) && waited < lockWait; waited += 25 * time.Millisecond {
+		time.Sleep(25 * time.Millisecond) // a status reading it, or a run closing
+		err = filelock.TryLock(f)
+	}
+	if err != nil {
 		f.Close()
 		if errors.Is(err, filelock.ErrLocked) {
 			le := &LockedError{Path: path}

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/filelock"
 )
 
 var (
@@ -120,9 +122,28 @@ func TestLocked(t *testing.T) {
 		!strings.Contains(err.Error(), fmt.Sprintf("in use by process %d on ", os.Getpid())) {
 		t.Fatalf("second Open = %v, want ErrLocked naming this process", err)
 	}
-	if _, err := checkpoint.Read(path); err != nil {
+	must(t, j.Sending("ticket/1", 1))
+	snap, err := checkpoint.Read(path)
+	if err != nil {
 		t.Fatalf("Read while locked = %v: status must work during a run", err)
 	}
+	if !snap.Live || snap.Count("ticket").Uncertain != 1 {
+		t.Errorf("Read while a run holds it: Live %v, %+v: want the sending job as in flight", snap.Live, snap.Count("ticket"))
+	}
+	j.Close()
+	if snap, err = checkpoint.Read(path); err != nil || snap.Live {
+		t.Errorf("Read after the run: Live %v, %v", snap.Live, err)
+	}
+	// A run that starts while a status holds the lock for a moment waits
+	// for it.
+	f, _ := os.Open(path)
+	must(t, filelock.TryLock(f))
+	time.AfterFunc(100*time.Millisecond, func() { f.Close() })
+	j2, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits})
+	if err != nil {
+		t.Fatalf("Open while a status reads: %v", err)
+	}
+	j2.Close()
 }
 
 func TestTornLastLine(t *testing.T) {

@@ -38,6 +38,9 @@ type Snapshot struct {
 	// Torn is set when the file ended in a partial line (a crash mid-write),
 	// which was ignored.
 	Torn bool
+	// Live says a run held the journal's lock as Read read it: its
+	// sending lines are requests in flight, not uncertain ones.
+	Live bool
 	// Milestones are the milestones runs reached, and when (first reached).
 	Milestones map[string]time.Time
 	// MilestoneExcept counts, per milestone reached, its jobs rejected

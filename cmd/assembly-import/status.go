@@ -127,6 +127,15 @@ func writeRows(w io.Writer, snap *checkpoint.Snapshot) {
 // counts per lane, the items not delivered and the uncertain ones, and the
 // projected time left.
 func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
+	inFlight := "uncertain"
+	if snap.Live {
+		// While a run holds the checkpoint, a sent request without its
+		// answer is one in flight: only a run that ended so leaves it
+		// uncertain.
+		inFlight = "in flight"
+		fmt.Fprintf(w, "  A run is using this checkpoint now (process %d on %s): what it has sent without an answer yet is in flight.\n",
+			snap.Run.PID, snap.Run.Host)
+	}
 	writeChoices(w, snap.Run)
 	writeRows(w, snap)
 	pending := map[string]int{}
@@ -136,8 +145,8 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 			continue // no such jobs: no first message with attachments, nothing folded
 		}
 		pending[gl.group] = c.Pending - c.Failed - c.Uncertain
-		fmt.Fprintf(w, "  %-23s %d of %d done, %d rejected, %d failed, %d uncertain, %d pending\n",
-			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, pending[gl.group])
+		fmt.Fprintf(w, "  %-23s %d of %d done, %d rejected, %d failed, %d %s, %d pending\n",
+			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, inFlight, pending[gl.group])
 	}
 	list := func(title string, match func(checkpoint.Job) bool, detail func(checkpoint.Job) string) {
 		var lines []string
@@ -162,7 +171,11 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 	none := func(checkpoint.Job) string { return "" }
 	list("Rejected by the server (not retried)", func(j checkpoint.Job) bool { return j.State == checkpoint.Rejected }, reason)
 	list("Failed (retried by the next run)", func(j checkpoint.Job) bool { return j.State == checkpoint.Failed }, reason)
-	list("Uncertain: sent, answer lost; resent by the next run", func(j checkpoint.Job) bool { return j.State == checkpoint.Sending }, none)
+	sending := "Uncertain: sent, answer lost; resent by the next run"
+	if snap.Live {
+		sending = "In flight: sent by the run under way, its answer not in yet"
+	}
+	list(sending, func(j checkpoint.Job) bool { return j.State == checkpoint.Sending }, none)
 	// Only the reply lanes: the server deduplicates tickets by their id.
 	list("Delivered after an uncertain send: replies may appear twice in Assembly",
 		func(j checkpoint.Job) bool {

@@ -49,6 +49,37 @@ func TestStatusListsOnlyRepliesThatMayBeDoubled(t *testing.T) {
 	}
 }
 
+// While a run holds the checkpoint, its requests without an answer are in
+// flight, not uncertain; once it has ended, they are uncertain.
+func TestStatusDuringARun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp")
+	j, err := checkpoint.Open(path, checkpoint.Options{
+		Header: checkpoint.Header{Fingerprint: "f", Source: "csv:x", Jobs: map[string]int{"ticket": 1}}, Run: checkpoint.Run{PID: 4242, Host: "box"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Sending("ticket/7", 1); err != nil {
+		t.Fatal(err)
+	}
+	status := func() string {
+		snap, err := checkpoint.Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		writeStatus(&out, snap)
+		return out.String()
+	}
+	if out := status(); !strings.Contains(out, "A run is using this checkpoint now (process 4242 on box)") ||
+		!strings.Contains(out, "0 failed, 1 in flight") || !strings.Contains(out, "In flight: sent by the run under way") || strings.Contains(out, "Uncertain") {
+		t.Errorf("status during a run:\n%s", out)
+	}
+	j.Close()
+	if out := status(); !strings.Contains(out, "1 uncertain") || !strings.Contains(out, "Uncertain: sent, answer lost") {
+		t.Errorf("status after the run:\n%s", out)
+	}
+}
+
 // Every row of the source is accounted for, in the status and the report
 // alike: read = to send + not sent (errors) + skipped (internal notes).
 func TestRowsReconcile(t *testing.T) {
