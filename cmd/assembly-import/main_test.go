@@ -165,6 +165,10 @@ func TestPlan(t *testing.T) {
 			t.Errorf("problem without location: %v", p)
 		}
 	}
+	r = runTool(t, "plan", "--csv", "../../samples/csv", "--fold-before", "2099-01-01", "--fold-open")
+	if want := "2 of the replies carry folded tickets' files that are not images (an event takes only JPG/PNG): one message each on the replies lane, 2s of its time at 60/min"; !strings.Contains(r.stdout, want) {
+		t.Errorf("a folding plan does not say what its files cost (%q):\n%s", want, r.stdout)
+	}
 	if r := runTool(t, "plan", "--csv", writeExport(t, 3, 2)); r.code != 0 {
 		t.Errorf("plan of a clean export: exit %d\n%s", r.code, r.stderr)
 	}

@@ -120,6 +120,10 @@ func writePlanSummary(w io.Writer, source string, plan *planner.Plan, l planner.
 		fmt.Fprintf(w, "  %d messages' people got their Assembly id from the user map by name alone (the export gives them no email or id): check those names are unique\n", s.MatchedByName)
 	}
 	fmt.Fprint(w, folding)
+	if s.FoldedFiles > 0 {
+		fmt.Fprintf(w, "  %d of the replies carry folded tickets' files that are not images (an event takes only JPG/PNG): one message each on the replies lane, %s of its time at %d/min\n",
+			s.FoldedFiles, planner.Duration(planner.Project(0, s.FoldedFiles, l).RepliesSeconds), l.RepliesPerMin)
+	}
 	fmt.Fprintf(w, "Problems: %d errors (those items are not sent), %d warnings\n", s.Errors, s.Warnings)
 	writeProblemGroups(w, plan.Problems)
 	p := planner.Project(s.TicketJobs, s.ReplyJobs, l)
