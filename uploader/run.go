@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -487,7 +488,10 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 			pm.Done(false)
 			return "", err
 		}
-		id, err := send(r.reqCtx)
+		// The pacer times the request from when its headers are written,
+		// not from the permit: the checkpoint write above and a busy
+		// machine come between the two.
+		id, err := send(httptrace.WithClientTrace(r.reqCtx, &httptrace.ClientTrace{WroteHeaders: pm.Sent}))
 		v := assembly.Classify(l.name, err)
 		if te := (*assembly.TransportError)(nil); errors.As(err, &te) && te.Timeout {
 			r.opts.Logger.Warn("no answer in time", "lane", l.name, "key", key, "body_sent", te.Sent, "err", te.Err)

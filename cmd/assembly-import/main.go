@@ -4,17 +4,13 @@ package main
 import (
 	"context"
 	"os"
-	"runtime/debug"
+
+	"github.com/assembly-import/assembly-import/internal/memlimit"
 )
 
-// memoryLimit is the soft limit the garbage collector keeps the heap under
-// unless $GOMEMLIMIT says otherwise: a million replies plan in it, and the
-// whole process stays under 256 MB (README, Scale).
-const memoryLimit = 192 << 20
-
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
+	// The garbage collector's soft limit: half the machine's (or the
+	// container's) memory, or $GOMEMLIMIT (README, Scale).
+	memlimit.Set(os.Getenv)
 	os.Exit(execute(context.Background(), os.Args[0], os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }

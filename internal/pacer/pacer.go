@@ -6,6 +6,7 @@ package pacer
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -56,7 +57,8 @@ type Pacer struct {
 	seq         uint64        // orders waiters of one rank
 	changed     chan struct{} // closed and replaced when the waiters change
 	widened     int           // how many times a 429 widened the jitter allowance
-	starts      []*Permit     // the last limit permits, oldest first
+	starts      []*Permit     // the last limit permits, oldest start first
+	lastGrant   time.Time     // when Wait last let a request start: starts are spaced from it
 	effective   int
 	pausedUntil time.Time
 	lastChange  time.Time // of the effective limit
@@ -70,9 +72,9 @@ type Pacer struct {
 // Permit is one request's place in its lane.
 type Permit struct {
 	p          *Pacer
-	start, end time.Time
-	admitted   bool // the server answered, and not with a 429
-	refused    bool // the server answered with a 429
+	start, end time.Time // when it went out (Sent; else when Wait let it start) and was answered
+	admitted   bool      // the server answered, and not with a 429
+	refused    bool      // the server answered with a 429
 	done       chan struct{}
 }
 
@@ -140,6 +142,7 @@ func (p *Pacer) WaitRank(ctx context.Context, rank int64) (*Permit, error) {
 			gate, wake = p.gate()
 			if !now.Before(gate) {
 				pm := &Permit{p: p, start: now, done: make(chan struct{})}
+				p.lastGrant = now
 				p.starts = append(p.starts, pm)
 				if len(p.starts) > p.limit {
 					p.starts = p.starts[1:]
@@ -177,12 +180,12 @@ func (p *Pacer) WaitRank(ctx context.Context, rank int64) (*Permit, error) {
 // may become earlier. p.mu is held.
 func (p *Pacer) gate() (time.Time, <-chan struct{}) {
 	gate := p.pausedUntil
-	n := len(p.starts)
-	if n > 0 {
-		if g := p.starts[n-1].start.Add(p.window / time.Duration(p.effective)); g.After(gate) {
+	if !p.lastGrant.IsZero() {
+		if g := p.lastGrant.Add(p.window / time.Duration(p.effective)); g.After(gate) {
 			gate = g
 		}
 	}
+	n := len(p.starts)
 	if n < p.effective {
 		return gate, nil
 	}
@@ -198,6 +201,26 @@ func (p *Pacer) gate() (time.Time, <-chan struct{}) {
 		gate = g
 	}
 	return gate, wake
+}
+
+// Sent moves the permit's start to now, the moment its request went out:
+// the uploader calls it when the request's headers are written. Work done
+// between the permit and the request (a checkpoint write, a download, a
+// busy machine scheduling the goroutine late) would otherwise let its
+// arrival come later than the jitter allowance after the start recorded,
+// and the window counted from it admit one request too many.
+func (pm *Permit) Sent() {
+	p := pm.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !pm.end.IsZero() {
+		return
+	}
+	pm.start = time.Now()
+	// Keep the starts in order of time: the gate counts back from the latest
+	// (spacing counts from the latest grant, not from sends). A later
+	// start only moves gates later: no waiter needs waking.
+	slices.SortStableFunc(p.starts, func(a, b *Permit) int { return a.start.Compare(b.start) })
 }
 
 func (pm *Permit) finish(admitted bool) bool {

@@ -305,3 +305,51 @@ func TestPacerServesLowerRanksFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestPacerLateSends puts local delay between each permit and its request
+// going out, as a checkpoint write, a download or a busy machine's
+// scheduler do: up to 40 ms, more than the 20 ms transit jitter allowed
+// for. A request that says when it really left (Sent) keeps the window;
+// timing it from the permit alone lets arrivals bunch past the limit.
+func TestPacerLateSends(t *testing.T) {
+	for _, sent := range []bool{true, false} {
+		synctest.Test(t, func(t *testing.T) {
+			s := &server{limit: 30, window: time.Second, transit: span{0, 20 * ms}, process: span{5 * ms, 50 * ms}}
+			p := pacer.New(s.limit, s.window, s.transit[1]-s.transit[0])
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			var wg sync.WaitGroup
+			for w := range 16 {
+				rng := rand.New(rand.NewPCG(uint64(w), 11))
+				wg.Go(func() {
+					for {
+						pm, err := p.Wait(ctx)
+						if err != nil {
+							return
+						}
+						time.Sleep(span{0, 40 * ms}.draw(rng))
+						if sent {
+							pm.Sent()
+						}
+						if retry := s.send(rng); retry >= 0 {
+							pm.Throttled(retry)
+						} else {
+							pm.Done(true)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			t.Logf("Sent called: %v; %d admitted, %d refused", sent, len(s.admitted), s.refused)
+			if sent && s.refused > 0 {
+				t.Errorf("with the send time taken when the request leaves, %d requests were refused", s.refused)
+			}
+			if !sent && s.refused == 0 {
+				t.Errorf("without Sent no request was refused: the test shows nothing")
+			}
+			if sent && len(s.admitted) < 30*55 {
+				t.Errorf("%d admitted in a minute at 30/s: the late sends cost more than the allowance", len(s.admitted))
+			}
+		})
+	}
+}
