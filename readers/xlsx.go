@@ -88,23 +88,12 @@ func OpenXLSX(ctx context.Context, opts XLSXOptions) (*XLSX, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	if err := checkWorkbook(ctx, opts.Path); err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		return nil, &InputError{Err: err}
-	}
-	owned.Reclaim(xlsxTempPrefix, nil)
-	tmp, err := owned.MkdirTemp(xlsxTempPrefix)
+	x, err := openWorkbook(ctx, opts.Path)
 	if err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenFile(opts.Path, excelize.Options{UnzipSizeLimit: xlsxUnpackLimit, UnzipXMLSizeLimit: xlsxMemoryLimit, TmpDir: tmp.Path})
-	if err != nil {
-		tmp.Release()
-		return nil, &InputError{Err: fmt.Errorf("%s: %w", opts.Path, err)}
-	}
-	x := &XLSX{file: f, tmp: tmp, conv: conv}
+	x.conv = conv
+	f := x.file
 	var date1904 bool
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		date1904 = *props.Date1904
@@ -131,6 +120,28 @@ func OpenXLSX(ctx context.Context, opts XLSXOptions) (*XLSX, error) {
 		return nil, err
 	}
 	return x, nil
+}
+
+// openWorkbook checks the workbook at path (checkWorkbook) and opens it,
+// its large parts unpacked into a temporary folder of its own.
+func openWorkbook(ctx context.Context, path string) (*XLSX, error) {
+	if err := checkWorkbook(ctx, path); err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, &InputError{Err: err}
+	}
+	owned.Reclaim(xlsxTempPrefix, nil)
+	tmp, err := owned.MkdirTemp(xlsxTempPrefix)
+	if err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: xlsxUnpackLimit, UnzipXMLSizeLimit: xlsxMemoryLimit, TmpDir: tmp.Path})
+	if err != nil {
+		tmp.Release()
+		return nil, &InputError{Err: fmt.Errorf("%s: %w", path, err)}
+	}
+	return &XLSX{file: f, tmp: tmp}, nil
 }
 
 // sheets returns the sheets the layout reads, by the names wanted: the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 
@@ -74,26 +75,26 @@ func resolved(path string) string {
 }
 
 // inputs are the files the source flags name.
-func (o *sourceOptions) inputs() []namedPath {
+func (o *sourceOptions) inputs(ctx context.Context) []namedPath {
 	in := []namedPath{{"--xlsx", o.xlsxFile}, {"--mapping", o.mapping}, {"--user-map", o.userMap}, {"--people", o.people}, {"--json", o.jsonPath},
 		{"--query-file", o.queryFile}, {"--pg-dump", o.pgDump}}
-	for _, f := range o.csvFiles() {
+	for _, f := range o.csvFiles(ctx) {
 		in = append(in, namedPath{"--csv", f})
 	}
 	return in
 }
 
 // csvFiles are the files --csv names, in the layout the mapping gives.
-func (o *sourceOptions) csvFiles() []string {
+func (o *sourceOptions) csvFiles(ctx context.Context) []string {
 	if o.csvDir == "" {
 		return nil
 	}
-	m, _ := o.loadMapping() // a mapping that cannot be read is reported when the source opens
+	m, _ := o.loadMapping(ctx) // a mapping that cannot be read is reported when the source opens
 	return readers.CSVOptions{Path: o.csvDir, Mapping: m}.Files()
 }
 
 // rejectsOutputs are the files --rejects DIR would write.
-func (o *sourceOptions) rejectsOutputs(dir string) []namedPath {
+func (o *sourceOptions) rejectsOutputs(ctx context.Context, dir string) []namedPath {
 	switch {
 	case dir == "":
 		return nil
@@ -101,7 +102,7 @@ func (o *sourceOptions) rejectsOutputs(dir string) []namedPath {
 		return []namedPath{{"--rejects", filepath.Join(dir, filepath.Base(o.xlsxFile))}}
 	}
 	var out []namedPath
-	for _, f := range o.csvFiles() {
+	for _, f := range o.csvFiles(ctx) {
 		out = append(out, namedPath{"--rejects", filepath.Join(dir, filepath.Base(f))})
 	}
 	return out

@@ -55,10 +55,11 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 	if err := checkReportPath(o.report); err != nil {
 		return err
 	}
-	if err := guardOutputs(o.source.inputs(), append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(o.rejects)...)); err != nil {
+	ctx := cmd.Context()
+	if err := guardOutputs(o.source.inputs(ctx), append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(ctx, o.rejects)...)); err != nil {
 		return err
 	}
-	plan, err := o.source.build(cmd.Context())
+	plan, err := o.source.build(ctx)
 	if err != nil {
 		return err
 	}
@@ -67,7 +68,7 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 	if _, err := o.source.fold(&folding, plan, nil); err != nil {
 		return err
 	}
-	writePlanSummary(e.stdout, o.source.describe(), plan, o.limits, folding.String())
+	writePlanSummary(e.stdout, o.source.describe()+o.source.recognisedNote(), plan, o.limits, folding.String())
 	if o.report != "" {
 		if err := report.Write(o.report, report.NewPlan(o.source.describe(), plan, o.limits)); err != nil {
 			return err
@@ -75,7 +76,7 @@ func runPlan(cmd *cobra.Command, e *env, o planOptions) error {
 		fmt.Fprintf(e.stdout, "\nReport written to %s\n", o.report)
 	}
 	if o.rejects != "" {
-		n, err := o.source.writeRejects(cmd.Context(), o.rejects, rejectedRows(plan.Problems))
+		n, err := o.source.writeRejects(ctx, o.rejects, rejectedRows(plan.Problems))
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,7 @@ strict fake of the API to try it all on.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
-	root.AddCommand(planCommand(e), runCommand(e), statusCommand(e), sandboxCommand(e), versionCommand(e))
+	root.AddCommand(inspectCommand(e), planCommand(e), runCommand(e), statusCommand(e), sandboxCommand(e), versionCommand(e))
 	code, err := exitCode(root.ExecuteContext(ctx))
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %s\n", escapeControls([]byte(err.Error())))

@@ -226,9 +226,9 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if err := checkReportPath(o.report); err != nil {
 		return nil, err
 	}
-	inputs := append(o.source.inputs(), namedPath{"--checkpoint", o.checkpoint}, namedPath{"--api-key-file", o.apiKeyFile},
+	inputs := append(o.source.inputs(ctx), namedPath{"--checkpoint", o.checkpoint}, namedPath{"--api-key-file", o.apiKeyFile},
 		namedPath{"--ca-file", o.caFile}, namedPath{"--download-header-file", o.downloadHeaderFile})
-	if err := guardOutputs(inputs, append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(o.rejects)...)); err != nil {
+	if err := guardOutputs(inputs, append([]namedPath{{"--report", o.report}}, o.source.rejectsOutputs(ctx, o.rejects)...)); err != nil {
 		return nil, err
 	}
 	key, err := apiKey(e, o.apiKeyFile)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -35,6 +37,7 @@ type sourceOptions struct {
 	repliesSheet    string
 	mapping         string
 	loaded          *readers.Mapping // the mapping, once read (loadMapping)
+	recognisedAs    string           // the known export read with its built-in mapping, for people
 	timezone        string
 	attachmentsRoot string
 	idPrefix        string
@@ -165,9 +168,14 @@ func (o *sourceOptions) openStatusList() []string {
 
 // loadMapping reads --mapping, once however many steps need it; nil
 // without one.
-func (o *sourceOptions) loadMapping() (*readers.Mapping, error) {
-	if o.loaded != nil || o.mapping == "" && o.jsonPath == "" {
+func (o *sourceOptions) loadMapping(ctx context.Context) (*readers.Mapping, error) {
+	if o.loaded != nil {
 		return o.loaded, nil
+	}
+	if o.mapping == "" && o.jsonPath == "" {
+		m, err := o.recognised(ctx)
+		o.loaded = m
+		return m, err
 	}
 	load := readers.LoadMapping
 	if o.mapping == "" { // a JSON export of a known shape
@@ -222,7 +230,7 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 			return nil, exitf(exitUsage, "--timezone %q: %v", o.timezone, err)
 		}
 	}
-	m, err := o.loadMapping()
+	m, err := o.loadMapping(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +288,11 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 	default:
 		src, err = readers.OpenCSV(readers.CSVOptions{Path: o.csvDir, Location: loc, AttachmentsRoot: o.attachmentsRoot, Mapping: m})
 	}
+	if ie := (*readers.InputError)(nil); errors.As(err, &ie) && m == nil && o.jsonPath == "" {
+		// An export in its own helpdesk's columns, given with no mapping.
+		return nil, exitf(exitUsage, "%w\n(assembly-import inspect %s says which of its columns fit each field, and --write-mapping FILE writes a mapping to start from)",
+			err, cmp.Or(o.csvDir, o.xlsxFile))
+	}
 	if err != nil {
 		return nil, exitf(exitUsage, "%w", err)
 	}
@@ -318,7 +331,7 @@ func (o *sourceOptions) writeRejects(ctx context.Context, dir string, problems m
 		return 0, exitf(exitUsage, "--rejects: %w", err)
 	}
 	loc, _ := time.LoadLocation(o.timezone)
-	m, err := o.loadMapping()
+	m, err := o.loadMapping(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -376,7 +389,7 @@ func (o *sourceOptions) build(ctx context.Context) (*planner.Plan, error) {
 			return nil, exitf(exitUsage, "%s must be fail or skip, not %q", p.flag, p.policy)
 		}
 	}
-	m, err := o.loadMapping()
+	m, err := o.loadMapping(ctx)
 	if err != nil {
 		return nil, err
 	}
