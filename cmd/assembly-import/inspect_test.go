@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 )
 
 // planCounts is what a plan read and would send, and its exit code: two
@@ -94,5 +97,64 @@ func TestPlanNamesInspect(t *testing.T) {
 	r := runTool(t, "plan", "--csv", "../../samples/foreign")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "assembly-import inspect ../../samples/foreign") {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestEverySampleArrives migrates every file sample against the sandbox
+// and checks the store holds the messages each is known to carry, each
+// once. The three renderings of one helpdesk (the tool's CSV, its workbook,
+// and the Berlin-time, own-columns CSV of samples/foreign) must arrive as
+// the same messages at the same instants by the same people.
+func TestEverySampleArrives(t *testing.T) {
+	type message struct{ created, text, email string }
+	stores := map[string]map[string]message{}
+	for _, c := range []struct {
+		name             string
+		source           []string
+		tickets, replies int // in the store: the replies lane's follow-ups count as replies
+	}{
+		{"csv", []string{"--csv", "../../samples/csv"}, 43, 117},
+		{"xlsx", []string{"--xlsx", "../../samples/xlsx/helpdesk.xlsx"}, 43, 117},
+		{"foreign", []string{"--csv", "../../samples/foreign", "--mapping", "../../samples/foreign/mapping.yaml"}, 43, 117},
+		{"excel-de", []string{"--csv", "../../samples/excel-de", "--mapping", "../../samples/excel-de/mapping.yaml"}, 4, 6},
+		{"jira", []string{"--csv", "../../samples/jira/jira.csv", "--mapping", "../../samples/jira/mapping.yaml"}, 4, 4},
+		{"messages", []string{"--csv", "../../samples/messages/conversations.csv", "--mapping", "../../samples/messages/mapping.yaml"}, 2, 4},
+		{"zendesk-json", []string{"--json", "../../samples/zendesk-json"}, 3, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
+			r := runTool(t, append([]string{"run", "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"),
+				"--replies-per-min", "60000", "--events-per-sec", "100"}, c.source...)...)
+			if r.code != exitOK {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			store := map[string]message{}
+			replies := 0
+			for _, tk := range sb.Tickets() {
+				store[tk.SSID] = message{tk.Created, tk.Query, fmt.Sprint(tk.User["email"])}
+				for _, rp := range tk.Replies {
+					if _, twice := store[rp.SSID]; twice {
+						t.Errorf("reply %s is in the store twice", rp.SSID)
+					}
+					store[rp.SSID] = message{rp.Created, rp.Content, fmt.Sprint(rp.User["email"])}
+					replies++
+				}
+			}
+			if tickets := len(sb.Tickets()); tickets != c.tickets || replies != c.replies {
+				t.Errorf("the store holds %d tickets and %d replies, want %d and %d", tickets, replies, c.tickets, c.replies)
+			}
+			stores[c.name] = store
+		})
+	}
+	for _, other := range []string{"xlsx", "foreign"} {
+		if len(stores["csv"]) == 0 || len(stores[other]) != len(stores["csv"]) {
+			t.Errorf("%s: %d messages, csv %d", other, len(stores[other]), len(stores["csv"]))
+			continue
+		}
+		for id, m := range stores["csv"] {
+			if o := stores[other][id]; o != m {
+				t.Errorf("%s: message %s arrived as %+v; from the CSV, %+v", other, id, o, m)
+			}
+		}
 	}
 }
