@@ -165,3 +165,38 @@ func (r Range) draw() time.Duration {
 }
 
 func (r Range) String() string { return fmt.Sprintf("%v-%v", r.Min, r.Max) }
+
+// Utilisation is the share of lane's limit the admitted arrivals used
+// between the end of the first window (a run starts with an empty window)
+// and the last arrival. It needs Options.RecordArrivals.
+func (s *Server) Utilisation(lane Lane) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := s.meters[lane].all
+	if len(all) < 2 {
+		return 0
+	}
+	limit, width := s.opts.EventsPerSec, s.opts.EventsWindow
+	if lane == Replies {
+		limit, width = s.opts.RepliesPerMin, s.opts.RepliesWindow
+	}
+	from, to := all[0].Add(width), all[len(all)-1]
+	if !to.After(from) {
+		return 0
+	}
+	n := 0
+	for _, a := range all {
+		if a.After(from) {
+			n++
+		}
+	}
+	return float64(n) / (float64(limit) * to.Sub(from).Seconds() / width.Seconds())
+}
+
+// Arrivals returns the arrival time of every admitted request of lane, when
+// Options.RecordArrivals is set.
+func (s *Server) Arrivals(lane Lane) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.meters[lane].all...)
+}
