@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/assembly-import/assembly-import/internal/report"
+	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/readers"
 )
 

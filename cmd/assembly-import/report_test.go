@@ -15,7 +15,7 @@ import (
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/internal/report"
+	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )

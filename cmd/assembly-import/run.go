@@ -2,26 +2,18 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"regexp"
-	"runtime"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/internal/report"
+	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/uploader"
@@ -493,121 +485,4 @@ func writeDelta(w io.Writer, d checkpoint.Delta) {
 			fmt.Fprintf(w, "    … and %d more\n", len(l.keys)-listMax)
 		}
 	}
-}
-
-// httpClient is the client for the API: TLS verification always on, with
-// the system's CAs plus those of caFile.
-func httpClient(caFile string) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, exitf(exitUsage, "--ca-file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, exitf(exitUsage, "--ca-file %s holds no PEM certificate", caFile)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Transport: tr}, nil // the API client times each request by its size
-}
-
-// checkAPIURL allows plain http only to this machine: the key must not
-// cross a network in the clear.
-func checkAPIURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return exitf(exitUsage, "--api-url %q is not a URL", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-			return nil
-		}
-		return exitf(exitUsage, "--api-url %s: plain http is allowed only to this machine (localhost); use https", raw)
-	}
-	return exitf(exitUsage, "--api-url %q must be an https URL", raw)
-}
-
-// othersMayRead says a file's permissions let users other than its owner
-// read it. Windows keeps access in ACLs, which Go's mode bits do not show:
-// there it says false.
-func othersMayRead(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o044 != 0
-}
-
-// apiKey reads the key from a file or the environment.
-func apiKey(e *env, file string) (string, error) {
-	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return "", exitf(exitUsage, "--api-key-file: %w", err)
-		}
-		if key := strings.TrimSpace(string(data)); key != "" {
-			return key, nil
-		}
-		return "", exitf(exitUsage, "--api-key-file %s is empty", file)
-	}
-	if key := strings.TrimSpace(e.getenv(keyEnv)); key != "" {
-		return key, nil
-	}
-	return "", exitf(exitUsage, "no API key: set $%s or use --api-key-file FILE", keyEnv)
-}
-
-// redactArgs returns args with the password taken out of every --postgres
-// value: a command line to print, never a secret. The password then comes
-// from $PGPASSWORD or ~/.pgpass, as the README says.
-func redactArgs(args []string) []string {
-	out := slices.Clone(args)
-	for i, a := range out {
-		switch {
-		case strings.HasPrefix(a, "--postgres="):
-			out[i] = "--postgres=" + redactDSN(strings.TrimPrefix(a, "--postgres="))
-		case a == "--postgres" && i+1 < len(out):
-			out[i+1] = redactDSN(out[i+1])
-		}
-	}
-	return out
-}
-
-// dsnPassword finds the password of a "key=value" connection string.
-var dsnPassword = regexp.MustCompile(`(^|\s+)password\s*=\s*('(\\.|[^'])*'|\S*)`)
-
-// redactDSN removes the password from a Postgres URL or key=value string.
-func redactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		if u.User != nil {
-			u.User = url.User(u.User.Username())
-		}
-		q := u.Query()
-		if q.Has("password") {
-			q.Del("password")
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
-	}
-	return strings.TrimSpace(dsnPassword.ReplaceAllString(dsn, ""))
-}
-
-// shellJoin quotes args for a command line to copy.
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@", r))
-		}) < 0 {
-			out[i] = a
-		} else {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(out, " ")
 }
