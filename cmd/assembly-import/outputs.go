@@ -5,8 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/report"
 )
 
 // namedPath is a file a command reads or writes, with the flag that named it.

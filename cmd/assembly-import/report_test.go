@@ -15,9 +15,9 @@ import (
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -13,9 +13,9 @@ import (
 
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
+	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/uploader"
 )
 

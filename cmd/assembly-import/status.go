@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/uploader"
 )
 

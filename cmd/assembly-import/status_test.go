@@ -10,8 +10,8 @@ import (
 
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
-	"github.com/assembly-import/assembly-import/report"
 	"github.com/assembly-import/assembly-import/planner"
+	"github.com/assembly-import/assembly-import/report"
 )
 
 // A ticket resent after an uncertain send cannot be doubled (the server
