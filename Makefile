@@ -5,15 +5,22 @@ BIN     := bin/assembly-import
 DEMO    := demo
 DEMOKEY := demo-key-not-secret
 
-.PHONY: build dist demo test check deps bench torture clean
+.PHONY: build dist docs demo test check deps bench torture clean
 
 # -buildvcs=auto stamps the commit into the binary (assembly-import version)
 # even where GOFLAGS turns it off.
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/assembly-import
 
+# docs: the command reference (docs/cli, Markdown), the man pages
+# (docs/man) and the shell completions (docs/completions), generated from
+# the commands; a test fails while the checked-in ones differ.
+docs:
+	$(GO) test ./cmd/assembly-import -run '^TestCLIReference$$' -count=1 -update-reference
+
 # dist: release archives for the six systems in dist/ (zip for Windows,
-# tar.gz elsewhere; static, -trimpath, reproducible) and dist/SHA256SUMS.
+# tar.gz elsewhere; static, -trimpath, reproducible) and dist/SHA256SUMS,
+# each holding the binary, the README, the man pages and the completions.
 dist:
 	$(GO) run ./cmd/dist --out dist
 

@@ -34,11 +34,25 @@ func execute(ctx context.Context, prog string, args []string, getenv func(string
 	defer stopSignals()
 	defer context.AfterFunc(ctx, stopSignals)()
 	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), prog: prog, args: args, getenv: getenv}
+	root := newRoot(e)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	code, err := exitCode(root.ExecuteContext(ctx))
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %s\n", escapeControls([]byte(err.Error())))
+	}
+	return code
+}
+
+// newRoot builds the command tree, writing to e: execute runs it, and the
+// command reference (docs/cli, docs/man) is generated from it.
+func newRoot(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "assembly-import",
 		Short: "Migrate a helpdesk's tickets, replies and attachments into Assembly",
 		Long: `assembly-import moves a helpdesk's history into Assembly through its public API:
-it validates the export first (plan), then sends every ticket and reply within
+it says what an export is and how it is read (inspect), validates it (plan), then sends every ticket and reply within
 the API's rate limits (run), keeping a checkpoint so that an interrupted run
 resumes where it stopped (status shows where it stands). sandbox serves a
 strict fake of the API to try it all on.`,
@@ -46,13 +60,6 @@ strict fake of the API to try it all on.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(flagError)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.SetArgs(args)
 	root.AddCommand(inspectCommand(e), planCommand(e), runCommand(e), statusCommand(e), sandboxCommand(e), versionCommand(e))
-	code, err := exitCode(root.ExecuteContext(ctx))
-	if err != nil {
-		fmt.Fprintf(stderr, "error: %s\n", escapeControls([]byte(err.Error())))
-	}
-	return code
+	return root
 }

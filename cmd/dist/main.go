@@ -84,7 +84,7 @@ func Build(ctx context.Context, root, out string, targets []string, log io.Write
 		if err := build(ctx, root, bin, goos, goarch); err != nil {
 			return nil, err
 		}
-		archive, data, err := pack(bin, filepath.Join(root, "README.md"), goos, goarch)
+		archive, data, err := pack(root, bin, goos, goarch)
 		if err != nil {
 			return nil, err
 		}
@@ -118,9 +118,34 @@ func build(ctx context.Context, root, bin, goos, goarch string) error {
 	return nil
 }
 
-// pack archives one binary with the readme under a folder named like the
-// archive, dated at the commit's time, and returns the archive's name and bytes.
-func pack(bin, readme, goos, goarch string) (string, []byte, error) {
+// archived is a file of an archive: where it is read from, its path in
+// the archive's folder, and its mode.
+type archived struct {
+	from, name string
+	mode       os.FileMode
+}
+
+// extras are the files every archive carries beside the binary: the
+// README, the man pages (man/) and the shell completions (completions/),
+// generated from the commands into docs/ (make docs).
+func extras(root string) ([]archived, error) {
+	files := []archived{{filepath.Join(root, "README.md"), "README.md", 0o644}}
+	for _, dir := range []string{"man", "completions"} {
+		entries, err := os.ReadDir(filepath.Join(root, "docs", dir))
+		if err != nil {
+			return nil, fmt.Errorf("docs/%s: %w (make docs generates it)", dir, err)
+		}
+		for _, e := range entries {
+			files = append(files, archived{filepath.Join(root, "docs", dir, e.Name()), dir + "/" + e.Name(), 0o644})
+		}
+	}
+	return files, nil
+}
+
+// pack archives one binary with the README, man pages and completions
+// under a folder named like the archive, dated at the commit's time, and
+// returns the archive's name and bytes.
+func pack(root, bin, goos, goarch string) (string, []byte, error) {
 	info, err := buildinfo.ReadFile(bin)
 	if err != nil {
 		return "", nil, err
@@ -138,10 +163,11 @@ func pack(bin, readme, goos, goarch string) (string, []byte, error) {
 		}
 	}
 	base := fmt.Sprintf("%s_%s_%s_%s", name, strings.TrimPrefix(version, "v"), goos, goarch)
-	files := []struct {
-		from string
-		mode os.FileMode
-	}{{bin, 0o755}, {readme, 0o644}}
+	more, err := extras(root)
+	if err != nil {
+		return "", nil, err
+	}
+	files := append([]archived{{bin, filepath.Base(bin), 0o755}}, more...)
 	var buf bytes.Buffer
 	if goos == "windows" {
 		zw := zip.NewWriter(&buf)
@@ -150,7 +176,7 @@ func pack(bin, readme, goos, goarch string) (string, []byte, error) {
 			if err != nil {
 				return "", nil, err
 			}
-			h := &zip.FileHeader{Name: base + "/" + filepath.Base(f.from), Method: zip.Deflate, Modified: stamp}
+			h := &zip.FileHeader{Name: base + "/" + f.name, Method: zip.Deflate, Modified: stamp}
 			h.SetMode(f.mode)
 			w, err := zw.CreateHeader(h)
 			if err != nil {
@@ -172,7 +198,7 @@ func pack(bin, readme, goos, goarch string) (string, []byte, error) {
 		if err != nil {
 			return "", nil, err
 		}
-		h := &tar.Header{Name: base + "/" + filepath.Base(f.from), Mode: int64(f.mode), Size: int64(len(data)),
+		h := &tar.Header{Name: base + "/" + f.name, Mode: int64(f.mode), Size: int64(len(data)),
 			ModTime: stamp, Typeflag: tar.TypeReg, Format: tar.FormatPAX, Uname: "root", Gname: "root"}
 		if err := tw.WriteHeader(h); err != nil {
 			return "", nil, err

@@ -106,8 +106,9 @@ func readSums(t *testing.T, path string) map[string]string {
 	return sums
 }
 
-// extract unpacks an archive into dir, checks that it holds the README and
-// the binary under one folder, and returns the binary's path.
+// extract unpacks an archive into dir, checks that it holds the README,
+// the man pages, the completions and the binary under one folder, and
+// returns the binary's path.
 func extract(t *testing.T, archive, dir string) string {
 	t.Helper()
 	var bin string
@@ -118,7 +119,8 @@ func extract(t *testing.T, archive, dir string) string {
 			t.Fatalf("%s: entry %q is not under the archive's folder", archive, name)
 		}
 		seen[file] = true
-		path := filepath.Join(dir, file)
+		path := filepath.Join(dir, filepath.FromSlash(file))
+		os.MkdirAll(filepath.Dir(path), 0o755)
 		data, err := io.ReadAll(r)
 		if err != nil {
 			t.Fatal(err)
@@ -126,7 +128,7 @@ func extract(t *testing.T, archive, dir string) string {
 		if err := os.WriteFile(path, data, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if strings.HasPrefix(file, "assembly-import") {
+		if strings.HasPrefix(file, "assembly-import") && !strings.Contains(file, "/") {
 			bin = path
 		}
 	}
@@ -166,8 +168,8 @@ func extract(t *testing.T, archive, dir string) string {
 			write(h.Name, tr)
 		}
 	}
-	if !seen["README.md"] || bin == "" {
-		t.Fatalf("%s holds %v, want the binary and README.md", archive, seen)
+	if !seen["README.md"] || bin == "" || !seen["man/assembly-import.1"] || !seen["man/assembly-import-run.1"] || !seen["completions/assembly-import.bash"] {
+		t.Fatalf("%s holds %v, want the binary, README.md, the man pages and the completions", archive, seen)
 	}
 	return bin
 }
