@@ -82,7 +82,7 @@ var shapes = []struct {
 		csv: []string{"id", "subject", "requester", "via", "requester wait time in minutes"}, none: []string{"description", "comment", "body"}},
 	{Shape: Shape{Name: "helpscout-csv", Product: "Help Scout's conversation CSV (from a report or search)",
 		Lacks:    []string{"the threads: the CSV lists conversations, not their messages"},
-		Unusable: "Help Scout's CSV lists conversations without their threads: fetch the conversations with their threads through Help Scout's Mailbox API (embed=threads) as JSON and read them with --json and the mapping in the README's JSON section"},
+		Unusable: "Help Scout's CSV lists conversations without their threads: fetch the conversations with their threads through Help Scout's Mailbox API (embed=threads) as JSON and read them with --json and the mapping in docs/json.md"},
 		csv: []string{"mailbox", "customer email", "subject"}, none: []string{"body", "text", "message", "thread", "description"}},
 }
 

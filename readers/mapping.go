@@ -13,7 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The canonical fields of each file, in the order the README lists them.
+// The canonical fields of each file, in the order docs/csv.md lists them.
 var (
 	TicketFields = []string{"ticket_id", "title", "created_at", "requester_email", "requester_name", "requester_id",
 		"company_id", "status", "tags", "body", "attachments"}

@@ -126,7 +126,7 @@ func recogniseJSON(path string) (*Mapping, error) {
 		return Profile(f.Shape.Profile)
 	}
 	return nil, &InputError{Err: fmt.Errorf("%s: not an export this tool recognises (its tickets have: %s); give a mapping (--mapping) "+
-		"naming each field's path and the array of messages (messages:), as the README's JSON section shows", filepath.Base(path), strings.Join(keys, ", "))}
+		"naming each field's path and the array of messages (messages:), as docs/json.md shows", filepath.Base(path), strings.Join(keys, ", "))}
 }
 
 // RecogniseJSON returns the built-in mapping of the JSON export at path

@@ -1,6 +1,6 @@
 // Package report writes what plan, run and status report with --report:
 // a plan's problems, or a migration's state from its checkpoint, as JSON
-// (stable, documented in the README), CSV or a self-contained HTML page.
+// (stable, documented in docs/reports.md), CSV or a self-contained HTML page.
 package report
 
 import (
@@ -23,7 +23,7 @@ import (
 
 // Report is what plan, run and status write with --report: a plan's
 // problems, or a migration's state from its checkpoint. The JSON shapes
-// are stable and documented in the README.
+// are stable and documented in docs/reports.md.
 type Report struct {
 	Plan *PlanJSON
 	Run  *RunJSON

@@ -9,7 +9,7 @@ import (
 	"github.com/assembly-import/assembly-import/uploader"
 )
 
-// Exit codes, as the README documents them.
+// Exit codes, as docs/reports.md documents them.
 const (
 	exitOK      = 0
 	exitUsage   = 1 // bad flags, configuration, unreadable input

@@ -101,10 +101,10 @@ func writeFinding(w io.Writer, f *readers.Finding, write string) {
 		}
 		return
 	case f.Source == "--pg-dump":
-		fmt.Fprintln(w, "Not a dump of a helpdesk the presets know (chatwoot, freescout, zammad): read the database with --pg-dump FILE --query-file FILE, whose SQL names the fields (README: Postgres).")
+		fmt.Fprintln(w, "Not a dump of a helpdesk the presets know (chatwoot, freescout, zammad): read the database with --pg-dump FILE --query-file FILE, whose SQL names the fields (docs/postgres.md).")
 		return
 	case f.Source == "--json":
-		fmt.Fprintln(w, "Not a JSON export this tool recognises: write a mapping naming each field's path and the array of messages (messages:), as the README's JSON section shows for Help Scout, Freshdesk, Front and Intercom.")
+		fmt.Fprintln(w, "Not a JSON export this tool recognises: write a mapping naming each field's path and the array of messages (messages:), as docs/json.md shows for Help Scout, Freshdesk, Front and Intercom.")
 		return
 	}
 	g := f.Guess

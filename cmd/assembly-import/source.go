@@ -66,7 +66,7 @@ func (o *sourceOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.queryFile, "query-file", "", "with --postgres: the SQL file whose named queries (tickets, replies, attachments) return the fields")
 	f.StringVar(&o.ticketsSheet, "tickets-sheet", "", `the workbook's tickets sheet, matched without regard to case [tickets; in a one-sheet layout, the first sheet]`)
 	f.StringVar(&o.repliesSheet, "replies-sheet", "", "the workbook's replies sheet [replies]")
-	f.StringVar(&o.mapping, "mapping", "", "YAML or JSON file mapping the source's columns and formats to the fields (see README)")
+	f.StringVar(&o.mapping, "mapping", "", "YAML or JSON file mapping the source's columns and formats to the fields (docs/mapping.md)")
 	f.StringVar(&o.timezone, "timezone", "", `time zone of timestamps written without one ("Europe/Berlin"); default: the mapping's timezone, else UTC, with a warning naming how many were read so`)
 	f.StringVar(&o.attachmentsRoot, "attachments-root", "", "folder attachment paths are relative to (default: the source's folder)")
 	f.StringVar(&o.idPrefix, "id-prefix", "", "prepended to ticket and reply ids to form Assembly's source_specific_id")
@@ -241,7 +241,7 @@ func (o *sourceOptions) open(ctx context.Context) (planner.Source, error) {
 			return nil, exitf(exitUsage, "--postgres and --pg-dump: read a database or a dump, not both")
 		}
 		if (o.queryFile == "") == (o.preset == "") {
-			return nil, exitf(exitUsage, "--postgres and --pg-dump need --preset NAME or --query-file FILE: the SQL that reads the helpdesk's tables (see README)")
+			return nil, exitf(exitUsage, "--postgres and --pg-dump need --preset NAME or --query-file FILE: the SQL that reads the helpdesk's tables (docs/mapping.md)")
 		}
 		if o.mapping != "" {
 			return nil, exitf(exitUsage, "--mapping is for CSV and XLSX; with --postgres, the queries name the fields")
