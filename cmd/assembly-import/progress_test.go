@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/assembly-import/assembly-import/uploader"
 )
 
 func TestPace(t *testing.T) {
@@ -21,5 +23,28 @@ func TestPace(t *testing.T) {
 		if rate != c.rate || left != c.left {
 			t.Errorf("pace(%d, %d, %v) = %s, %s; want %s, %s", c.settled, c.remaining, c.elapsed, rate, left, c.rate, c.left)
 		}
+	}
+}
+
+// TestLaneView reads a lane's rate against its limit, and the time to the
+// milestone its end is, as the bars and log lines say them.
+func TestLaneView(t *testing.T) {
+	events := laneView{"tickets", &uploader.LaneProgress{}, 30, time.Second, "every ticket visible"}
+	if got, want := events.describe(1000, 290, 10*time.Second), "29.0/s of 30/s · every ticket visible in 25s"; got != want {
+		t.Errorf("describe = %q, want %q", got, want)
+	}
+	if got, want := events.share(290, 10*time.Second), "97% of 30/s"; got != want {
+		t.Errorf("share = %q, want %q", got, want)
+	}
+	replies := laneView{"replies", &uploader.LaneProgress{}, 60, time.Minute, "everything delivered"}
+	if got, want := replies.describe(3660, 60, time.Minute), "60.0/min of 60/min · everything delivered in 1h 0m"; got != want {
+		t.Errorf("describe = %q, want %q", got, want)
+	}
+	open := laneView{"open", &uploader.LaneProgress{}, 0, time.Minute, "open tickets complete"}
+	if got, want := open.describe(10, 10, time.Minute), "10.0/min · open tickets complete: reached"; got != want {
+		t.Errorf("describe = %q, want %q", got, want)
+	}
+	if got := open.share(10, time.Minute); got != "" {
+		t.Errorf("a line without a limit has a share: %q", got)
 	}
 }

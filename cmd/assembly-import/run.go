@@ -119,7 +119,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		fmt.Fprintf(e.stdout, "Pilot: %d tickets chosen at random (seed %d) with their %d replies.\n", tickets, o.sampleSeed, replies)
 	}
 	progress := &uploader.Progress{}
-	stopProgress := startProgress(e, progress, o.progressEvery, work.Stats.OpenTickets > 0)
+	stopProgress := startProgress(e, progress, o.progressEvery, work.Stats.OpenTickets > 0, o.limits)
 	start := time.Now()
 	var milestone func(string, int)
 	if o.sample == 0 { // a pilot's milestones are not the migration's
