@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,7 @@ type laneView struct {
 	limit     int           // requests per unit; 0 for none
 	unit      time.Duration // time.Second or time.Minute
 	milestone string        // reached when the line ends
+	ended     string        // the line's text once it ended, kept
 }
 
 // progressBar shows the lane's counts, then its rate against its limit
@@ -37,44 +40,44 @@ const progressBar = `{{string . "prefix"}} {{counters . }} {{bar . }} {{percent 
 // across both lanes), the first milestone of a cut-over.
 func startProgress(e *env, p *uploader.Progress, every time.Duration, open bool, l planner.Limits) (stop func()) {
 	lanes := []laneView{
-		{"tickets", &p.Events, l.EventsPerSec, time.Second, "every ticket visible"},
-		{"replies", &p.Replies, l.RepliesPerMin, time.Minute, "everything delivered"},
+		{name: "tickets", l: &p.Events, limit: l.EventsPerSec, unit: time.Second, milestone: "every ticket visible"},
+		{name: "replies", l: &p.Replies, limit: l.RepliesPerMin, unit: time.Minute, milestone: "everything delivered"},
 	}
 	if open {
-		lanes = append(lanes, laneView{"open", &p.Open, 0, time.Minute, "open tickets complete"})
+		lanes = append(lanes, laneView{name: "open", l: &p.Open, unit: time.Minute, milestone: "open tickets complete"})
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	start := time.Now()
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && terminalWidth(f) > 0 {
-		bars := make([]*pb.ProgressBar, len(lanes))
-		for i, v := range lanes {
-			bars[i] = pb.ProgressBarTemplate(progressBar).New(0).Set("prefix", fmt.Sprintf("%-8s", v.name)).SetWriter(e.stderr)
+		screen := &barScreen{w: f}
+		for _, v := range lanes {
+			screen.bars = append(screen.bars, pb.ProgressBarTemplate(progressBar).New(0).Set("prefix", fmt.Sprintf("%-8s", v.name)))
 		}
-		pool, err := pb.StartPool(bars...)
-		if err == nil {
-			update := func() {
-				for i, v := range lanes {
-					total, d, r, fl := v.l.Counts()
-					bars[i].SetTotal(total).SetCurrent(d+r+fl).Set("pace", v.describe(total, d+r+fl, time.Since(start)))
+		update := func() {
+			for i := range lanes {
+				v := &lanes[i]
+				total, d, r, fl := v.l.Counts()
+				screen.bars[i].SetTotal(total).SetCurrent(d+r+fl).Set("pace", v.describe(total, d+r+fl, time.Since(start)))
+			}
+			screen.draw(terminalWidth(f))
+		}
+		e.logOut.set(screen) // a log line (a milestone, a warning) goes above the bars
+		wg.Go(func() {
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				update()
+				select {
+				case <-t.C:
+				case <-done:
+					update()
+					e.logOut.set(e.stderr)
+					return
 				}
 			}
-			wg.Go(func() {
-				t := time.NewTicker(200 * time.Millisecond)
-				defer t.Stop()
-				for {
-					update()
-					select {
-					case <-t.C:
-					case <-done:
-						update()
-						pool.Stop()
-						return
-					}
-				}
-			})
-			return func() { close(done); wg.Wait() }
-		}
+		})
+		return func() { close(done); wg.Wait() }
 	}
 	wg.Go(func() {
 		t := time.NewTicker(every)
@@ -119,8 +122,12 @@ func (v laneView) share(settled int64, elapsed time.Duration) string {
 }
 
 // describe is the bar's text after the percentage: "29.1/s of 30/s ·
-// every ticket visible in 2m10s".
-func (v laneView) describe(total, settled int64, elapsed time.Duration) string {
+// every ticket visible in 2m10s". Once the lane has ended, it keeps the
+// rate it ended at.
+func (v *laneView) describe(total, settled int64, elapsed time.Duration) string {
+	if v.ended != "" {
+		return v.ended
+	}
 	rate := v.rate(settled, elapsed)
 	text := fmt.Sprintf("%.1f/%s", rate, unitName(v.unit))
 	if v.limit > 0 {
@@ -128,6 +135,9 @@ func (v laneView) describe(total, settled int64, elapsed time.Duration) string {
 	}
 	switch left := total - settled; {
 	case left == 0:
+		if total > 0 {
+			v.ended = text + " · " + v.milestone + ": reached"
+		}
 		return text + " · " + v.milestone + ": reached"
 	case rate <= 0:
 		return text + " · " + v.milestone + ": waiting"
@@ -168,4 +178,72 @@ func pace(settled, remaining int64, elapsed time.Duration) (rate, left string) {
 	perMin := float64(settled) / elapsed.Minutes()
 	need := time.Duration(float64(remaining) / perMin * float64(time.Minute))
 	return fmt.Sprintf("%.1f/min", perMin), need.Round(time.Second).String()
+}
+
+// barScreen draws the progress bars at the bottom of the terminal, and
+// writes log lines above them: the bars are cleared, the line written,
+// the bars drawn again under it, so that no line is drawn over or left
+// behind as the bars move.
+type barScreen struct {
+	mu    sync.Mutex
+	w     io.Writer
+	bars  []*pb.ProgressBar
+	drawn int // lines the bars take on the screen now
+	width int
+}
+
+// draw draws the bars over their last drawing, width columns wide.
+func (s *barScreen) draw(width int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.width = width
+	s.redraw()
+}
+
+// redraw draws the bars where they stand. s.mu is held.
+func (s *barScreen) redraw() {
+	var b strings.Builder
+	if s.drawn > 0 {
+		fmt.Fprintf(&b, "\033[%dA", s.drawn)
+	}
+	for _, bar := range s.bars {
+		bar.SetWidth(s.width)
+		fmt.Fprintf(&b, "\r%s\033[K\n", bar.String())
+	}
+	io.WriteString(s.w, b.String())
+	s.drawn = len(s.bars)
+}
+
+// Write writes a log line above the bars.
+func (s *barScreen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.drawn > 0 {
+		fmt.Fprintf(s.w, "\033[%dA\r\033[J", s.drawn)
+		s.drawn = 0
+	}
+	n, err := s.w.Write(p)
+	if s.width > 0 {
+		s.redraw()
+	}
+	return n, err
+}
+
+// logWriter is where the log writes: stderr, or the bars' screen while
+// they are drawn.
+type logWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *logWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *logWriter) set(w io.Writer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w = w
 }

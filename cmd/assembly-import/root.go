@@ -15,6 +15,7 @@ const keyEnv = "ASSEMBLY_API_KEY"
 // env is what every command writes to.
 type env struct {
 	stdout, stderr io.Writer
+	logOut         *logWriter // where log writes: stderr, or above the progress bars while they are drawn
 	log            *slog.Logger
 	prog           string   // the program as invoked, for resume hints
 	args           []string // its arguments
@@ -33,7 +34,8 @@ func execute(ctx context.Context, prog string, args []string, getenv func(string
 	ctx, stopSignals := notifyStop(ctx)
 	defer stopSignals()
 	defer context.AfterFunc(ctx, stopSignals)()
-	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, nil)), prog: prog, args: args, getenv: getenv}
+	logOut := &logWriter{w: stderr}
+	e := &env{stdout: stdout, stderr: stderr, logOut: logOut, log: slog.New(slog.NewTextHandler(logOut, nil)), prog: prog, args: args, getenv: getenv}
 	root := newRoot(e)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
