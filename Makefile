@@ -5,7 +5,7 @@ BIN     := bin/assembly-import
 DEMO    := demo
 DEMOKEY := demo-key-not-secret
 
-.PHONY: build dist docs demo test check deps bench torture clean
+.PHONY: build dist docs demo test test-windows check deps bench torture clean
 
 # -buildvcs=auto stamps the commit into the binary (assembly-import version)
 # even where GOFLAGS turns it off.
@@ -84,6 +84,14 @@ check:
 
 test: deps check
 	$(GO) test -race -count=1 ./...
+	$(MAKE) test-windows
+
+# test-windows: the tests of the packages that touch the OS (paths, locks,
+# os.Root, file modes, the CLI end to end against the sandbox), built for
+# windows/amd64 and run under Wine; installs wine64 and mingw-w64 when
+# root (.ci/windows-tests says what it runs and skips, and why).
+test-windows:
+	GO=$(GO) bash .ci/windows-tests
 
 # bench: Go benchmarks (planning, the journal, workbooks), planning and
 # resuming at 10k/100k/1M replies, then the lanes against the sandbox under

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // BenchmarkSendingDone is the journal's cost per job: a fsynced "sending"
 // line, then a "done" line.
 func BenchmarkSendingDone(b *testing.B) {
-	j, err := checkpoint.Open(filepath.Join(b.TempDir(), "cp.jsonl"), checkpoint.Options{Header: header, Run: limits})
+	j, err := checkpoint.Open(filepath.Join(wine.TempDir(b), "cp.jsonl"), checkpoint.Options{Header: header, Run: limits})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func BenchmarkSendingDone(b *testing.B) {
 // million jobs (two million lines: sending, done), as Open does.
 func BenchmarkReplay(b *testing.B) {
 	const jobs = 1_000_000
-	path := filepath.Join(b.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(b), "cp.jsonl")
 	j, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits})
 	if err != nil {
 		b.Fatal(err)

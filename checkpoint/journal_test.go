@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/internal/filelock"
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 var (
@@ -35,7 +37,7 @@ func must(t *testing.T, err error) {
 }
 
 func TestResume(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	j := open(t, path)
 	must(t, j.Sending("ticket/1", 7))
 	must(t, j.Done("ticket/1", "ASM-101"))
@@ -54,7 +56,9 @@ func TestResume(t *testing.T) {
 
 	st, err := os.Stat(path)
 	must(t, err)
-	if st.Mode().Perm() != 0o600 {
+	// Windows has no permission bits: Go reports a writable file as 0666,
+	// and the user's profile folder's ACL keeps the file private.
+	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		t.Errorf("checkpoint mode = %v, want 0600", st.Mode().Perm())
 	}
 
@@ -103,7 +107,7 @@ func TestResume(t *testing.T) {
 }
 
 func TestMismatch(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	must(t, open(t, path).Close())
 	other := header
 	other.Fingerprint = "def"
@@ -115,7 +119,7 @@ func TestMismatch(t *testing.T) {
 }
 
 func TestLocked(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	j := open(t, path)
 	defer j.Close()
 	if _, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits}); !errors.Is(err, checkpoint.ErrLocked) ||
@@ -147,7 +151,7 @@ func TestLocked(t *testing.T) {
 }
 
 func TestTornLastLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	j := open(t, path)
 	must(t, j.Sending("ticket/1", 7))
 	must(t, j.Close())
@@ -170,7 +174,7 @@ func TestTornLastLine(t *testing.T) {
 }
 
 func TestCorruptMiddleLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	j := open(t, path)
 	must(t, j.Sending("ticket/1", 7))
 	must(t, j.Close())
@@ -189,7 +193,7 @@ func TestCorruptMiddleLine(t *testing.T) {
 
 func TestNotACheckpoint(t *testing.T) {
 	for _, data := range []string{"ticket_id,title\n", "no newline at all"} {
-		path := filepath.Join(t.TempDir(), "tickets.csv")
+		path := filepath.Join(wine.TempDir(t), "tickets.csv")
 		must(t, os.WriteFile(path, []byte(data), 0o644))
 		if _, err := checkpoint.Open(path, checkpoint.Options{Header: header, Run: limits}); err == nil || !strings.Contains(err.Error(), "line 1") {
 			t.Fatalf("Open(%q) = %v, want a refusal naming line 1", data, err)
@@ -203,7 +207,7 @@ func TestNotACheckpoint(t *testing.T) {
 // A journal of another format version is refused, untouched: its content
 // hashes mean something else.
 func TestOtherVersion(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	data := `{"t":"2026-11-20T10:00:00Z","header":{"version":1,"fingerprint":"abc","source":"csv:x","jobs":{"ticket":2}}}` + "\n" +
 		`{"t":"2026-11-20T10:00:01Z","k":"ticket/1","s":"done","id":"9"}` + "\n"
 	must(t, os.WriteFile(path, []byte(data), 0o600))
@@ -219,7 +223,7 @@ func TestOtherVersion(t *testing.T) {
 // plan whose export names every message, and is refused, untouched, by one
 // that holds made-up names: its keys for them are positions.
 func TestPositionalIDScheme(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.jsonl")
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	data := `{"t":"2026-11-20T10:00:00Z","header":{"version":2,"fingerprint":"abc","source":"csv:x","jobs":{"ticket":2}}}` + "\n" +
 		`{"t":"2026-11-20T10:00:01Z","k":"reply/HELP-1/comment-1","s":"done","id":"9"}` + "\n"
 	must(t, os.WriteFile(path, []byte(data), 0o600))
@@ -235,7 +239,7 @@ func TestPositionalIDScheme(t *testing.T) {
 	must(t, err)
 	must(t, j.Close())
 	// A journal begun today records its scheme, and opens with made-up ids.
-	fresh := filepath.Join(t.TempDir(), "cp.jsonl")
+	fresh := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	j, err = checkpoint.Open(fresh, checkpoint.Options{Header: header, Run: limits, MadeUpIDs: true})
 	must(t, err)
 	must(t, j.Close())
@@ -247,7 +251,7 @@ func TestPositionalIDScheme(t *testing.T) {
 // Cursor.Job finds every job whichever order it is asked in, beyond the few
 // entries it tries first, and knows a job it never met.
 func TestCursorAnyOrder(t *testing.T) {
-	j := open(t, filepath.Join(t.TempDir(), "cp.jsonl"))
+	j := open(t, filepath.Join(wine.TempDir(t), "cp.jsonl"))
 	defer j.Close()
 	const n = 100
 	for i := range n {
@@ -268,7 +272,7 @@ func TestCursorAnyOrder(t *testing.T) {
 }
 
 func TestRefusesFolder(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	if _, err := checkpoint.Open(dir, checkpoint.Options{}); err == nil || !strings.Contains(err.Error(), "not a regular file (a folder)") {
 		t.Errorf("Open: %v", err)
 	}
@@ -281,7 +285,7 @@ func TestRefusesFolder(t *testing.T) {
 // one in flight with other content when a run stopped (sent again), and
 // from new and gone ones.
 func TestCompare(t *testing.T) {
-	j := open(t, filepath.Join(t.TempDir(), "cp.jsonl"))
+	j := open(t, filepath.Join(wine.TempDir(t), "cp.jsonl"))
 	defer j.Close()
 	must(t, j.Sending("reply/done", 1))
 	must(t, j.Done("reply/done", "01H"))

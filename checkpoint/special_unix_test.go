@@ -7,12 +7,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // A named pipe given as the checkpoint would block the open (status) or
 // the replay (run) forever: both refuse it at once.
 func TestRefusesNamedPipe(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp.fifo")
+	path := filepath.Join(wine.TempDir(t), "cp.fifo")
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/internal/arena"
 	"github.com/assembly-import/assembly-import/internal/confined"
+	"github.com/assembly-import/assembly-import/internal/tmpfile"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -63,14 +63,10 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	f, err := os.CreateTemp(opts.SpillDir, "assembly-import-plan-*.jsonl")
+	// Read and written through the open file, with no name: nothing is
+	// left behind however the process ends, kill -9 included.
+	f, err := tmpfile.Unlinked(opts.SpillDir, "assembly-import-plan-")
 	if err != nil {
-		return nil, fmt.Errorf("create plan spill file: %w", err)
-	}
-	// Unlinked at once and read through the open file: nothing is left
-	// behind however the process ends, kill -9 included.
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
 		return nil, fmt.Errorf("create plan spill file: %w", err)
 	}
 	plan := &Plan{spill: f, Folders: &confined.Folders{}}

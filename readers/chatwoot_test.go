@@ -9,6 +9,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -67,7 +68,7 @@ INSERT INTO active_storage_attachments (name, record_type, record_id, blob_id, c
 func TestChatwootPreset(t *testing.T) {
 	srv := pgtest.Start(t)
 	srv.Load(t, chatwootSQL)
-	storage := t.TempDir() // Chatwoot's storage/ folder: <key[0:2]>/<key[2:4]>/<key>
+	storage := wine.TempDir(t) // Chatwoot's storage/ folder: <key[0:2]>/<key[2:4]>/<key>
 	for key, data := range map[string]string{"ab12cd34ef": "%PDF-1.4", "ff00ee11dd": "png"} {
 		dir := filepath.Join(storage, key[:2], key[2:4])
 		os.MkdirAll(dir, 0o755)
@@ -141,7 +142,7 @@ func TestPresetIsAQueryFile(t *testing.T) {
 	srv.Load(t, chatwootSQL)
 	ctx := context.Background()
 	preset, tables, _ := readers.Preset("chatwoot")
-	file := filepath.Join(t.TempDir(), "chatwoot.sql")
+	file := filepath.Join(wine.TempDir(t), "chatwoot.sql")
 	os.WriteFile(file, []byte("-- name: tickets\n"+preset.Tickets+"\n-- name: replies\n"+preset.Replies+"\n-- name: attachments\n"+preset.Attachments+"\n"), 0o644)
 	fromFile, err := readers.LoadQueries(file)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/readers/readertest"
@@ -18,7 +19,7 @@ import (
 // writeExport writes tickets.csv and replies.csv into a new folder.
 func writeExport(t *testing.T, tickets, replies string) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	for name, data := range map[string]string{readers.TicketsFile: tickets, readers.RepliesFile: replies} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
@@ -232,7 +233,7 @@ func TestCSVHeaderErrors(t *testing.T) {
 		})
 	}
 	t.Run("missing file", func(t *testing.T) {
-		_, err := readers.OpenCSV(readers.CSVOptions{Path: t.TempDir()})
+		_, err := readers.OpenCSV(readers.CSVOptions{Path: wine.TempDir(t)})
 		if err == nil || !strings.Contains(err.Error(), "tickets.csv") {
 			t.Fatalf("OpenCSV(empty dir) = %v, want an error naming tickets.csv", err)
 		}
@@ -314,7 +315,7 @@ func TestParseTimeLayouts(t *testing.T) {
 }
 
 func TestTimeFormatList(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	for name, text := range map[string]string{
 		"one.yaml":  "time_format: \"02/01/2006 15:04\"\n",
 		"list.yaml": "time_format: [\"02/01/2006 15:04\", \"2006-01-02\"]\n",
@@ -335,7 +336,7 @@ func TestTimeFormatList(t *testing.T) {
 }
 
 func TestUserMap(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "users.csv")
+	path := filepath.Join(wine.TempDir(t), "users.csv")
 	os.WriteFile(path, []byte("\ufeffemail,source_id,name,assembly_id\nAgent@Example.com,,,u-1\n,c-9,,u-2\n,,Visitor  8812,u-3\n"), 0o644)
 	m, err := readers.ReadUserMap(path)
 	if err != nil {

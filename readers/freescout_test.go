@@ -8,6 +8,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -56,7 +57,7 @@ INSERT INTO attachments (thread_id, file_dir, file_name, mime_type, type, size, 
 func TestFreeScoutPreset(t *testing.T) {
 	srv := pgtest.Start(t)
 	srv.Load(t, freescoutSQL)
-	storage := t.TempDir() // storage/app/attachment
+	storage := wine.TempDir(t) // storage/app/attachment
 	for path, data := range map[string]string{"1/2/lieferschein.pdf": "%PDF-1.4", "3/label.png": "png"} {
 		os.MkdirAll(filepath.Join(storage, filepath.Dir(path)), 0o755)
 		os.WriteFile(filepath.Join(storage, path), []byte(data), 0o644)

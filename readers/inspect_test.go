@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -32,7 +33,7 @@ func TestInspectSamples(t *testing.T) {
 			picks: []string{"tickets.ticket_id=Ticket-Nr.", "tickets.title=Betreff", "tickets.created_at=Erstellt am", "replies.reply_id=Antwort-Nr.", "replies.author_name=Von"}},
 	} {
 		t.Run(filepath.Base(c.path), func(t *testing.T) {
-			f, err := readers.Inspect(context.Background(), c.path, t.TempDir())
+			f, err := readers.Inspect(context.Background(), c.path, wine.TempDir(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestInspectSamples(t *testing.T) {
 // TestInspectExportsWithoutConversation recognises the CSV exports that
 // hold no messages, and Recognise refuses them saying what to export.
 func TestInspectExportsWithoutConversation(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	for name, c := range map[string]struct{ csv, want string }{
 		"zendesk.csv": {"Id,Requester,Requester id,Requester external id,Requester email,Requester domain,Submitter,Assignee,Group,Subject,Tags,Status,Priority,Via,Ticket type,Created at,Updated at,Requester wait time in minutes\n" +
 			"1,Ann,11,,ann@example.com,example.com,Ann,Bob,Support,Hi,,open,normal,Mail,question,2024-03-01 10:00:00 +0100,2024-03-01 10:00:00 +0100,3\n", "use its JSON export"},
@@ -101,7 +102,7 @@ func TestInspectExportsWithoutConversation(t *testing.T) {
 // TestInspectTimeFormats finds the form of zoneless day/month timestamps
 // and says when day/month and month/day both fit.
 func TestInspectTimeFormats(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	write := func(rows string) *readers.Finding {
 		t.Helper()
 		path := filepath.Join(dir, "messages.csv")

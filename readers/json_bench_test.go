@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -18,7 +19,7 @@ import (
 func BenchmarkJSON(b *testing.B) {
 	for _, n := range []int{20_000, 80_000} {
 		b.Run(fmt.Sprintf("tickets=%d", n), func(b *testing.B) {
-			path := filepath.Join(b.TempDir(), "tickets.json")
+			path := filepath.Join(wine.TempDir(b), "tickets.json")
 			f, err := os.Create(path)
 			if err != nil {
 				b.Fatal(err)

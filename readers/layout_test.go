@@ -10,12 +10,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
 func writeFile(t *testing.T, name, data string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
+	path := filepath.Join(wine.TempDir(t), name)
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +328,7 @@ func TestRepeatedColumnsOutsideTheMappingAreKept(t *testing.T) {
 
 func TestLayoutErrors(t *testing.T) {
 	file := writeFile(t, "export.csv", "a,b\n1,2\n")
-	folder := t.TempDir()
+	folder := wine.TempDir(t)
 	if err := os.WriteFile(filepath.Join(folder, "zendesk-tickets.csv"), []byte("a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
 func writeMapping(t *testing.T, name, text string) *readers.Mapping {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
+	path := filepath.Join(wine.TempDir(t), name)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestMappingErrors(t *testing.T) {
 		{"m.yaml", "timezone: Mars/Olympus\n", `timezone "Mars/Olympus"`},
 		{"m.txt", "", "want a .yaml, .yml or .json file"},
 	} {
-		path := filepath.Join(t.TempDir(), bad.file)
+		path := filepath.Join(wine.TempDir(t), bad.file)
 		os.WriteFile(path, []byte(bad.text), 0o644)
 		if _, err := readers.LoadMapping(path); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("LoadMapping(%q) = %v, want %q", bad.text, err, bad.want)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/readers/readertest"
@@ -60,7 +61,7 @@ func helpdeskDB(t *testing.T) (*pgtest.Server, readers.Queries, string) {
 	t.Helper()
 	srv := pgtest.Start(t)
 	srv.Load(t, helpdeskSQL)
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	qf := filepath.Join(dir, "helpdesk.sql")
 	os.WriteFile(qf, []byte(helpdeskQueries), 0o644)
 	os.MkdirAll(filepath.Join(dir, "files"), 0o755)
@@ -160,7 +161,7 @@ func TestPostgresAttachmentRowsAccounted(t *testing.T) {
 			return nil, err
 		}
 		defer src.Close()
-		return planner.Build(ctx, src, planner.Options{SpillDir: t.TempDir()})
+		return planner.Build(ctx, src, planner.Options{SpillDir: wine.TempDir(t)})
 	}
 
 	plan, err := build(`SELECT 102 AS reply_id, NULL::text AS path, 'in-s3.pdf' AS name`)
@@ -186,7 +187,7 @@ func TestLoadQueriesErrors(t *testing.T) {
 		{"-- name: tickets\nSELECT 1\n-- name: messages\nSELECT 2", `line 3: unknown query "messages"`},
 		{"-- name: tickets\nSELECT 1", "needs a tickets and a replies query"},
 	} {
-		path := filepath.Join(t.TempDir(), "q.sql")
+		path := filepath.Join(wine.TempDir(t), "q.sql")
 		os.WriteFile(path, []byte(tt.text), 0o644)
 		if _, err := readers.LoadQueries(path); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("LoadQueries(%q) = %v, want %q", tt.text, err, tt.want)

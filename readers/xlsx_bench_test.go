@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -35,7 +36,7 @@ func bigWorkbook(b *testing.B, n int) string {
 	f.NewSheet("replies")
 	f.SetSheetRow("replies", "A1", &[]any{"reply_id", "ticket_id", "created_at", "author_email", "body"})
 	f.SetSheetRow("replies", "A2", &[]any{1, 1, 45001, "agent@example.com", "Reply"})
-	path := filepath.Join(b.TempDir(), "big.xlsx")
+	path := filepath.Join(wine.TempDir(b), "big.xlsx")
 	if err := f.SaveAs(path); err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 	"github.com/assembly-import/assembly-import/readers/readertest"
@@ -62,7 +63,7 @@ func workbook(t testing.TB, date1904 bool, sheets map[string][][]any) string {
 			}
 		}
 	}
-	path := filepath.Join(t.TempDir(), "helpdesk.xlsx")
+	path := filepath.Join(wine.TempDir(t), "helpdesk.xlsx")
 	if err := f.SaveAs(path); err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestXLSXTextIDsStayAsTyped(t *testing.T) {
 		f.SetCellStr("tickets", cell("D"), "a@x.io")
 		f.SetCellStr("tickets", cell("E"), "Hi")
 	}
-	path := filepath.Join(t.TempDir(), "ids.xlsx")
+	path := filepath.Join(wine.TempDir(t), "ids.xlsx")
 	if err := f.SaveAs(path); err != nil {
 		t.Fatal(err)
 	}

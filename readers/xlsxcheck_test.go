@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -48,7 +49,7 @@ func rewriteWorkbook(t *testing.T, path string, change func(name string, compres
 		part := raw[off : off+int64(f.CompressedSize64)]
 		copy(part, change(f.Name, bytes.Clone(part)))
 	}
-	out := filepath.Join(t.TempDir(), "damaged.xlsx")
+	out := filepath.Join(wine.TempDir(t), "damaged.xlsx")
 	os.WriteFile(out, raw, 0o644)
 	return out
 }
@@ -99,7 +100,7 @@ func TestXLSXSharedStringsBomb(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	bomb := filepath.Join(t.TempDir(), "bomb.xlsx")
+	bomb := filepath.Join(wine.TempDir(t), "bomb.xlsx")
 	out, _ := os.Create(bomb)
 	zw := zip.NewWriter(out)
 	for _, f := range zr.File {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/internal/pgtest"
 	"github.com/assembly-import/assembly-import/internal/testutil"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -62,11 +63,11 @@ func TestZammadPreset(t *testing.T) {
 	srv.Load(t, strings.NewReplacer("__SHA_DB__", hex.EncodeToString(sum[:]), "__SHA_FILE__", pdfSHA, "__PHOTO__", hex.EncodeToString([]byte(photo))).Replace(zammadSQL))
 	// Where Zammad's Store::Provider::File writes it: the hash in folders
 	// of 4, 4, 5, 5, 7 and 7 characters under storage/fs, the rest its name.
-	fs := t.TempDir()
+	fs := wine.TempDir(t)
 	dir := filepath.Join(fs, pdfSHA[0:4], pdfSHA[4:8], pdfSHA[8:13], pdfSHA[13:18], pdfSHA[18:25], pdfSHA[25:32])
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, pdfSHA[32:]), []byte("%PDF-1.4"), 0o644)
-	blobs := t.TempDir()
+	blobs := wine.TempDir(t)
 	plan := testutil.Plan(t, openPreset(t, srv.DSN, "zammad", readers.PostgresOptions{AttachmentsRoot: fs, BlobDir: blobs}), planner.Options{})
 	if got := order(plan); got != "ticket/7 reply/article-72" {
 		t.Errorf("order = %s (the System's auto reply left out, the note skipped)", got)

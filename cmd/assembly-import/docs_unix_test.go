@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // runnableBlock is a shell example the documentation marks as runnable:
@@ -26,7 +27,7 @@ var runnableBlock = regexp.MustCompile("(?s)<!-- runnable -->\n```sh\n(.*?)```")
 func TestDocsExamples(t *testing.T) {
 	files, _ := filepath.Glob("../../docs/*.md")
 	files = append(files, "../../README.md")
-	bin := t.TempDir()
+	bin := wine.TempDir(t)
 	wrapper := "#!/bin/sh\nexec \"" + os.Args[0] + "\" \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(bin, "assembly-import"), []byte(wrapper), 0o755); err != nil {
 		t.Fatal(err)
@@ -44,7 +45,7 @@ func TestDocsExamples(t *testing.T) {
 		for i, m := range runnableBlock.FindAllSubmatch(data, -1) {
 			_, url := newSandbox(t, sandbox.Options{EventsPerSec: 1000, RepliesPerMin: 600000})
 			script := strings.NewReplacer("http://127.0.0.1:8080", url, "test-key", testKey).Replace(string(m[1]))
-			dir := t.TempDir()
+			dir := wine.TempDir(t)
 			os.Symlink(samples, filepath.Join(dir, "samples"))
 			// Stop at the first command that exits other than 0, 2 or 3.
 			guard := "trap 'c=$?; if [ $c -ne 2 ] && [ $c -ne 3 ]; then exit $c; fi' ERR\n"

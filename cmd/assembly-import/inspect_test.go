@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // planCounts is what a plan read and would send, and its exit code: two
@@ -41,7 +42,7 @@ func TestInspectWritesMappingsThatPlan(t *testing.T) {
 		{"zendesk-json", "--json", "../../samples/zendesk-json", nil, "Recognised: Zendesk's JSON export"},
 	} {
 		t.Run(c.sample, func(t *testing.T) {
-			written := filepath.Join(t.TempDir(), "mapping.yaml")
+			written := filepath.Join(wine.TempDir(t), "mapping.yaml")
 			r := runTool(t, "inspect", c.path, "--write-mapping", written)
 			if r.code != 0 || !strings.Contains(r.stdout, c.says) {
 				t.Fatalf("inspect: exit %d, want it to say %q\n%s%s", r.code, c.says, r.stdout, r.stderr)
@@ -78,7 +79,7 @@ func fileExists(path string) bool {
 // plan says so and names the export to use, rather than sending tickets
 // without text.
 func TestPlanRefusesZendeskCSV(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "export.csv")
+	path := filepath.Join(wine.TempDir(t), "export.csv")
 	os.WriteFile(path, []byte("Id,Requester,Requester id,Requester email,Subject,Tags,Status,Via,Created at,Requester wait time in minutes\n"+
 		"1,Ann,11,ann@example.com,Hi,,open,Mail,2024-03-01 10:00:00 +0100,3\n"), 0o600)
 	r := runTool(t, "plan", "--csv", path)
@@ -123,7 +124,7 @@ func TestEverySampleArrives(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
-			r := runTool(t, append([]string{"run", "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"),
+			r := runTool(t, append([]string{"run", "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp.jsonl"),
 				"--replies-per-min", "60000", "--events-per-sec", "100"}, c.source...)...)
 			if r.code != exitOK {
 				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)

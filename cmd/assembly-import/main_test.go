@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ import (
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
 	"github.com/assembly-import/assembly-import/internal/pgtest"
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // The test binary doubles as the command: with this variable set it runs
@@ -104,7 +106,7 @@ func testGetenv(name string) string {
 // writeExport writes a clean CSV export of n tickets with per replies each.
 func writeExport(t *testing.T, n, per int) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	var tk, rp strings.Builder
 	tk.WriteString("ticket_id,title,created_at,requester_email,body\n")
 	rp.WriteString("reply_id,ticket_id,created_at,author_email,body\n")
@@ -139,7 +141,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
-	report := filepath.Join(t.TempDir(), "report.json")
+	report := filepath.Join(wine.TempDir(t), "report.json")
 	r := runTool(t, "plan", "--csv", "../../samples/csv", "--report", report)
 	if r.code != exitInvalid {
 		t.Fatalf("plan samples/csv: exit %d, want %d (the samples hold deliberate problems)\n%s%s", r.code, exitInvalid, r.stdout, r.stderr)
@@ -172,7 +174,7 @@ func TestPlan(t *testing.T) {
 	if r := runTool(t, "plan", "--csv", writeExport(t, 3, 2)); r.code != 0 {
 		t.Errorf("plan of a clean export: exit %d\n%s", r.code, r.stderr)
 	}
-	if r := runTool(t, "plan", "--csv", t.TempDir()); r.code != exitUsage || !strings.Contains(r.stderr, "tickets.csv") {
+	if r := runTool(t, "plan", "--csv", wine.TempDir(t)); r.code != exitUsage || !strings.Contains(r.stderr, "tickets.csv") {
 		t.Errorf("plan of an empty folder: exit %d, %s", r.code, r.stderr)
 	}
 }
@@ -209,9 +211,12 @@ func lostAckEvery(n int) func(sandbox.Request) *sandbox.Fault {
 }
 
 func TestInterruptPrintsResume(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Go sends no Ctrl-C to another process on Windows (os.Process.Signal there supports only Kill); the stop path is the same code the Unix run covers")
+	}
 	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 600})
 	dir := writeExport(t, 5, 10)
-	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	cmd := command(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--events-per-sec", "100", "--replies-per-min", "600")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -255,27 +260,27 @@ func TestRunExitCodes(t *testing.T) {
 			}
 			return nil
 		}})
-		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"), "--replies-per-min", "6000")
+		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp"), "--replies-per-min", "6000")
 		if r.code != exitNotAll || !strings.Contains(r.stdout, "HTTP 400: content is required") {
 			t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
 	t.Run("key refused: 4", func(t *testing.T) {
 		_, url := newSandbox(t, sandbox.Options{RevokeAfter: 2})
-		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"))
+		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp"))
 		if r.code != exitStopped || !strings.Contains(r.stderr, "invalid or expired") || !strings.Contains(r.stderr, "resume with") {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
 	t.Run("user ids required: 3 (each reply failed, naming its author), then resumed with a user map", func(t *testing.T) {
 		sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, RequireUserID: true})
-		cp := filepath.Join(t.TempDir(), "cp")
+		cp := filepath.Join(wine.TempDir(t), "cp")
 		args := []string{"run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"}
 		r := runTool(t, args...)
 		if r.code != exitNotAll || !strings.Contains(r.stderr, "its author agent@example.com has no Assembly user id: --user-map") {
 			t.Fatalf("exit %d\n%s", r.code, r.stderr)
 		}
-		users := filepath.Join(t.TempDir(), "users.csv")
+		users := filepath.Join(wine.TempDir(t), "users.csv")
 		os.WriteFile(users, []byte("email,assembly_id\nagent@example.com,01HZY3V4K8J5T3Q8W6X9RZ2B7C\n"), 0o644)
 		if r := runTool(t, append(args, "--user-map", users)...); r.code != 0 {
 			t.Fatalf("resume with the user map: exit %d\n%s", r.code, r.stderr)
@@ -290,9 +295,9 @@ func TestRunExitCodes(t *testing.T) {
 	})
 	t.Run("every reply wants a user id the user map lacks: 4, naming the map", func(t *testing.T) {
 		_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, RequireUserID: true})
-		users := filepath.Join(t.TempDir(), "users.csv")
+		users := filepath.Join(wine.TempDir(t), "users.csv")
 		os.WriteFile(users, []byte("email,assembly_id\nsomeone@example.com,01HZY3V4K8J5T3Q8W6X9RZ2B7C\n"), 0o644)
-		r := runTool(t, "run", "--csv", writeExport(t, 8, 1), "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"),
+		r := runTool(t, "run", "--csv", writeExport(t, 8, 1), "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp"),
 			"--replies-per-min", "6000", "--user-map", users)
 		if r.code != exitStopped || !strings.Contains(r.stderr, "have no Assembly user id in "+users) {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
@@ -300,28 +305,28 @@ func TestRunExitCodes(t *testing.T) {
 	})
 	t.Run("key refused and the report cannot be written: the stop first, then the report", func(t *testing.T) {
 		_, url := newSandbox(t, sandbox.Options{RevokeAfter: 2})
-		report := filepath.Join(t.TempDir(), "no-such-folder", "report.json") // as a full disk would fail it
-		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"), "--report", report)
+		report := filepath.Join(wine.TempDir(t), "no-such-folder", "report.json") // as a full disk would fail it
+		r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp"), "--report", report)
 		stop, also := strings.Index(r.stderr, "invalid or expired"), strings.Index(r.stderr, "Also: --report")
 		if r.code != exitStopped || stop < 0 || also < stop || !strings.Contains(r.stderr[stop:also], "resume with") {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
 	t.Run("plain http to another host: 1", func(t *testing.T) {
-		r := runTool(t, "run", "--csv", dir, "--api-url", "http://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
+		r := runTool(t, "run", "--csv", dir, "--api-url", "http://api.example.com", "--checkpoint", filepath.Join(wine.TempDir(t), "cp"))
 		if r.code != exitUsage || !strings.Contains(r.stderr, "https") {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
 	t.Run("no key: 1", func(t *testing.T) {
-		r := runToolEnv(t, map[string]string{keyEnv: ""}, "run", "--csv", dir, "--api-url", "https://api.example.com", "--checkpoint", filepath.Join(t.TempDir(), "cp"))
+		r := runToolEnv(t, map[string]string{keyEnv: ""}, "run", "--csv", dir, "--api-url", "https://api.example.com", "--checkpoint", filepath.Join(wine.TempDir(t), "cp"))
 		if r.code != exitUsage || !strings.Contains(r.stderr, keyEnv) {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
 	t.Run("another export on the same checkpoint: 1", func(t *testing.T) {
 		_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
-		cp := filepath.Join(t.TempDir(), "cp")
+		cp := filepath.Join(wine.TempDir(t), "cp")
 		if r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"); r.code != 0 {
 			t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
 		}
@@ -336,7 +341,7 @@ func TestRunExitCodes(t *testing.T) {
 // status, and looks for the key in everything they wrote.
 func TestKeyNeverShown(t *testing.T) {
 	dir := writeExport(t, 4, 3)
-	tmp := t.TempDir()
+	tmp := wine.TempDir(t)
 	cp := filepath.Join(tmp, "cp.jsonl")
 	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000, Hook: lostAckEvery(3)})
 	_, refusing := newSandbox(t, sandbox.Options{RevokeAfter: 1})
@@ -357,7 +362,9 @@ func TestKeyNeverShown(t *testing.T) {
 		if bytes.Contains(data, []byte(testKey)) {
 			t.Errorf("%s holds the API key", f)
 		}
-		if st, _ := os.Stat(f); st.Mode().Perm()&0o077 != 0 {
+		// Windows has no permission bits (Go reports 0666): its ACLs keep
+		// the user's files private.
+		if st, _ := os.Stat(f); runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s is readable by others: %v", f, st.Mode().Perm())
 		}
 	}
@@ -382,7 +389,7 @@ func TestEchoedKeyIsRemoved(t *testing.T) {
 	}))
 	defer echo.Close()
 	dir := writeExport(t, 3, 1)
-	tmp := t.TempDir()
+	tmp := wine.TempDir(t)
 	cp := filepath.Join(tmp, "cp.jsonl")
 	r := runTool(t, "run", "--csv", dir, "--api-url", echo.URL, "--checkpoint", cp, "--replies-per-min", "6000",
 		"--report", filepath.Join(tmp, "run.json"), "--rejects", filepath.Join(tmp, "rejects"))
@@ -425,7 +432,7 @@ func TestSourcesShareACheckpoint(t *testing.T) {
 	fingerprint(foreignArgs)
 
 	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
-	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	run := func(args []string) result {
 		return runTool(t, append(append([]string{"run"}, args...), "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000")...)
 	}
@@ -449,7 +456,7 @@ func TestPostgresSource(t *testing.T) {
 		CREATE TABLE r (id int, t int, at timestamptz, who text, body text);
 		INSERT INTO t VALUES (1, 'Hello', '2024-01-01 10:00+00', 'ann@example.com', 'Hi'), (2, 'Bye', '2024-01-02 10:00+00', 'bob@example.com', 'Yo');
 		INSERT INTO r VALUES (5, 1, '2024-01-01 11:00+00', 'agent@example.com', 'Reply');`)
-	qf := filepath.Join(t.TempDir(), "q.sql")
+	qf := filepath.Join(wine.TempDir(t), "q.sql")
 	os.WriteFile(qf, []byte(`-- name: tickets
 SELECT id AS ticket_id, subject AS title, at AS created_at, who AS requester_email, body FROM t;
 -- name: replies
@@ -457,7 +464,7 @@ SELECT id AS reply_id, t AS ticket_id, at AS created_at, who AS author_email, bo
 `), 0o644)
 	cfg, _ := pgconn.ParseConfig(srv.DSN)
 	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
-	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	cmd := command(t, "run", "--postgres", "", "--query-file", qf, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000")
 	cmd.Env = append(cmd.Env, "PGHOST="+cfg.Host, fmt.Sprint("PGPORT=", cfg.Port), "PGUSER="+cfg.User, "PGDATABASE="+cfg.Database, "PGSSLMODE=disable", "PGPASSWORD=never-shown-pw")
 	out, err := cmd.CombinedOutput()
@@ -506,7 +513,7 @@ func TestPgDump(t *testing.T) {
 	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
 	r := runTool(t, "run", "--pg-dump", "../../samples/postgres/zammad.dump", "--preset", "zammad",
 		"--attachments-root", "../../samples/postgres/zammad-fs", "--api-url", url,
-		"--checkpoint", filepath.Join(t.TempDir(), "cp"), "--replies-per-min", "6000")
+		"--checkpoint", filepath.Join(wine.TempDir(t), "cp"), "--replies-per-min", "6000")
 	tk := sb.Tickets()
 	if len(tk) != 1 || len(tk[0].Files) != 1 || tk[0].Files[0].Name != "broken-printer.jpg" || tk[0].Files[0].SHA256 != "63b742fc2bcf917d2be8dc9a63750c6793855251a760e4dff1b0288fdd670e8e" ||
 		len(tk[0].Replies) != 1 || len(tk[0].Replies[0].Files) != 1 {
@@ -527,7 +534,7 @@ func TestPgDump(t *testing.T) {
 func TestPgDumpInterruptedWhileRestoring(t *testing.T) {
 	pgtest.Require(t)
 	tmp := pgtest.SetTempDir(t) // to check what the tool leaves behind
-	dump := filepath.Join(t.TempDir(), "slow.sql")
+	dump := filepath.Join(wine.TempDir(t), "slow.sql")
 	os.WriteFile(dump, []byte("CREATE TABLE tickets (id int);\nSELECT pg_sleep(60);\n"), 0o644)
 
 	cmd := command(t, "plan", "--pg-dump", dump, "--preset", "zammad")
@@ -614,7 +621,7 @@ func TestRealExportLayouts(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 60000})
-			r := runTool(t, append([]string{"run", "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"),
+			r := runTool(t, append([]string{"run", "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp.jsonl"),
 				"--replies-per-min", "60000"}, tt.source...)...)
 			if r.code != exitOK { // a row with errors is reported, and the rest sent
 				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -668,7 +675,7 @@ func TestOpenFirst(t *testing.T) {
 	arrivals := func(order string) (open, other []string) {
 		sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 3000})
 		r := runTool(t, "run", "--csv", "../../samples/csv", "--order", order, "--api-url", url,
-			"--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"), "--replies-per-min", "3000", "--events-per-sec", "100")
+			"--checkpoint", filepath.Join(wine.TempDir(t), "cp.jsonl"), "--replies-per-min", "3000", "--events-per-sec", "100")
 		if r.code != exitOK {
 			t.Fatalf("--order %s: exit %d\n%s", order, r.code, r.stderr)
 		}
@@ -716,7 +723,7 @@ func TestOpenFirst(t *testing.T) {
 func TestFoldEndToEnd(t *testing.T) {
 	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
 	dir := writeExport(t, 3, 2)
-	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	r := runTool(t, "run", "--csv", dir, "--fold-before", "2099-01-01", "--api-url", url, "--checkpoint", cp)
 	if r.code != exitOK || !strings.Contains(r.stdout, "Folding: 3 tickets go as one message each, holding their 6 replies") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -758,7 +765,7 @@ func TestFoldEndToEnd(t *testing.T) {
 func TestReplyAddedToFoldedTicket(t *testing.T) {
 	sb, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
 	dir := writeExport(t, 3, 2)
-	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	args := []string{"run", "--csv", dir, "--fold-before", "2099-01-01", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000"}
 	if r := runTool(t, args...); r.code != exitOK {
 		t.Fatalf("first run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -808,7 +815,7 @@ func TestWrongEndpointAnswering200(t *testing.T) {
 	}))
 	defer page.Close()
 	dir := writeExport(t, 3, 1)
-	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	r := runTool(t, "run", "--csv", dir, "--api-url", page.URL, "--checkpoint", cp)
 	if r.code != exitUsage || !strings.Contains(r.stderr, page.URL+"/interactions answered HTTP 200 (text/html") ||
 		!strings.Contains(r.stderr, "Support portal") {
@@ -827,7 +834,7 @@ func TestWrongEndpointAnswering200(t *testing.T) {
 		return &sandbox.Fault{Status: 200, Acted: true, Body: "<html>ok</html>"}
 	}})
 	dir = writeExport(t, 20, 0)
-	r = runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp.jsonl"))
+	r = runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp.jsonl"))
 	if r.code != exitUsage || !strings.Contains(r.stderr, "3 answers in a row were not") {
 		t.Fatalf("after the proof: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -847,7 +854,7 @@ func TestRunawayQuoteIsNotExit0(t *testing.T) {
 	if r := runTool(t, "plan", "--csv", dir); r.code != exitInvalid || !strings.Contains(r.stdout, "without its closing quote") {
 		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(t.TempDir(), "cp"), "--replies-per-min", "6000")
+	r := runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", filepath.Join(wine.TempDir(t), "cp"), "--replies-per-min", "6000")
 	if r.code != exitNotAll || !strings.Contains(r.stderr, "1 rows of the export could not be read") {
 		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -857,7 +864,7 @@ func TestRunawayQuoteIsNotExit0(t *testing.T) {
 // cut-over milestone as the run reached it, in order, and status shows them.
 func TestMilestones(t *testing.T) {
 	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
-	cp := filepath.Join(t.TempDir(), "cp.jsonl")
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
 	r := runTool(t, "run", "--csv", "../../samples/csv", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000", "--events-per-sec", "100")
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -885,12 +892,12 @@ func TestMilestones(t *testing.T) {
 		}
 		return nil
 	}})
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte("ticket_id,title,status,created_at,requester_email,body\n"+
 		"1,One,open,2024-02-01 10:00:00,a@example.com,Hello\n2,Two,open,2024-02-02 10:00:00,b@example.com,Hi\n3,Three,closed,2024-02-03 10:00:00,c@example.com,Hey\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte("reply_id,ticket_id,created_at,author_email,body\n"+
 		"r1,1,2024-02-05 10:00:00,agent@example.com,Answer\nr2,2,2024-02-05 10:00:00,agent@example.com,Answer\n"), 0o644)
-	cp = filepath.Join(t.TempDir(), "cp.jsonl")
+	cp = filepath.Join(wine.TempDir(t), "cp.jsonl")
 	r = runTool(t, "run", "--csv", dir, "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000", "--events-per-sec", "100")
 	if r.code != exitNotAll || !strings.Contains(r.stderr, "open tickets complete except 2 rejected") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -904,7 +911,7 @@ func TestMilestones(t *testing.T) {
 // Ids holding terminal escape sequences (a cursor move, an OSC title) are
 // printed escaped, on stdout and in the error line.
 func TestTerminalEscapesArePrintedEscaped(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte("ticket_id,title,created_at,requester_email,body\n"+
 		"\"T1\x1b[2J\x1b]0;pwned\x07\",Hi,2024-01-02 10:00:00,a@example.com,Hello\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "replies.csv"), []byte("reply_id,ticket_id,created_at,author_email,body\n"+

@@ -6,12 +6,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // An output that is an input, the checkpoint or another output is refused
 // before anything is read or written: the export stays as it was.
 func TestOutputsNeverOverwriteInputs(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	export := filepath.Join(dir, "export")
 	os.Mkdir(export, 0o755)
 	tickets := "ticket_id,title,created_at,requester_email,body\nT1,Hi,2024-01-02 10:00:00,a@example.com,Hello\n"
@@ -44,13 +46,18 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		{"run: report over the checkpoint", []string{"run", "--csv", export, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp + ".csv", "--report", cp + ".csv"}, "which is the checkpoint", false},
 		{"status: report over the checkpoint", []string{"status", "--checkpoint", filepath.Join(dir, "cp.json"), "--report", filepath.Join(dir, "cp.json")}, "which is the checkpoint", false},
 	} {
-		if tt.link && !hasLink {
-			continue
-		}
-		r := runTool(t, tt.args...)
-		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
-			t.Errorf("%s: exit %d, %q; want exit %d saying %q", tt.name, r.code, r.stderr, exitUsage, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			switch {
+			case tt.link && !hasLink:
+				t.Skip("symbolic links need a privilege this Windows account lacks")
+			case tt.link && wine.Detected():
+				t.Skip("under Wine: a symbolic link's target keeps Windows' form, which the Linux file system beneath does not resolve")
+			}
+			r := runTool(t, tt.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, %q; want exit %d saying %q", r.code, r.stderr, exitUsage, tt.want)
+			}
+		})
 	}
 	if data, _ := os.ReadFile(filepath.Join(export, "tickets.csv")); string(data) != tickets {
 		t.Errorf("tickets.csv changed: %q", data)
@@ -63,7 +70,7 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 // A symbolic link planted at an output's path is replaced by the output,
 // created 0600, and what it pointed at is left as it was.
 func TestOutputsReplacePlantedLinks(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	victim := filepath.Join(dir, "victim")
 	os.WriteFile(victim, []byte("precious"), 0o644)
 	report := filepath.Join(dir, "plan.json")

@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 var updateReference = flag.Bool("update-reference", false, "rewrite docs/cli, docs/man and docs/completions from the commands")
@@ -30,7 +32,7 @@ func TestCLIReference(t *testing.T) {
 	root := newRoot(e)
 	root.DisableAutoGenTag = true
 	root.InitDefaultCompletionCmd()
-	gen := t.TempDir()
+	gen := wine.TempDir(t)
 	for _, dir := range []string{"cli", "man", "completions"} {
 		os.MkdirAll(filepath.Join(gen, dir), 0o755)
 	}

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 func TestRedactArgs(t *testing.T) {
@@ -37,7 +39,7 @@ func TestOthersMayRead(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Windows keeps access in ACLs")
 	}
-	path := filepath.Join(t.TempDir(), "key")
+	path := filepath.Join(wine.TempDir(t), "key")
 	os.WriteFile(path, []byte("k"), 0o600)
 	if othersMayRead(path) {
 		t.Errorf("othersMayRead(0600) = true")
@@ -52,7 +54,7 @@ func TestOthersMayRead(t *testing.T) {
 // no error repeats its value.
 func TestDownloadHeaderFile(t *testing.T) {
 	e := &env{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.NewTextHandler(io.Discard, nil)), getenv: func(string) string { return "" }}
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	good := filepath.Join(dir, "good")
 	os.WriteFile(good, []byte("# Jira Cloud\nAuthorization: Basic c2VjcmV0LXRva2Vu\n"), 0o600)
 	bad := filepath.Join(dir, "bad")

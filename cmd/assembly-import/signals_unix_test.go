@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // A stop (SIGTERM from the system, or Ctrl-C) while the export is still
@@ -29,7 +31,7 @@ func TestStopWhileReading(t *testing.T) {
 		{"Ctrl-C during run's planning", os.Interrupt, []string{"run", "--api-url", "http://127.0.0.1:1", "--checkpoint", "CP"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := wine.TempDir(t)
 			pipe := filepath.Join(dir, "tickets.csv")
 			if err := syscall.Mkfifo(pipe, 0o600); err != nil {
 				t.Skip("no named pipes here:", err)
@@ -38,7 +40,7 @@ func TestStopWhileReading(t *testing.T) {
 			args := append([]string{}, tt.args...)
 			for i, a := range args {
 				if a == "CP" {
-					args[i] = filepath.Join(t.TempDir(), "cp.jsonl")
+					args[i] = filepath.Join(wine.TempDir(t), "cp.jsonl")
 				}
 			}
 			cmd := command(t, append(args, "--csv", dir)...)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/checkpoint"
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/report"
 )
@@ -17,7 +18,7 @@ import (
 // A ticket resent after an uncertain send cannot be doubled (the server
 // deduplicates tickets by id); a reply can, and status names it.
 func TestStatusListsOnlyRepliesThatMayBeDoubled(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp")
+	path := filepath.Join(wine.TempDir(t), "cp")
 	j, err := checkpoint.Open(path, checkpoint.Options{
 		Header: checkpoint.Header{Fingerprint: "f", Source: "csv:x", Jobs: map[string]int{"ticket": 1, "reply": 1}}})
 	if err != nil {
@@ -52,7 +53,7 @@ func TestStatusListsOnlyRepliesThatMayBeDoubled(t *testing.T) {
 // While a run holds the checkpoint, its requests without an answer are in
 // flight, not uncertain; once it has ended, they are uncertain.
 func TestStatusDuringARun(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cp")
+	path := filepath.Join(wine.TempDir(t), "cp")
 	j, err := checkpoint.Open(path, checkpoint.Options{
 		Header: checkpoint.Header{Fingerprint: "f", Source: "csv:x", Jobs: map[string]int{"ticket": 1}}, Run: checkpoint.Run{PID: 4242, Host: "box"}})
 	if err != nil {
@@ -84,7 +85,7 @@ func TestStatusDuringARun(t *testing.T) {
 // alike: read = to send + not sent (errors) + skipped (internal notes).
 func TestRowsReconcile(t *testing.T) {
 	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 1000, RepliesPerMin: 60000})
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	cp, reportFile := filepath.Join(dir, "cp"), filepath.Join(dir, "report.json")
 	r := runTool(t, "run", "--csv", "../../samples/csv", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "60000",
 		"--events-per-sec", "1000", "--report", reportFile)

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 func TestStatAndOpen(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	root := filepath.Join(dir, "files")
 	must(t, os.MkdirAll(filepath.Join(root, "sub"), 0o755))
 	must(t, os.WriteFile(filepath.Join(root, "sub", "a.txt"), []byte("hello"), 0o644))
@@ -33,24 +35,29 @@ func TestStatAndOpen(t *testing.T) {
 		{rel: "out", want: ErrOutside, needLink: true},
 		{rel: "in", needLink: true},
 	} {
-		if c.needLink && !links {
-			continue // no symbolic links here (Windows without the privilege)
-		}
-		fi, err := folders.Stat(root, c.rel)
-		if !errors.Is(err, c.want) || (c.want == nil && fi.Size() != 5) {
-			t.Errorf("Stat(%s): %v, want %v", c.rel, err, c.want)
-		}
-		f, err := Open(root, c.rel, 5)
-		if !errors.Is(err, c.want) {
-			t.Errorf("Open(%s): %v, want %v", c.rel, err, c.want)
-		}
-		if err == nil {
-			data, _ := io.ReadAll(f)
-			f.Close()
-			if string(data) != "hello" {
-				t.Errorf("Open(%s) read %q", c.rel, data)
+		t.Run(c.rel, func(t *testing.T) {
+			switch {
+			case c.needLink && !links:
+				t.Skip("no symbolic links here (Windows without the privilege)")
+			case c.needLink && wine.Detected():
+				t.Skip("under Wine: a link's target keeps Windows' separators (sub\\a.txt), which the Linux file system beneath does not resolve")
 			}
-		}
+			fi, err := folders.Stat(root, c.rel)
+			if !errors.Is(err, c.want) || (c.want == nil && fi.Size() != 5) {
+				t.Errorf("Stat(%s): %v, want %v", c.rel, err, c.want)
+			}
+			f, err := Open(root, c.rel, 5)
+			if !errors.Is(err, c.want) {
+				t.Errorf("Open(%s): %v, want %v", c.rel, err, c.want)
+			}
+			if err == nil {
+				data, _ := io.ReadAll(f)
+				f.Close()
+				if string(data) != "hello" {
+					t.Errorf("Open(%s) read %q", c.rel, data)
+				}
+			}
+		})
 	}
 	if len(folders.roots) != 1 {
 		t.Errorf("Stat opened the folder %d times, want once", len(folders.roots))

@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // A named pipe is refused at once, by Stat and by Open (which would
 // otherwise wait for a writer forever), and so is a symbolic link swapped
 // in to point outside after the file was planned.
 func TestNamedPipeAndSwappedLink(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	root := filepath.Join(dir, "files")
 	must(t, os.Mkdir(root, 0o755))
 	must(t, syscall.Mkfifo(filepath.Join(root, "pipe.pdf"), 0o600))
@@ -43,7 +45,7 @@ func TestNamedPipeAndSwappedLink(t *testing.T) {
 // link to another folder put in its place — is not followed: files are
 // read from the folder planning opened.
 func TestFolderSwappedAfterPlanning(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	export, elsewhere := filepath.Join(dir, "export"), filepath.Join(dir, "elsewhere")
 	must(t, os.Mkdir(export, 0o755))
 	must(t, os.Mkdir(elsewhere, 0o755))

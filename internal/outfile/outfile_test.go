@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/assembly-import/assembly-import/internal/outfile"
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 // An output path where someone planted a symbolic link to another file:
 // the link is replaced by the new file (0600), and its target is left
 // untouched. A file not committed leaves the path as it was.
 func TestNeverWritesThroughALink(t *testing.T) {
-	dir := t.TempDir()
+	dir := wine.TempDir(t)
 	target := filepath.Join(dir, "victim")
 	if err := os.WriteFile(target, []byte("precious"), 0o644); err != nil {
 		t.Fatal(err)

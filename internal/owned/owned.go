@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/assembly-import/assembly-import/internal/filelock"
+	"github.com/assembly-import/assembly-import/internal/tmpfile"
 )
 
 // lockName is the file in an owned folder its process keeps locked.
@@ -31,7 +32,7 @@ func MkdirTemp(prefix string) (*Dir, error) {
 	}
 	// Locked under another name first, so Reclaim never finds owner.lock
 	// unlocked in a folder being set up.
-	f, err := os.CreateTemp(path, "owner-*")
+	f, err := tmpfile.Renamable(path, "owner-")
 	if err == nil {
 		if err = filelock.TryLock(f); err != nil {
 			err = fmt.Errorf("lock %s: %w", f.Name(), err)
@@ -43,7 +44,7 @@ func MkdirTemp(prefix string) (*Dir, error) {
 		}
 	}
 	if err != nil {
-		os.RemoveAll(path)
+		tmpfile.RemoveAll(path)
 		return nil, err
 	}
 	return &Dir{Path: path, lock: f}, nil
@@ -53,7 +54,7 @@ func MkdirTemp(prefix string) (*Dir, error) {
 func (d *Dir) Release() error {
 	// The lock file is closed first: Windows removes no file that is open.
 	closeErr := d.lock.Close()
-	return errors.Join(os.RemoveAll(d.Path), closeErr)
+	return errors.Join(tmpfile.RemoveAll(d.Path), closeErr)
 }
 
 // Reclaim removes the folders named prefix* in the temporary folder whose
@@ -80,7 +81,7 @@ func Reclaim(prefix string, clean func(dir string)) []string {
 		if clean != nil {
 			clean(dir)
 		}
-		if os.RemoveAll(dir) == nil {
+		if tmpfile.RemoveAll(dir) == nil {
 			reclaimed = append(reclaimed, dir)
 		}
 	}

@@ -4,10 +4,12 @@ import (
 	"os"
 	"slices"
 	"testing"
+
+	"github.com/assembly-import/assembly-import/internal/wine"
 )
 
 func TestReclaim(t *testing.T) {
-	t.Setenv("TMPDIR", t.TempDir())
+	t.Setenv("TMPDIR", wine.TempDir(t))
 	live, err := MkdirTemp("x-")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/wine"
 	"github.com/assembly-import/assembly-import/planner"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -29,7 +30,7 @@ func PlanCSV(t testing.TB, dir string, opts planner.Options) *planner.Plan {
 func Plan(t testing.TB, src planner.Source, opts planner.Options) *planner.Plan {
 	t.Helper()
 	if opts.SpillDir == "" {
-		opts.SpillDir = t.TempDir()
+		opts.SpillDir = wine.TempDir(t)
 	}
 	p, err := planner.Build(context.Background(), src, opts)
 	if err != nil {
