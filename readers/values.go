@@ -109,7 +109,8 @@ func (c Column) check(field string) error {
 		return fmt.Errorf("lists words, which only %s may", strings.Join(valueFields, " and "))
 	}
 	seen := map[string]string{}
-	for value, words := range c.Values {
+	for _, value := range slices.Sorted(maps.Keys(c.Values)) { // in a fixed order, so the error names the same word each time
+		words := c.Values[value]
 		if field == "internal" {
 			if _, err := ParseBool(value); err != nil || strings.TrimSpace(value) == "" {
 				return fmt.Errorf("lists words for %q: internal's lists are true and false", value)

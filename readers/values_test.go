@@ -120,7 +120,7 @@ func TestValueMappingErrors(t *testing.T) {
 	for _, tt := range []struct{ mapping, want string }{
 		{"replies: {internal: {column: Type, maybe: [note]}}\n", `internal's lists are true and false`},
 		{"tickets: {title: {column: T, open: [x]}}\n", "only internal and status may"},
-		{"tickets: {status: {column: S, open: [x], closed: [X]}}\n", `lists "X" under both`},
+		{"tickets: {status: {column: S, open: [x], closed: [X]}}\n", `lists "x" under both closed and open`},
 		{"tickets: {status: {open: [x]}}\n", "names no column"},
 		{"skip_rows: {Type: []}\n", "skip_rows wants a column"},
 		{"ticket_row: last\n", `ticket_row "last"`},
