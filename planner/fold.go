@@ -2,10 +2,13 @@ package planner
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/readers"
@@ -85,6 +88,7 @@ type Earlier struct {
 // sending; Covers then lists what each folded event holds.
 func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 	var res FoldResult
+	var todo []*folding
 	started := func(string) bool { return false }
 	var inside func(id, key string) bool
 	if earlier != nil {
@@ -114,25 +118,28 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 		case was && !want:
 			res.KeptFolded++
 		}
-		replies := 0
+		// Which replies the event holds is decided here, in order: holds
+		// asks the checkpoint, whose lookups are not for concurrent use.
+		f := &folding{t: t, id: id}
 		for _, r := range t.Replies {
-			if group(r.Key) == ReplyGroup && holds(r.Key) {
-				replies++
+			if group(r.Key) == ReplyGroup && !holds(r.Key) {
+				f.after = append(f.after, r)
+				continue
 			}
+			if group(r.Key) == ReplyGroup {
+				f.replies++
+			}
+			f.covers = append(f.covers, r)
 		}
-		ok, transcript, err := p.fold(t, id, holds)
-		if err != nil {
-			return res, err
+		if todo = append(todo, f); len(todo) == foldChunkSize {
+			if err := p.foldChunk(todo, &res); err != nil {
+				return res, err
+			}
+			todo = todo[:0]
 		}
-		if !ok {
-			res.Unfoldable++
-			continue
-		}
-		res.Folded++
-		res.FoldedReplies += replies
-		if transcript {
-			res.Transcripts++
-		}
+	}
+	if err := p.foldChunk(todo, &res); err != nil {
+		return res, err
 	}
 	p.Stats.FoldedTickets, p.Stats.FoldedReplies = res.Folded, res.FoldedReplies
 	p.Stats.ReplyJobs, p.Stats.FollowUps, p.Stats.FoldedFiles, p.Stats.OpenReplies = 0, 0, 0, 0
@@ -161,30 +168,72 @@ type message struct {
 	body   string
 }
 
-// fold replaces ticket t's jobs by its folded event, holding the replies
-// holds says, and, when needed, its files message; the replies it does not
-// hold follow as they were. It returns false, leaving t as it was, when
-// the files message would have no author Assembly takes.
-func (p *Plan) fold(t *Ticket, id string, holds func(key string) bool) (ok, long bool, err error) {
-	ev, err := p.Event(t.Job)
+// foldChunkSize is how many tickets Fold prepares side by side before it puts
+// them into the plan.
+const foldChunkSize = 512
+
+// foldChunk folds a chunk of tickets, counting them into res. Reading the
+// payloads and writing the transcripts is most of the work: the tickets
+// are prepared side by side, then put into the plan in order, so that the
+// spill file is the same on every run.
+func (p *Plan) foldChunk(chunk []*folding, res *FoldResult) error {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, f := range chunk {
+		g.Go(func() error { return p.prepareFold(f) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, f := range chunk {
+		if err := p.commitFold(f); err != nil {
+			return err
+		}
+		switch {
+		case f.problem != nil:
+			res.Unfoldable++
+		default:
+			res.Folded++
+			res.FoldedReplies += f.replies
+			if f.long {
+				res.Transcripts++
+			}
+		}
+	}
+	return p.flushPut()
+}
+
+// folding is one ticket on its way to its folded form: the jobs its event
+// holds (covers) and those that follow it (after), then the event and its
+// files message that prepareFold makes from their payloads.
+type folding struct {
+	t             *Ticket
+	id            string
+	covers, after []Job
+	replies       int // of covers, the replies (not follow-ups)
+	ev            Event
+	files         *Reply   // the files message, when the ticket has files an event cannot take
+	problem       *Problem // why it cannot be folded; nil when it can
+	long          bool     // the transcript goes as files too
+}
+
+// prepareFold reads the payloads of f's ticket and makes its folded event
+// and, when needed, its files message. It only reads the plan: Fold runs
+// it for several tickets at once.
+func (p *Plan) prepareFold(f *folding) error {
+	ev, err := p.Event(f.t.Job)
 	if err != nil {
-		return false, false, err
+		return err
 	}
 	msgs := []message{{ev.Created, ev.Requester, ev.Body}}
 	var files []File // for the files message
 	var downloads []string
 	var author *readers.User // of the native files message, if the ticket has one
 	last := ev.Created
-	var covers, after []Job
-	for _, j := range t.Replies {
-		if group(j.Key) == ReplyGroup && !holds(j.Key) {
-			after = append(after, j)
-			continue
-		}
-		covers = append(covers, j)
+	for _, j := range f.covers {
 		r, err := p.Reply(j)
 		if err != nil {
-			return false, false, err
+			return err
 		}
 		if group(j.Key) == FollowUpGroup {
 			author = &r.Author // its text only lists the files, which go below
@@ -194,11 +243,11 @@ func (p *Plan) fold(t *Ticket, id string, holds func(key string) bool) (ok, long
 		if r.Created.After(last) {
 			last = r.Created
 		}
-		for _, f := range r.Files {
-			if assembly.EventTakesImage(f.Name, f.ContentType, f.Size) {
-				ev.Files = append(ev.Files, f)
+		for _, fl := range r.Files {
+			if assembly.EventTakesImage(fl.Name, fl.ContentType, fl.Size) {
+				ev.Files = append(ev.Files, fl)
 			} else {
-				files = append(files, f)
+				files = append(files, fl)
 			}
 		}
 		ev.ImageURLs = append(ev.ImageURLs, r.ImageURLs...)
@@ -207,58 +256,76 @@ func (p *Plan) fold(t *Ticket, id string, holds func(key string) bool) (ok, long
 	text := transcript(msgs)
 	ev.Body = text
 	if len(text) > TranscriptCap {
-		long = true
+		f.long = true
 		ev.Body = cutTranscript(text, TranscriptCap) + "\n\n[The conversation continues in transcript.txt, on the next message.]"
 		files = append(files, transcriptFiles(text)...)
 	}
-	if ev.Properties == nil {
-		ev.Properties = map[string]string{}
+	props := make(map[string]string, len(ev.Properties)+2)
+	for k, v := range ev.Properties {
+		props[k] = v
 	}
-	ev.Properties["folded"] = "true"
-	ev.Properties["folded_messages"] = strconv.Itoa(len(msgs))
+	props["folded"] = "true"
+	props["folded_messages"] = strconv.Itoa(len(msgs))
+	ev.Properties = props
+	f.ev = ev
+	if len(files) == 0 && len(downloads) == 0 {
+		return nil
+	}
+	who := ev.Requester
+	switch {
+	case who.Email != "" || who.AssemblyID != "":
+	case author != nil:
+		who = *author
+	case p.defaultAuthor != "":
+		who = readers.User{Email: p.defaultAuthor}
+	default:
+		f.problem = &Problem{Severity: SeverityWarning, Kind: ProblemIdentity, Origin: ev.Origin, Item: "ticket " + f.id,
+			Field: "requester_email", Message: "not folded: its files would go on a message from the requester, who has no email (--default-author names one)"}
+		return nil
+	}
+	var names []string
+	for _, fl := range files {
+		names = append(names, fl.Name)
+	}
+	names = append(names, downloads...)
+	f.files = &Reply{Origin: ev.Origin, SSID: ev.SSID + "-files", TicketSSID: ev.SSID, Created: last, Author: who,
+		Body: "Files of this conversation, which was migrated as one message: " + strings.Join(names, ", "), Files: files, Downloads: downloads}
+	return nil
+}
+
+// commitFold replaces f's ticket's jobs by its folded event, holding the
+// covered jobs, and its files message; the replies it does not hold follow
+// as they were. A ticket that cannot be folded stays as it was, with a
+// warning.
+func (p *Plan) commitFold(f *folding) error {
+	if f.problem != nil {
+		p.Problems = append(p.Problems, *f.problem)
+		p.Stats.Warnings++
+		return nil
+	}
 	var replies []Job
-	if len(files) > 0 || len(downloads) > 0 {
-		who := ev.Requester
-		switch {
-		case who.Email != "" || who.AssemblyID != "":
-		case author != nil:
-			who = *author
-		case p.defaultAuthor != "":
-			who = readers.User{Email: p.defaultAuthor}
-		default:
-			p.Problems = append(p.Problems, Problem{Severity: SeverityWarning, Kind: ProblemIdentity, Origin: ev.Origin, Item: "ticket " + id,
-				Field: "requester_email", Message: "not folded: its files would go on a message from the requester, who has no email (--default-author names one)"})
-			p.Stats.Warnings++
-			return false, false, nil
-		}
-		var names []string
-		for _, f := range files {
-			names = append(names, f.Name)
-		}
-		names = append(names, downloads...)
-		rep := Reply{Origin: ev.Origin, SSID: ev.SSID + "-files", TicketSSID: ev.SSID, Created: last, Author: who,
-			Body: "Files of this conversation, which was migrated as one message: " + strings.Join(names, ", "), Files: files, Downloads: downloads}
-		j, err := p.put(KindReply, FoldedFilesGroup+"/"+id, nil, &rep)
+	if f.files != nil {
+		j, err := p.put(KindReply, FoldedFilesGroup+"/"+f.id, nil, f.files)
 		if err != nil {
-			return false, false, err
+			return err
 		}
 		replies = []Job{j}
 	}
-	j, err := p.put(KindTicket, FoldedGroup+"/"+id, &ev, nil)
+	j, err := p.put(KindTicket, FoldedGroup+"/"+f.id, &f.ev, nil)
 	if err != nil {
-		return false, false, err
+		return err
 	}
-	keys := make([]string, 0, len(covers)+1)
-	keys = append(keys, t.Job.Key)
-	for _, c := range covers {
+	keys := make([]string, 0, len(f.covers)+1)
+	keys = append(keys, f.t.Job.Key)
+	for _, c := range f.covers {
 		keys = append(keys, c.Key)
 	}
 	if p.covers == nil {
 		p.covers = map[string][]string{}
 	}
 	p.covers[j.Key] = keys
-	t.Job, t.Replies, t.Folded = j, append(replies, after...), true
-	return true, long, nil
+	f.t.Job, f.t.Replies, f.t.Folded = j, append(replies, f.after...), true
+	return nil
 }
 
 // Covers returns the keys of the unfolded jobs — the ticket's event, its
@@ -360,8 +427,8 @@ func transcriptFiles(text string) []File {
 	return files
 }
 
-// put appends a payload made after planning to the spill file and returns
-// its job.
+// put appends a payload made after planning to the spill file (once
+// flushPut writes what it gathered) and returns its job.
 func (p *Plan) put(kind Kind, key string, ev *Event, rep *Reply) (Job, error) {
 	var enc spillEncoder
 	var h contentHasher
@@ -376,10 +443,25 @@ func (p *Plan) put(kind Kind, key string, ev *Event, rep *Reply) (Job, error) {
 	if len(enc.b) > 1<<31-1 {
 		return Job{}, fmt.Errorf("%s: a payload of %d bytes is too large for the plan", key, len(enc.b))
 	}
-	if _, err := p.spill.WriteAt(enc.b, p.spillEnd); err != nil {
-		return Job{}, fmt.Errorf("write plan spill file: %w", err)
+	if len(p.unwritten) == 0 {
+		p.unwrittenAt = p.spillEnd
 	}
+	p.unwritten = append(p.unwritten, enc.b...)
 	j := Job{Key: key, Hash: hash, at: p.spillEnd, n: int32(len(enc.b)), Kind: kind}
 	p.spillEnd += int64(len(enc.b))
 	return j, nil
+}
+
+// flushPut writes the payloads put has gathered to the spill file, in one
+// write: Fold calls it after each chunk of tickets, and before any of
+// their jobs is read.
+func (p *Plan) flushPut() error {
+	if len(p.unwritten) == 0 {
+		return nil
+	}
+	if _, err := p.spill.WriteAt(p.unwritten, p.unwrittenAt); err != nil {
+		return fmt.Errorf("write plan spill file: %w", err)
+	}
+	p.unwritten = p.unwritten[:0]
+	return nil
 }

@@ -123,8 +123,10 @@ type Plan struct {
 	// replaced since (a symbolic link swapped in for it) is never read.
 	Folders       *confined.Folders
 	spill         *os.File
-	spillEnd      int64 // where payloads made after planning go (Fold)
-	borrowed      bool  // a pilot's: the spill file is its parent's
+	spillEnd      int64  // where payloads made after planning go (Fold)
+	unwritten     []byte // payloads put has made, not yet written (flushPut)
+	unwrittenAt   int64  // where they go
+	borrowed      bool   // a pilot's: the spill file is its parent's
 	defaultAuthor string
 	covers        map[string][]string // of each folded event: the jobs it holds (Covers)
 }
