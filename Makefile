@@ -95,14 +95,18 @@ test-windows:
 
 # bench: Go benchmarks (planning, the journal, workbooks), planning and
 # resuming at 10k/100k/1M replies, then the lanes against the sandbox under
-# each limit model with jitter (four scenarios of a minute), and over the
-# internet: 0-150 ms of transit jitter against a sliding window (a minute).
+# each limit model with jitter (four scenarios of a minute), then the events
+# lane beside two reference clients against a sliding window (900 events
+# each): 0-40 ms of transit, 0-150 ms, and 0-150 ms with 50-400 ms of
+# server processing.
 bench: build
 	$(GO) build -o bin/genexport ./cmd/genexport
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/scalebench --bin $(BIN) --genexport bin/genexport
 	$(GO) run ./cmd/pacebench --duration 60s
-	$(GO) run ./cmd/pacebench --duration 60s --models sliding --transit 0-150ms --latency 10ms-20ms
+	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-40ms --latency 0ms-1ms --references
+	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-150ms --latency 0ms-1ms --references
+	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-150ms --latency 50ms-400ms --references
 
 # torture: kill -9 the tool 60 times at random moments against a sandbox
 # that also loses answers, resume each time, then check the sandbox's store;

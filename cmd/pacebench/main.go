@@ -44,6 +44,7 @@ func main() {
 	jitter := flag.Duration("jitter", 50*time.Millisecond, "the uploader's jitter allowance")
 	repliesWindow := flag.Duration("replies-window", 6*time.Second, "the replies limit's window (60 per minute, scaled)")
 	models := flag.String("models", "sliding,fixed,gcra,gcra-tight", "the limit models to run, comma-separated")
+	references := flag.Bool("references", false, "also run the reference clients' events lanes (a sliding window) beside the tool's")
 	flag.Parse()
 	tr, err1 := sandbox.ParseRange(*transit)
 	lat, err2 := sandbox.ParseRange(*latency)
@@ -71,6 +72,16 @@ func main() {
 		}
 		for _, r := range rows {
 			fmt.Fprintln(tw, r)
+		}
+	}
+	if *references {
+		for _, ref := range []*reference{windowReference(30, time.Second), bucketReference(30, time.Second, 8)} {
+			row, err := measureReference(ref, *duration, tr, lat)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			fmt.Fprintln(tw, row)
 		}
 	}
 	tw.Flush()
