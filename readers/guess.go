@@ -89,11 +89,11 @@ func pickColumns(t *Table, fields []string, claimed map[string]bool) []Pick {
 func example(t *Table, i int) string {
 	for _, r := range t.Rows {
 		if i < len(r) && strings.TrimSpace(r[i]) != "" {
-			v := strings.Join(strings.Fields(r[i]), " ")
-			if utf8Len := len([]rune(v)); utf8Len > 40 {
-				v = string([]rune(v)[:40]) + "…"
+			v := []rune(strings.Join(strings.Fields(r[i]), " "))
+			if len(v) > 40 {
+				return string(v[:40]) + "…"
 			}
-			return v
+			return string(v)
 		}
 	}
 	return ""

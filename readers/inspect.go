@@ -350,11 +350,7 @@ func dumpPreset(path string) (string, []string, error) {
 func (f *Finding) recognise() {
 	switch f.Source {
 	case "--json":
-		obj := map[string]any{}
-		for _, k := range f.Keys {
-			obj[k] = true
-		}
-		if _, ok := obj["comments"]; ok && obj["requester_id"] != nil && obj["subject"] != nil {
+		if keys := columnSet(f.Keys); allIn([]string{"comments", "requester_id", "subject"}, keys) {
 			f.Shape = &Shape{Name: "zendesk-json", Product: "Zendesk's JSON export (one ticket per line, comments nested)", Profile: "zendesk"}
 		}
 		return
@@ -370,10 +366,7 @@ func (f *Finding) recognise() {
 		return
 	}
 	for _, t := range f.Tables {
-		have := map[string]bool{}
-		for _, h := range t.Header {
-			have[normalizeColumn(h)] = true
-		}
+		have := columnSet(t.Header)
 		for _, s := range shapes {
 			if allIn(s.csv, have) && !anyIn(s.none, have) {
 				shape := s.Shape
@@ -392,10 +385,7 @@ func (f *Finding) native() bool {
 	}
 	found := 0
 	for _, t := range f.Tables {
-		have := map[string]bool{}
-		for _, h := range t.Header {
-			have[normalizeColumn(h)] = true
-		}
+		have := columnSet(t.Header)
 		switch {
 		case allIn([]string{"ticket_id", "title", "created_at", "body"}, have) && !have["reply_id"]:
 			found |= 1
@@ -404,6 +394,15 @@ func (f *Finding) native() bool {
 		}
 	}
 	return found == 3
+}
+
+// columnSet is a header's columns (or an object's keys), normalized.
+func columnSet(header []string) map[string]bool {
+	set := make(map[string]bool, len(header))
+	for _, h := range header {
+		set[normalizeColumn(h)] = true
+	}
+	return set
 }
 
 func allIn(want []string, have map[string]bool) bool {
@@ -494,10 +493,7 @@ func isPeopleFile(path string) bool {
 	default:
 		return false
 	}
-	have := map[string]bool{}
-	for _, k := range keys {
-		have[normalizeColumn(k)] = true
-	}
+	have := columnSet(keys)
 	return pick(keys, peopleID) >= 0 && pick(keys, peopleEmail) >= 0 &&
 		!anyIn([]string{"body", "subject", "comments", "summary", "ticket_id", "description", "requester_id"}, have)
 }
