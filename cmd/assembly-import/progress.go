@@ -105,7 +105,7 @@ func startProgress(e *env, p *uploader.Progress, every time.Duration, open bool,
 }
 
 // rate is the lane's requests settled by this run per unit of its limit.
-func (v laneView) rate(settled int64, elapsed time.Duration) float64 {
+func (v *laneView) rate(settled int64, elapsed time.Duration) float64 {
 	if elapsed <= 0 {
 		return 0
 	}
@@ -114,7 +114,7 @@ func (v laneView) rate(settled int64, elapsed time.Duration) float64 {
 
 // share is the lane's rate as a part of its limit ("97% of 30/s"), "" for
 // a line without a limit.
-func (v laneView) share(settled int64, elapsed time.Duration) string {
+func (v *laneView) share(settled int64, elapsed time.Duration) string {
 	if v.limit == 0 {
 		return ""
 	}
