@@ -19,8 +19,8 @@ type Guess struct {
 	Replies []Pick // in the order of ReplyFields
 	// Mapping is a starting mapping, YAML with a comment on each line.
 	Mapping string
-	// Unmapped lists fields inspect found no column for, and the columns
-	// it did not use.
+	// Missing lists the required fields inspect found no column for;
+	// Unused, the tickets table's columns it did not map.
 	Missing  []string
 	Unused   []string
 	Zoneless bool // timestamps without a zone: the mapping's timezone is the admin's to set

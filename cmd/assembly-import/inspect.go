@@ -89,11 +89,10 @@ func writeFinding(w io.Writer, f *readers.Finding, write string) {
 		writePicks(w, "Each field is read from", f.Guess)
 		writeLacks(w, s)
 		people := ""
-		if f.People != "" {
+		// A profile that names its people file (Zendesk's users.json)
+		// finds it beside the export by itself.
+		if m, err := readers.Profile(s.Profile); f.People != "" && err == nil && m.ProfilePeople() == "" {
 			people = " --people " + f.People
-			if s.Profile == "zendesk" {
-				people = "" // the profile names the users file beside the export
-			}
 		}
 		fmt.Fprintf(w, "It plans with no mapping file:\n  assembly-import plan %s %s%s\n", f.Source, f.Path, people)
 		if write == "" {
