@@ -93,20 +93,22 @@ test: deps check
 test-windows:
 	GO=$(GO) bash .ci/windows-tests
 
-# bench: Go benchmarks (planning, the journal, workbooks), planning and
-# resuming at 10k/100k/1M replies, then the lanes against the sandbox under
+# bench: Go benchmarks (planning, the journal, workbooks), planning,
+# the checkpoint's size, status and resuming at 1M/2M/5M/10M replies (about
+# half an hour, 6 GB of disk), then the lanes against the sandbox under
 # each limit model with jitter (four scenarios of a minute), then the events
 # lane beside two reference clients against a sliding window (900 events
 # each): 0-40 ms of transit, 0-150 ms, and 0-150 ms with 50-400 ms of
-# server processing.
+# server processing, without and with Server-Timing.
 bench: build
 	$(GO) build -o bin/genexport ./cmd/genexport
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	$(GO) run ./cmd/scalebench --bin $(BIN) --genexport bin/genexport
+	$(GO) run ./cmd/scalebench --bin $(BIN) --genexport bin/genexport --replies 1000000,2000000,5000000,10000000
 	$(GO) run ./cmd/pacebench --duration 60s
 	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-40ms --latency 0ms-1ms --references
 	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-150ms --latency 0ms-1ms --references
 	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-150ms --latency 50ms-400ms --references
+	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-150ms --latency 50ms-400ms --references --server-timing
 
 # torture: kill -9 the tool 60 times at random moments against a sandbox
 # that also loses answers, resume each time, then check the sandbox's store;

@@ -258,6 +258,7 @@ func (c *Client) post(ctx context.Context, path string, body *multipartBody, fie
 		return "", &TransportError{Err: fmt.Errorf("POST %s: %w", path, unwrapURL(err)), Sent: rd.left()}
 	}
 	defer resp.Body.Close()
+	reportServed(ctx, resp.Header)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	data = c.scrub(data)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/assembly/sandbox"
 	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/internal/testutil"
 )
@@ -123,6 +124,26 @@ func TestClientRetryAfterCapped(t *testing.T) {
 	var e *assembly.APIError
 	if !errors.As(err, &e) || e.RetryAfter != assembly.MaxRetryAfter || e.RetryAfterAsked < 1000*time.Hour {
 		t.Errorf("CreateTicket = %v (%+v); want Retry-After capped at %v", err, e, assembly.MaxRetryAfter)
+	}
+}
+
+// TestClientServed: the sandbox, asked to, says how long it had a request
+// (Server-Timing), and the client passes that on to the WithServed
+// function of the request's context: at least its processing time, less
+// than the round trip.
+func TestClientServed(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{Key: "k", ServerTiming: true, Latency: sandbox.Range{Min: 30 * time.Millisecond, Max: 30 * time.Millisecond}})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	client, _ := assembly.NewClient(srv.URL, "k", nil)
+	var served time.Duration
+	start := time.Now()
+	ctx := assembly.WithServed(context.Background(), func(d time.Duration) { served = d })
+	if _, err := client.CreateTicket(ctx, assembly.Event{SSID: "1", Title: "t", Query: "q", User: assembly.User{Email: "a@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	if rtt := time.Since(start); served < 30*time.Millisecond || served > rtt {
+		t.Errorf("served %v, round trip %v: want at least the 30ms of processing, less than the round trip", served, rtt)
 	}
 }
 

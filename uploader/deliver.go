@@ -40,8 +40,10 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		}
 		// The pacer times the request from when its headers are written,
 		// not from the permit: the checkpoint write above and a busy
-		// machine come between the two.
-		id, err := send(httptrace.WithClientTrace(r.reqCtx, &httptrace.ClientTrace{WroteHeaders: pm.Sent}))
+		// machine come between the two. The time the server says it took
+		// (Server-Timing) tells the pacer when the request arrived.
+		reqCtx := assembly.WithServed(r.reqCtx, pm.Served)
+		id, err := send(httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{WroteHeaders: pm.Sent}))
 		v := assembly.Classify(l.name, err)
 		if te := (*assembly.TransportError)(nil); errors.As(err, &te) && te.Timeout {
 			r.opts.Logger.Warn("no answer in time", "lane", l.name, "key", key, "body_sent", te.Sent, "err", te.Err)

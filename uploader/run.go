@@ -45,7 +45,7 @@ type Options struct {
 	// Jitter is the most that two requests' transit times to the server may
 	// differ [50ms]: the pacer leaves that much room once per window.
 	Jitter time.Duration
-	// Requests in flight per lane [16 events, 8 replies].
+	// Requests in flight per lane [32 events, 8 replies].
 	EventWorkers int
 	ReplyWorkers int
 	// MaxAttempts bounds the tries of a request that meets server errors or
@@ -100,7 +100,7 @@ func (o *Options) defaults() {
 	}
 	def(&o.EventsPerSec, assembly.EventsPerWindow)
 	def(&o.RepliesPerMin, assembly.RepliesPerWindow)
-	def(&o.EventWorkers, 16)
+	def(&o.EventWorkers, 32)
 	def(&o.ReplyWorkers, 8)
 	def(&o.MaxAttempts, 6)
 	def(&o.NotFoundRetries, 3)

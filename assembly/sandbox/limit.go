@@ -167,30 +167,52 @@ func (r Range) draw() time.Duration {
 func (r Range) String() string { return fmt.Sprintf("%v-%v", r.Min, r.Max) }
 
 // Utilisation is the share of lane's limit the admitted arrivals used
-// between the end of the first window (a run starts with an empty window)
-// and the last arrival. It needs Options.RecordArrivals.
+// after the first window (a run starts with an empty window): their rate
+// against the limit's. It needs Options.RecordArrivals.
 func (s *Server) Utilisation(lane Lane) float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all := s.meters[lane].all
-	if len(all) < 2 {
-		return 0
-	}
 	limit, width := s.opts.EventsPerSec, s.opts.EventsWindow
 	if lane == Replies {
 		limit, width = s.opts.RepliesPerMin, s.opts.RepliesWindow
 	}
-	from, to := all[0].Add(width), all[len(all)-1]
-	if !to.After(from) {
-		return 0
-	}
-	n := 0
-	for _, a := range all {
-		if a.After(from) {
-			n++
+	// The steady part: after the first window, which a client may fill at
+	// once. Its rate is the slope of the arrivals' count over time, fitted
+	// by least squares. Counting arrivals over the span from the first to
+	// the last would favour a client that sends in bursts: a span ending
+	// on a burst's last arrival holds the whole burst and little of the
+	// pause after it.
+	var steady []time.Time
+	if len(all) > 0 {
+		from := all[0].Add(width)
+		for i, a := range all {
+			if a.After(from) {
+				steady = all[i:]
+				break
+			}
 		}
 	}
-	return float64(n) / (float64(limit) * to.Sub(from).Seconds() / width.Seconds())
+	if len(steady) < 2 {
+		return 0
+	}
+	n := float64(len(steady))
+	var sx, sy float64
+	for i, a := range steady {
+		sx += a.Sub(steady[0]).Seconds()
+		sy += float64(i)
+	}
+	mx, my := sx/n, sy/n
+	var sxx, sxy float64
+	for i, a := range steady {
+		dx := a.Sub(steady[0]).Seconds() - mx
+		sxx += dx * dx
+		sxy += dx * (float64(i) - my)
+	}
+	if sxx == 0 {
+		return 0
+	}
+	return sxy / sxx / (float64(limit) / width.Seconds())
 }
 
 // Arrivals returns the arrival time of every admitted request of lane, when

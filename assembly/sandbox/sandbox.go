@@ -73,6 +73,11 @@ type Options struct {
 	BinaryMegabytes bool
 	// NoRetryAfter leaves the Retry-After header off 429 answers.
 	NoRetryAfter bool
+	// ServerTiming makes every answer to a counted request say how long
+	// the server had it (Server-Timing: app;dur=…, in milliseconds), as
+	// many servers and gateways do; Assembly's page does not say whether
+	// it does.
+	ServerTiming bool
 	// Fail503 is the probability of answering 503 without acting.
 	Fail503 float64
 	// Fail500Acted is the probability of acting on a request, then
@@ -259,7 +264,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !pause(r, s.opts.Transit.draw()) {
 		return
 	}
-	fault, err := s.admit(lane, r, time.Now()) // counted when it arrives
+	counted := time.Now()
+	fault, err := s.admit(lane, r, counted) // counted when it arrives
+	if err == nil && s.opts.ServerTiming {
+		w = &timedWriter{ResponseWriter: w, since: counted}
+	}
 	if err == nil && !pause(r, s.opts.Latency.draw()) {
 		return
 	}
@@ -304,6 +313,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, status, answer)
 }
+
+// timedWriter adds a Server-Timing header, the time since the request was
+// counted, to the answer it writes.
+type timedWriter struct {
+	http.ResponseWriter
+	since time.Time
+}
+
+func (w *timedWriter) WriteHeader(status int) {
+	ms := float64(time.Since(w.since).Microseconds()) / 1000
+	w.Header().Set("Server-Timing", fmt.Sprintf("app;dur=%.3f", ms))
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection (a dropped
+// acknowledgement hijacks it).
+func (w *timedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type rateLimited struct{ wait time.Duration }
 

@@ -45,6 +45,7 @@ func main() {
 	repliesWindow := flag.Duration("replies-window", 6*time.Second, "the replies limit's window (60 per minute, scaled)")
 	models := flag.String("models", "sliding,fixed,gcra,gcra-tight", "the limit models to run, comma-separated")
 	references := flag.Bool("references", false, "also run the reference clients' events lanes (a sliding window) beside the tool's")
+	serverTiming := flag.Bool("server-timing", false, "the server says how long it had each request (Server-Timing)")
 	flag.Parse()
 	tr, err1 := sandbox.ParseRange(*transit)
 	lat, err2 := sandbox.ParseRange(*latency)
@@ -52,8 +53,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Printf("Each scenario: %v; events 30 per 1s, replies 60 per %v; transit %v, latency %v; jitter allowance %v.\n",
-		*duration, *repliesWindow, tr, lat, *jitter)
+	timing := "no Server-Timing"
+	if *serverTiming {
+		timing = "Server-Timing"
+	}
+	fmt.Printf("Each scenario: %v; events 30 per 1s, replies 60 per %v; transit %v, latency %v, %s; jitter allowance %v.\n",
+		*duration, *repliesWindow, tr, lat, timing, *jitter)
 	fmt.Printf("Ceiling for zero 429s under transit jitter J: W/(W+J) = %.1f%% events, %.1f%% replies.\n\n",
 		100/(1+(tr.Max-tr.Min).Seconds()), 100/(1+(tr.Max-tr.Min).Seconds()/repliesWindow.Seconds()))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -65,7 +70,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "no model %q (there is: sliding, fixed, gcra, gcra-tight)\n", name)
 			os.Exit(2)
 		}
-		rows, err := measure(sc, *duration, tr, lat, *jitter, *repliesWindow)
+		rows, err := measure(sc, *duration, tr, lat, *serverTiming, *jitter, *repliesWindow)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -76,7 +81,7 @@ func main() {
 	}
 	if *references {
 		for _, ref := range []*reference{windowReference(30, time.Second), bucketReference(30, time.Second, 8)} {
-			row, err := measureReference(ref, *duration, tr, lat)
+			row, err := measureReference(ref, *duration, tr, lat, *serverTiming)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
@@ -111,9 +116,9 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return ds[int(p*float64(len(ds)-1))].Round(time.Millisecond)
 }
 
-func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, jitter, repliesWindow time.Duration) ([]string, error) {
+func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serverTiming bool, jitter, repliesWindow time.Duration) ([]string, error) {
 	opts := sandbox.Options{
-		Key: key, LimitModel: sc.model, RecordArrivals: true,
+		Key: key, LimitModel: sc.model, RecordArrivals: true, ServerTiming: serverTiming,
 		EventsPerSec: 30, EventsWindow: time.Second,
 		RepliesPerMin: 60, RepliesWindow: repliesWindow,
 		Transit: transit, Latency: latency,

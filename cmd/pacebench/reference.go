@@ -104,8 +104,8 @@ func later(a, b time.Time) time.Time {
 
 // measureReference runs a reference client's events lane against a fresh
 // strict server for d and returns its row: utilisation and 429s.
-func measureReference(ref *reference, d time.Duration, transit, latency sandbox.Range) (string, error) {
-	sb := sandbox.New(sandbox.Options{Key: key, LimitModel: sandbox.Sliding, RecordArrivals: true,
+func measureReference(ref *reference, d time.Duration, transit, latency sandbox.Range, serverTiming bool) (string, error) {
+	sb := sandbox.New(sandbox.Options{Key: key, LimitModel: sandbox.Sliding, RecordArrivals: true, ServerTiming: serverTiming,
 		EventsPerSec: 30, EventsWindow: time.Second, RepliesPerMin: 60, RepliesWindow: time.Minute,
 		Transit: transit, Latency: latency})
 	srv := httptest.NewServer(sb)

@@ -20,28 +20,36 @@ import (
 // limit, or a token bucket with a burst, lets limit+1 requests arrive within
 // one window once transit times jitter. So a request starts only a window
 // after the arrival of the request limit places back, and that arrival is
-// bounded two ways: by that request's completion, and by its start plus the
-// jitter allowance (the most two requests' transit times may differ). The
-// cost is the allowance once per window: W/(W+J) of the limit, 95% for events
-// (1 s) and 99.9% for replies (1 min) at 50 ms, and nothing at all when
-// answers come back faster than the allowance.
+// bounded by what is known of it: the answer less the time the server says
+// it took (Served: a Server-Timing header), which is exact; else the
+// answer itself, which is certain; else its start plus the jitter allowance
+// (the most a transit may take), which is assumed. The allowance stands in
+// for an answer that came later than it where that gains more than 1% of
+// the lane — a round trip is mostly the server's processing, which comes
+// after the count and costs nothing — and for a request still in flight.
+// The cost of pacing is then the transit, once per window: nothing lost to
+// processing time.
 //
-// Starts are also spaced at least window/limit apart, so a server counting
-// with a token bucket or GCRA sees no burst; over a migration that is free.
+// Starts are also spaced window/limit apart on average, so a server
+// counting with a token bucket or GCRA sees no burst; one that came late
+// may be made up by the next coming up to a quarter spacing early, until a
+// server refuses that (below).
 //
 // A 429 means the server's real limit is lower than ours (or another client
-// shares the key) or the network jitters more than allowed for. The pacer
+// shares the key) or transit took longer than the allowance. The pacer
 // pauses for Retry-After, then tells the two apart by what the server
 // admitted in the last window. All of the effective limit, with round trips
-// longer than the allowance: the limit is ours, and the transit times spread
-// more than the allowance, which it widens to the longest round trip it
-// has measured instead of cutting the rate: under 0–150 ms of jitter a cut
-// to what one unlucky window admitted would cost a quarter of the lane.
-// Fewer: the server's limit is lower, and the effective limit drops to what
-// it admitted — the real limit, in one step — but never below half. It
-// then climbs half the way back to the level that failed per clean window,
-// and tries that level again only after a wait that doubles with each
-// failure: a lower limit costs a 429 now and then, never a storm.
+// longer than the allowance: the limit is ours, and transit took longer
+// than allowed for. The allowance widens, to the larger of twice itself and
+// itself plus the 429's round trip (a 429 is answered before any
+// processing: its round trip is transit), never past the longest round
+// trip; the rate is not cut for latency. Fewer: the server's limit is
+// lower, and the effective limit drops to what it admitted — the real
+// limit, in one step — but never below half; starts come no earlier than
+// their spacing from then on. It then climbs half the way back to the level
+// that failed per clean window, and tries that level again only after a
+// wait that doubles with each failure: a lower limit costs a 429 now and
+// then, never a storm.
 //
 // Waiters are served in order of rank (lowest first; equal ranks in the
 // order they came), each time a start is allowed: a lane that sends the
@@ -58,7 +66,8 @@ type Pacer struct {
 	changed     chan struct{} // closed and replaced when the waiters change
 	widened     int           // how many times a 429 widened the jitter allowance
 	starts      []*Permit     // the last limit permits, oldest start first
-	lastGrant   time.Time     // when Wait last let a request start: starts are spaced from it
+	next        time.Time     // when the next start is due, at one per window/effective
+	slack       time.Duration // how far before it a start may come, making up for one that came late
 	effective   int
 	pausedUntil time.Time
 	lastChange  time.Time // of the effective limit
@@ -67,14 +76,19 @@ type Pacer struct {
 	ceiling     int // the effective limit a 429 came at; 0 when none
 	probeWait   time.Duration
 	throttles   int
+	// beyond averages how much later than the allowance answers come
+	// (round trip past jitter, for answers that do not say the server's
+	// time): what trusting the allowance over the answer gains per window.
+	beyond time.Duration
 }
 
 // Permit is one request's place in its lane.
 type Permit struct {
 	p          *Pacer
-	start, end time.Time // when it went out (Sent; else when Wait let it start) and was answered
-	admitted   bool      // the server answered, and not with a 429
-	refused    bool      // the server answered with a 429
+	start, end time.Time     // when it went out (Sent; else when Wait let it start) and was answered
+	served     time.Duration // how long the server says it took to answer (Served); 0: unknown
+	admitted   bool          // the server answered, and not with a 429
+	refused    bool          // the server answered with a 429
 	done       chan struct{}
 }
 
@@ -86,6 +100,7 @@ func New(limit int, window, jitter time.Duration) *Pacer {
 		window:    window,
 		jitter:    jitter,
 		margin:    window/1000 + time.Millisecond,
+		slack:     window / time.Duration(4*limit),
 		changed:   make(chan struct{}),
 		effective: limit,
 	}
@@ -128,6 +143,9 @@ func (p *Pacer) Wait(ctx context.Context) (*Permit, error) { return p.WaitRank(c
 // WaitRank is Wait for a request of rank: of the requests waiting when a
 // start is allowed, the one of the lowest rank starts.
 func (p *Pacer) WaitRank(ctx context.Context, rank int64) (*Permit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // a stopped run starts nothing, even when a start is allowed
+	}
 	p.mu.Lock()
 	w := &waiter{rank: rank, seq: p.seq}
 	p.seq++
@@ -142,7 +160,7 @@ func (p *Pacer) WaitRank(ctx context.Context, rank int64) (*Permit, error) {
 			gate, wake = p.gate()
 			if !now.Before(gate) {
 				pm := &Permit{p: p, start: now, done: make(chan struct{})}
-				p.lastGrant = now
+				p.next = later(p.next, now).Add(p.window / time.Duration(p.effective))
 				p.starts = append(p.starts, pm)
 				if len(p.starts) > p.limit {
 					p.starts = p.starts[1:]
@@ -180,10 +198,8 @@ func (p *Pacer) WaitRank(ctx context.Context, rank int64) (*Permit, error) {
 // may become earlier. p.mu is held.
 func (p *Pacer) gate() (time.Time, <-chan struct{}) {
 	gate := p.pausedUntil
-	if !p.lastGrant.IsZero() {
-		if g := p.lastGrant.Add(p.window / time.Duration(p.effective)); g.After(gate) {
-			gate = g
-		}
+	if g := p.next.Add(-p.slack); g.After(gate) {
+		gate = g
 	}
 	n := len(p.starts)
 	if n < p.effective {
@@ -192,9 +208,15 @@ func (p *Pacer) gate() (time.Time, <-chan struct{}) {
 	ref := p.starts[n-p.effective]
 	arrived := ref.start.Add(p.jitter)
 	var wake <-chan struct{}
-	if ref.end.IsZero() {
+	switch {
+	case ref.end.IsZero():
 		wake = ref.done
-	} else if ref.end.Before(arrived) {
+	case ref.served > 0:
+		arrived = ref.end.Add(-ref.served) // the server says when it had it
+	case ref.end.Before(arrived) || p.beyond < p.window/100:
+		// The answer bounds the arrival for certain; the allowance only
+		// by assumption, which is worth its risk of a 429 where it gains
+		// more than 1% of the lane (not on a minute's window).
 		arrived = ref.end
 	}
 	if g := arrived.Add(p.window + p.margin); g.After(gate) {
@@ -223,6 +245,21 @@ func (pm *Permit) Sent() {
 	slices.SortStableFunc(p.starts, func(a, b *Permit) int { return a.start.Compare(b.start) })
 }
 
+// Served says how long the server took over the request, by its own
+// account (a Server-Timing header): it had the request, and counted it,
+// that long before the answer came. The gate then bounds the request's
+// arrival by the answer less that time instead of by the jitter allowance,
+// and a transit longer than the allowance widens it at once, without a 429.
+// Call it before Done; a time longer than the round trip is ignored.
+func (pm *Permit) Served(d time.Duration) {
+	p := pm.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pm.end.IsZero() && d > 0 && d < time.Since(pm.start) {
+		pm.served = d
+	}
+}
+
 func (pm *Permit) finish(admitted bool) bool {
 	if !pm.end.IsZero() {
 		return false
@@ -240,6 +277,18 @@ func (pm *Permit) Done(answered bool) {
 	defer p.mu.Unlock()
 	if !pm.finish(answered) || !answered {
 		return
+	}
+	if pm.served == 0 {
+		past := max(0, pm.end.Sub(pm.start)-p.jitter)
+		p.beyond += (past - p.beyond) / 16
+	}
+	if pm.served > 0 {
+		// What the answer took beyond the server's own time is transit
+		// (there and back): the allowance must cover it for requests in
+		// flight.
+		if transit := pm.end.Sub(pm.start) - pm.served; transit > p.jitter {
+			p.jitter = min(transit, p.window/2)
+		}
 	}
 	p.clean++
 	cleanWindow := p.clean >= p.effective && pm.end.Sub(p.lastChange) >= p.window
@@ -305,16 +354,24 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 		// At the full limit, never cut before, the server admitted all we
 		// allow (but the one refused), and round trips take longer than
 		// the allowance: the limit is ours; arrivals bunched because transit
-		// times spread more than allowed for. Widen the allowance to the
-		// longest round trip measured, at most half the window. (Round
-		// trips within it: the 429 is not the network's doing.)
-		p.jitter = min(longest, p.window/2)
+		// times spread more than allowed for. Widen the allowance, not
+		// cut the rate. A round trip is mostly the server's processing,
+		// which comes after it counted the request and costs nothing; a
+		// 429 is answered before any, so its round trip is transit: some
+		// request took the allowance and more, this one that much. Widen
+		// to the larger of twice the allowance and the two together, never
+		// past the longest round trip (transit cannot exceed it) nor half
+		// the window.
+		p.jitter = min(max(2*p.jitter, p.jitter+pm.end.Sub(pm.start)), longest, p.window/2)
 		p.widened++
 		p.lastCut = now
 		return
 	}
 	// What the server admitted in the last window is its real limit when
 	// the lane ran full; a lone 429 early on (few admitted) halves at most.
+	// A server that refuses under its limit counts the spacing of arrivals
+	// (a token bucket, GCRA): no start comes early from now on.
+	p.slack = 0
 	p.ceiling = p.effective
 	p.effective = max(1, min(max(admitted, p.effective/2), p.effective-1))
 	p.lastChange, p.lastCut = now, now
@@ -335,4 +392,12 @@ func (p *Pacer) Effective() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.effective
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -42,17 +42,58 @@ type server struct {
 	window           time.Duration
 	transit, process span
 
+	// served: the server says how long it took (Server-Timing).
+	served bool
+	// tolerance, when set, makes the server count by GCRA instead: an
+	// arrival more than tolerance before its due time is refused.
+	tolerance time.Duration
+
 	mu        sync.Mutex
 	admitted  []time.Time
+	due       time.Time // GCRA's theoretical arrival time
 	refused   int
 	refusedAt []time.Time
 }
 
-// send runs one request: it returns the Retry-After of a 429, or -1.
-func (s *server) send(rng *rand.Rand) time.Duration {
+// send runs one request: it returns the Retry-After of a 429, or -1, and
+// the time the server took over it when it says (else 0).
+func (s *server) send(rng *rand.Rand) (retry, served time.Duration) {
 	time.Sleep(s.transit.draw(rng))
 	s.mu.Lock()
 	now := time.Now()
+	retry = s.admit(now)
+	if retry >= 0 {
+		s.refused++
+		s.refusedAt = append(s.refusedAt, now)
+	} else {
+		s.admitted = append(s.admitted, now)
+	}
+	s.mu.Unlock()
+	if retry >= 0 {
+		return retry, 0 // refused before any processing
+	}
+	d := s.process.draw(rng)
+	time.Sleep(d)
+	if s.served {
+		return retry, d
+	}
+	return retry, 0
+}
+
+// admit returns -1 when a request arriving now is within the limit, or
+// how long until it would be. s.mu is held.
+func (s *server) admit(now time.Time) time.Duration {
+	if s.tolerance > 0 {
+		interval := s.window / time.Duration(s.limit)
+		if now.Before(s.due.Add(-s.tolerance)) {
+			return s.due.Add(-s.tolerance).Sub(now)
+		}
+		if now.After(s.due) {
+			s.due = now
+		}
+		s.due = s.due.Add(interval)
+		return -1
+	}
 	in := 0
 	var oldest time.Time
 	for _, a := range slices.Backward(s.admitted) {
@@ -61,17 +102,10 @@ func (s *server) send(rng *rand.Rand) time.Duration {
 		}
 		in, oldest = in+1, a
 	}
-	retry := time.Duration(-1)
 	if in >= s.limit {
-		s.refused++
-		s.refusedAt = append(s.refusedAt, now)
-		retry = oldest.Add(s.window).Sub(now)
-	} else {
-		s.admitted = append(s.admitted, now)
+		return oldest.Add(s.window).Sub(now)
 	}
-	s.mu.Unlock()
-	time.Sleep(s.process.draw(rng))
-	return retry
+	return -1
 }
 
 // drive runs workers sending through p to s until ctx ends.
@@ -85,11 +119,15 @@ func drive(ctx context.Context, p *pacer.Pacer, s *server, workers int) {
 				if err != nil {
 					return
 				}
-				if retry := s.send(rng); retry >= 0 {
+				retry, served := s.send(rng)
+				if retry >= 0 {
 					pm.Throttled(retry)
-				} else {
-					pm.Done(true)
+					continue
 				}
+				if served > 0 {
+					pm.Served(served)
+				}
+				pm.Done(true)
 			}
 		})
 	}
@@ -331,7 +369,7 @@ func TestPacerLateSends(t *testing.T) {
 						if sent {
 							pm.Sent()
 						}
-						if retry := s.send(rng); retry >= 0 {
+						if retry, _ := s.send(rng); retry >= 0 {
 							pm.Throttled(retry)
 						} else {
 							pm.Done(true)
@@ -350,6 +388,58 @@ func TestPacerLateSends(t *testing.T) {
 			if sent && len(s.admitted) < 30*55 {
 				t.Errorf("%d admitted in a minute at 30/s: the late sends cost more than the allowance", len(s.admitted))
 			}
+		})
+	}
+}
+
+// TestPacerRows runs the events lane through the rows of issue 24's
+// table on synctest's clock, 30/s against a strict server for two minutes,
+// and the replies lane (60 per minute) through the worst: utilisation over a floor, at most one 429 per 1,000 requests (the
+// allowance learns from the first ones), none at all on the replies lane.
+// Without Server-Timing the allowance must be learned from 429s; with it,
+// the server's own time tells when each request arrived.
+func TestPacerRows(t *testing.T) {
+	tests := []struct {
+		name             string
+		limit            int
+		window           time.Duration
+		transit, process span
+		served           bool
+		tolerance        time.Duration
+		floor, per1000   float64
+	}{
+		{"transit 0-40ms", 30, time.Second, span{0, 40 * ms}, span{0, ms}, false, 0, 0.96, 0},
+		{"transit 0-150ms", 30, time.Second, span{0, 150 * ms}, span{0, ms}, false, 0, 0.87, 1},
+		{"transit 0-150ms, processing 50-400ms", 30, time.Second, span{0, 150 * ms}, span{50 * ms, 400 * ms}, false, 0, 0.82, 1},
+		{"transit 0-150ms, processing 50-400ms, Server-Timing", 30, time.Second, span{0, 150 * ms}, span{50 * ms, 400 * ms}, true, 0, 0.87, 0},
+		{"replies, transit 0-150ms", 60, time.Minute, span{0, 150 * ms}, span{0, ms}, false, 0, 0.99, 0},
+		{"replies, transit 0-150ms, processing 50-400ms", 60, time.Minute, span{0, 150 * ms}, span{50 * ms, 400 * ms}, false, 0, 0.99, 0},
+		{"gcra, transit 0-50ms", 30, time.Second, span{0, 50 * ms}, span{20 * ms, 300 * ms}, false, 66 * ms, 0.93, 0},
+		{"gcra replies, transit 0-50ms", 60, time.Minute, span{0, 50 * ms}, span{20 * ms, 300 * ms}, false, time.Minute / 30, 0.98, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &server{limit: tt.limit, window: tt.window, transit: tt.transit, process: tt.process, served: tt.served, tolerance: tt.tolerance}
+				p := pacer.New(tt.limit, tt.window, 50*ms)
+				d := 120 * tt.window
+				ctx, cancel := context.WithTimeout(context.Background(), d)
+				defer cancel()
+				start := time.Now()
+				drive(ctx, p, s, 32)
+				steady := 0
+				for _, a := range s.admitted {
+					if a.Sub(start) >= 5*tt.window {
+						steady++
+					}
+				}
+				util := float64(steady) / (float64(tt.limit) * (d - 5*tt.window).Seconds() / tt.window.Seconds())
+				per1000 := 1000 * float64(s.refused) / float64(len(s.admitted))
+				t.Logf("%.1f%% of the limit, %d refused (%.2f per 1,000); allowance %v, limit %d", 100*util, s.refused, per1000, p.Jitter(), p.Effective())
+				if util < tt.floor || per1000 > tt.per1000 {
+					t.Errorf("utilisation %.1f%% (want ≥ %.0f%%), %.2f 429s per 1,000 (want ≤ %.0f)", 100*util, 100*tt.floor, per1000, tt.per1000)
+				}
+			})
 		})
 	}
 }
