@@ -46,8 +46,10 @@ const (
 
 // Version is the journal format this package writes. 2: the planner's
 // content hashes are xxHash (they were FNV-1a in 1), so a journal of
-// version 1 could not be compared with a plan of today.
-const Version = 2
+// version 1 could not be compared with a plan of today. 3: a journal may
+// be compacted (Compact); this package reads version 2 as well, which is
+// version 3 without compacted records.
+const Version = 3
 
 // MessageIDs is the way the readers name the messages of an export that
 // names none, as a header records it. 2: by what a message is (its time,
@@ -202,7 +204,7 @@ func Read(path string) (*Snapshot, error) {
 	if err := notRegular(path); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
+	f, err := filelock.OpenFile(path, os.O_RDONLY)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +215,7 @@ func Read(path string) (*Snapshot, error) {
 	live := errors.Is(filelock.TryLock(f), filelock.ErrLocked)
 	snap, _, err := replay(f, path)
 	if snap != nil {
-		snap.Live = live
+		snap.Live, snap.frozen = live, true
 	}
 	return snap, err
 }
@@ -272,17 +274,8 @@ func Open(path string, opts Options) (*Journal, error) {
 	if err := notRegular(path); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := lockPath(path)
 	if err != nil {
-		return nil, fmt.Errorf("open checkpoint: %w", err)
-	}
-	err = filelock.TryLock(f)
-	for waited := time.Duration(0); errors.Is(err, filelock.ErrLocked) && waited < lockWait; waited += 25 * time.Millisecond {
-		time.Sleep(25 * time.Millisecond) // a status reading it, or a run closing
-		err = filelock.TryLock(f)
-	}
-	if err != nil {
-		f.Close()
 		if errors.Is(err, filelock.ErrLocked) {
 			le := &LockedError{Path: path}
 			if snap, err := Read(path); err == nil {
@@ -290,7 +283,7 @@ func Open(path string, opts Options) (*Journal, error) {
 			}
 			return nil, le
 		}
-		return nil, fmt.Errorf("lock checkpoint %s: %w", path, err)
+		return nil, err
 	}
 	j := &Journal{f: f, path: path}
 	if err := j.start(opts); err != nil {
@@ -300,10 +293,45 @@ func Open(path string, opts Options) (*Journal, error) {
 	return j, nil
 }
 
+// lockPath opens the journal at path and takes its lock, waiting a
+// moment for a status reading it or a run closing it. A run that held the
+// lock may have compacted the journal meanwhile, renaming a new file over
+// the one opened: the lock is then taken again on the file the path names.
+func lockPath(path string) (*os.File, error) {
+	for range 10 {
+		f, err := filelock.OpenFile(path, os.O_RDWR|os.O_CREATE)
+		if err != nil {
+			return nil, fmt.Errorf("open checkpoint: %w", err)
+		}
+		err = filelock.TryLock(f)
+		for waited := time.Duration(0); errors.Is(err, filelock.ErrLocked) && waited < lockWait; waited += 25 * time.Millisecond {
+			time.Sleep(25 * time.Millisecond)
+			err = filelock.TryLock(f)
+		}
+		if err != nil {
+			f.Close()
+			if errors.Is(err, filelock.ErrLocked) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("lock checkpoint %s: %w", path, err)
+		}
+		held, err1 := f.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			return f, nil
+		}
+		f.Close() // replaced while we waited
+	}
+	return nil, fmt.Errorf("lock checkpoint %s: the file was replaced again and again while waiting for its lock", path)
+}
+
 func (j *Journal) start(opts Options) error {
 	snap, good, err := replay(j.f, j.path)
 	if err != nil {
 		return err
+	}
+	if snap.ids(); snap.duplicate != "" {
+		return fmt.Errorf("checkpoint %s: job %q is recorded twice in its compacted part: was it edited?", j.path, snap.duplicate)
 	}
 	if snap.Torn {
 		if err := j.f.Truncate(good); err != nil {
@@ -342,12 +370,7 @@ func (j *Journal) append(l line, sync bool) error {
 		return j.err
 	}
 	l.Time = time.Now().UTC()
-	b, err := json.Marshal(l)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	if _, err := j.f.Write(b); err != nil {
+	if err := writeJSONLine(j.f, l); err != nil {
 		j.err = fmt.Errorf("write checkpoint %s: %w", j.path, err)
 		return j.err
 	}
@@ -358,6 +381,16 @@ func (j *Journal) append(l line, sync bool) error {
 		}
 	}
 	return nil
+}
+
+// writeJSONLine writes l as a line of JSON.
+func writeJSONLine(w io.Writer, l line) error {
+	b, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 func (j *Journal) record(key string, state State, id, reason string, hash uint64, sync bool, covers ...string) error {
@@ -508,6 +541,7 @@ func (j *Journal) Close() error {
 		return nil
 	}
 	j.closed = true
+	j.snap.frozen = true
 	err := j.f.Sync()
 	return errors.Join(err, j.f.Close())
 }

@@ -21,7 +21,8 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 	if st, err := f.Stat(); err == nil {
 		hint = int(min(st.Size()/180, 1<<26))
 	}
-	snap := newSnapshot(hint)
+	snap := newSnapshot(0)
+	var r record // the last compacted record
 	br := bufio.NewReaderSize(f, 1<<16)
 	var good int64
 	for n := 1; ; n++ {
@@ -56,6 +57,12 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 			snap.update(jl.key, jl.state, reason, jl.hash)
 			continue
 		}
+		if n > 1 && parseRecord(b, &r) {
+			if !snap.restore(&r) {
+				return nil, 0, fmt.Errorf("checkpoint %s line %d: job %q is recorded twice", path, n, r.key)
+			}
+			continue
+		}
 		var l line
 		if err := json.Unmarshal(b, &l); err != nil {
 			return nil, 0, fmt.Errorf("checkpoint %s line %d is corrupt: %w", path, n, err)
@@ -65,10 +72,17 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 			if n != 1 {
 				return nil, 0, fmt.Errorf("checkpoint %s line %d: a second header", path, n)
 			}
-			if l.Header.Version != Version {
+			if l.Header.Version != Version && l.Header.Version != 2 {
 				return nil, 0, fmt.Errorf("checkpoint %s: format version %d, this program reads %d: finish that migration with the assembly-import that started it", path, l.Header.Version, Version)
 			}
 			snap.Header = *l.Header
+			// Room for every job up front, the plan's count or the file's:
+			// a million-job replay neither grows nor copies its index.
+			jobs := 0
+			for _, n := range l.Header.Jobs {
+				jobs += n
+			}
+			snap.indexHint = max(hint, jobs)
 		case n == 1:
 			return nil, 0, notCheckpoint(path)
 		case l.Rebase != nil:

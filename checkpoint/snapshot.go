@@ -47,14 +47,40 @@ type Snapshot struct {
 	// rather than done (not in Assembly); absent: none.
 	MilestoneExcept map[string]int
 	keys            arena.Strings
-	index           *arena.IDs // key -> position in entries
+	index           *arena.IDs // key -> position in entries; nil until needed (ids)
+	indexOnce       sync.Once
+	frozen          bool // nothing changes it any more: Count may keep its tally
+	tallyOnce       sync.Once
+	tally           map[string]Counts
+	indexHint       int    // how many jobs to make the index room for
+	duplicate       string // a key two compacted records hold, found building the index
 	entries         arena.List[entry]
 	reasons         map[int32]string // of rejected and failed jobs
 }
 
 // newSnapshot returns an empty snapshot with room for about jobs jobs.
 func newSnapshot(jobs int) *Snapshot {
-	return &Snapshot{index: arena.NewIDs(jobs), reasons: make(map[int32]string), Milestones: map[string]time.Time{}, MilestoneExcept: map[string]int{}}
+	return &Snapshot{indexHint: jobs, reasons: make(map[int32]string), Milestones: map[string]time.Time{}, MilestoneExcept: map[string]int{}}
+}
+
+// ids returns the index of the jobs' keys, built on first use: replaying
+// a compacted journal needs none (its records are one per job), and a
+// status that only counts never builds it. Two entries of one key (a
+// compacted journal edited by hand) are noted in duplicate; the first is
+// the one found.
+func (s *Snapshot) ids() *arena.IDs {
+	s.indexOnce.Do(func() {
+		if s.index != nil {
+			return // made as the journal was replayed
+		}
+		s.index = arena.NewIDs(max(s.indexHint, s.entries.Len()))
+		for i := range s.entries.Len() {
+			if key := s.key(int32(i)); !s.index.PutNew(key, int32(i), s.key) && s.duplicate == "" {
+				s.duplicate = key
+			}
+		}
+	})
+	return s.index
 }
 
 func (s *Snapshot) job(i int32) Job {
@@ -67,7 +93,7 @@ func (s *Snapshot) key(i int32) string { return s.keys.Get(s.entries.At(int(i)).
 
 // Job returns what the snapshot knows of key; State is "" for a job never sent.
 func (s *Snapshot) Job(key string) Job {
-	if i, ok := s.index.Get(key, s.key); ok {
+	if i, ok := s.ids().Get(key, s.key); ok {
 		return s.job(i)
 	}
 	return Job{Key: key}
@@ -78,13 +104,21 @@ const nearby = 8
 
 // Cursor looks jobs up for a caller that asks in about the order the
 // journal met them — a plan's jobs, one lane or one ticket at a time: it
-// tries the few entries after the last one it found before the index,
-// whose random accesses cost most of a resume's look-ups. A cursor is for
-// one goroutine; a journal's cursors are safe beside its writers.
+// tries the few entries after the last one it found of the same group
+// (tickets, replies…) before the index, whose random accesses cost most of
+// a resume's look-ups. A run's journal meets tickets and replies in two
+// streams (the events lane runs ahead); a caller asking a ticket, then its
+// replies, then the next ticket follows each stream. A cursor is for one
+// goroutine; a journal's cursors are safe beside its writers.
 type Cursor struct {
 	snap *Snapshot
 	mu   *sync.Mutex // the journal's, for a live one
-	pos  int32       // after the entry last found
+	at   []groupPos  // per group of keys, after the entry last found
+}
+
+type groupPos struct {
+	group string
+	pos   int32
 }
 
 // Lookup returns a cursor over the snapshot.
@@ -96,18 +130,40 @@ func (c *Cursor) Job(key string) Job {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 	}
-	s := c.snap
-	for i := c.pos; i < c.pos+nearby && int(i) < s.entries.Len(); i++ {
-		if s.key(i) == key {
-			c.pos = i + 1
-			return s.job(i)
-		}
-	}
-	if i, ok := s.index.Get(key, s.key); ok {
-		c.pos = i + 1
-		return s.job(i)
+	if i, ok := c.find(key); ok {
+		return c.snap.job(i)
 	}
 	return Job{Key: key}
+}
+
+// find returns the position of key's entry.
+func (c *Cursor) find(key string) (int32, bool) {
+	s := c.snap
+	g := Group(key)
+	var at *groupPos
+	for k := range c.at {
+		if c.at[k].group == g {
+			at = &c.at[k]
+			break
+		}
+	}
+	if at == nil {
+		c.at = append(c.at, groupPos{group: strings.Clone(g)}) // key may be a buffer's
+		at = &c.at[len(c.at)-1]
+	}
+	last := len(key) - 1
+	for i := at.pos; i < at.pos+nearby && int(i) < s.entries.Len(); i++ {
+		// Keys of one group often differ in their last bytes only.
+		if k := s.key(i); len(k) == len(key) && k[last] == key[last] && k == key {
+			at.pos = i + 1
+			return i, true
+		}
+	}
+	i, ok := s.ids().Get(key, s.key)
+	if ok {
+		at.pos = i + 1
+	}
+	return i, ok
 }
 
 // All yields every job the journal knows, in the order it first met them.
@@ -127,7 +183,7 @@ func (s *Snapshot) Len() int { return s.entries.Len() }
 // update applies one job line. Its key is bytes so that replaying a line of
 // a job already known allocates nothing for the key.
 func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
-	i, ok := s.index.GetBytes(key, s.key)
+	i, ok := s.ids().GetBytes(key, s.key)
 	if !ok {
 		k := s.keys.AddRefBytes(key)
 		i = int32(s.entries.Len())
@@ -153,6 +209,22 @@ func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
 	}
 }
 
+// restore adds a compacted journal's record of a job, which must be the
+// first the journal says of it: false when it is not (found here when the
+// index is built already, else by ids).
+func (s *Snapshot) restore(r *record) bool {
+	k := s.keys.AddRefBytes(r.key)
+	i := int32(s.entries.Len())
+	if s.index != nil && !s.index.PutNew(s.keys.Get(k), i, s.key) {
+		return false
+	}
+	s.entries.Add(entry{key: k, hash: r.hash, state: stateCode(r.state), uncertain: r.uncertain, covers: r.covers})
+	if r.reason != "" && (r.state == Rejected || r.state == Failed) {
+		s.reasons[i] = r.reason
+	}
+	return true
+}
+
 // cover records that the job key holds the jobs covers (none: nothing).
 func (s *Snapshot) cover(key string, covers []string) {
 	if len(covers) == 0 {
@@ -163,7 +235,7 @@ func (s *Snapshot) cover(key string, covers []string) {
 			s.update([]byte(c), Within, "", 0)
 		}
 	}
-	if i, ok := s.index.Get(key, s.key); ok {
+	if i, ok := s.ids().Get(key, s.key); ok {
 		s.entries.At(int(i)).covers = true
 	}
 }
@@ -203,13 +275,35 @@ func (s *Snapshot) Rows() map[string]Rows {
 	return s.Header.Rows
 }
 
-// Count tallies the jobs of group.
+// Count tallies the jobs of group. A snapshot nothing changes any more
+// (Read's, a closed journal's) tallies every group in its first Count.
 func (s *Snapshot) Count(group string) Counts {
-	c := Counts{Total: s.Jobs()[group]}
+	var c Counts
+	if s.frozen {
+		s.tallyOnce.Do(func() { s.tally = s.countAll("") })
+		c = s.tally[group]
+	} else {
+		c = s.countAll(group)[group]
+	}
+	c.Total = s.Jobs()[group]
+	c.Pending = max(0, c.Total-c.Done-c.Rejected)
+	return c
+}
+
+// countAll tallies the jobs of group, or of every group when group is "",
+// in one pass; Total and Pending are left to Count.
+func (s *Snapshot) countAll(group string) map[string]Counts {
+	tally := map[string]*Counts{}
 	for i := range s.entries.Len() {
 		e := s.entries.At(i)
-		if Group(s.keys.Get(e.key)) != group {
+		g := Group(s.keys.Get(e.key))
+		if group != "" && g != group {
 			continue
+		}
+		c := tally[g]
+		if c == nil {
+			c = &Counts{}
+			tally[g] = c
 		}
 		switch states[e.state] {
 		case Done:
@@ -225,8 +319,11 @@ func (s *Snapshot) Count(group string) Counts {
 			c.Uncertain++
 		}
 	}
-	c.Pending = max(0, c.Total-c.Done-c.Rejected)
-	return c
+	out := make(map[string]Counts, len(tally))
+	for g, c := range tally {
+		out[g] = *c
+	}
+	return out
 }
 
 // Delta is how a plan differs from what a journal recorded.

@@ -1,12 +1,13 @@
 //go:build unix
 
 // Command scalebench measures planning and resuming at scale: for exports of
-// 10,000, 100,000 and 1,000,000 unsorted replies (written by genexport),
-// it runs the tool as a process and prints the time and peak RSS of `plan`,
+// growing numbers of unsorted replies (written by genexport; -replies), it
+// runs the tool as a process and prints the time and peak RSS of `plan`,
 // its ratio to a plain read of the same files and to parsing them with
 // encoding/csv alone (what any CSV planner built on it spends at least),
-// and the start-up of `run` resuming a checkpoint in which every job is
-// done. `make bench` runs it.
+// the checkpoint's bytes per job before and after a run compacts it,
+// `status`, and the start-up of `run` resuming a checkpoint in which every
+// job is done. `make bench` runs it.
 package main
 
 import (
@@ -18,6 +19,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -25,6 +28,7 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/assembly-import", "the tool to measure")
 	gen := flag.String("genexport", "bin/genexport", "the export generator, run as its own process: a child's peak RSS counts its parent's until it execs")
+	sizes := flag.String("replies", "10000,100000,1000000", "the exports' sizes in replies, comma-separated (a fifth as many tickets)")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "scalebench-")
 	if err != nil {
@@ -33,9 +37,13 @@ func main() {
 	defer os.RemoveAll(tmp)
 	// Fixed widths, not a tabwriter: each row is printed as soon as it is measured.
 	// "÷" and "×" take two bytes for one column: one more byte of width.
-	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %9s %14s\n", "replies", "tickets", "MB", "read s", "parse s",
-		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MB", "resume s", "resume RSS MB")
-	for _, replies := range []int{10_000, 100_000, 1_000_000} {
+	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %10s %10s %8s %9s %14s\n", "replies", "tickets", "MB", "read s", "parse s",
+		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MB", "journal B", "compact B", "status s", "resume s", "resume RSS MB")
+	for _, f := range strings.Split(*sizes, ",") {
+		replies, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			fail(fmt.Errorf("-replies: %w", err))
+		}
 		tickets := replies / 5
 		dir := filepath.Join(tmp, fmt.Sprint(replies))
 		cp := filepath.Join(tmp, fmt.Sprint(replies, ".checkpoint"))
@@ -43,19 +51,37 @@ func main() {
 			"-checkpoint", cp, "-done", fmt.Sprint(tickets+replies)).CombinedOutput(); err != nil {
 			fail(fmt.Errorf("%s: %v\n%s", *gen, err, out))
 		}
+		jobs := float64(tickets + replies)
+		written := fileSize(cp)
 		size, read := readAll(dir, copyOut)
 		_, parse := readAll(dir, parseCSV)
 		plan, planRSS := measure(*bin, "plan", "--csv", dir)
+		// The first run finds every job done in a journal as a run writes
+		// it, and compacts it as it ends; the second resumes from that.
+		measure(*bin, "run", "--csv", dir, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp)
+		compacted := fileSize(cp)
+		status, _ := measure(*bin, "status", "--checkpoint", cp)
 		total, resumeRSS := measure(*bin, "run", "--csv", dir, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp)
-		fmt.Printf("%9d %8d %5.0f %7.2f %8.2f %7.2f %11.0f× %12.1f× %8.0f %12.0f %9.2f %14.0f\n", replies, tickets, float64(size)/(1<<20),
+		fmt.Printf("%9d %8d %5.0f %7.2f %8.2f %7.2f %11.0f× %12.1f× %8.0f %12.0f %10.0f %10.0f %8.2f %9.2f %14.0f\n", replies, tickets, float64(size)/(1<<20),
 			read.Seconds(), parse.Seconds(), plan.Seconds(), plan.Seconds()/read.Seconds(), plan.Seconds()/parse.Seconds(),
-			float64(replies+tickets)/plan.Seconds(), float64(planRSS)/1024, (total - plan).Seconds(), float64(resumeRSS)/1024)
+			jobs/plan.Seconds(), float64(planRSS)/1024, float64(written)/jobs, float64(compacted)/jobs, status.Seconds(),
+			(total - plan).Seconds(), float64(resumeRSS)/1024)
 		os.RemoveAll(dir)
 		os.Remove(cp)
 	}
-	fmt.Println("resume s: run's start-up beyond planning, with a checkpoint holding every job as done (nothing is sent).")
+	fmt.Println("journal B, compact B: the checkpoint's bytes per job as a run writes it (a sending and a done line each), and compacted at a run's end.")
+	fmt.Println("status s: status of the compacted checkpoint. resume s: run's start-up and end beyond planning, resuming it with every job done (nothing is sent).")
 	fmt.Println("read s: reading the export's files once, as cat does (from the page cache, as planning reads them).")
 	fmt.Println("parse s: splitting the same files into fields with encoding/csv alone, in 1 MB reads, nothing kept.")
+}
+
+// fileSize returns the size of the file at path.
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		fail(err)
+	}
+	return fi.Size()
 }
 
 // readAll reads an export's files with read and returns their size and

@@ -124,6 +124,28 @@ func (s *IDs) GetBytes(id []byte, key func(int32) string) (int32, bool) {
 	return s.Get(unsafe.String(unsafe.SliceData(id), len(id)), key)
 }
 
+// PutNew records index i for id and reports true, or reports false when
+// id is there already (put at an index whose key is id): one look-up
+// where Get and Put take two.
+func (s *IDs) PutNew(id string, i int32, key func(int32) string) bool {
+	h := maphash.String(s.seed, id)
+	if j, taken := s.byHash[h]; taken {
+		if key(j) == id {
+			return false
+		}
+		if _, ok := s.collide[id]; ok {
+			return false
+		}
+		if s.collide == nil {
+			s.collide = make(map[string]int32)
+		}
+		s.collide[strings.Clone(id)] = i
+		return true
+	}
+	s.byHash[h] = i
+	return true
+}
+
 // Put records index i for id, which Get did not find. The set keeps id
 // only in the rare collision, as a copy.
 func (s *IDs) Put(id string, i int32) {

@@ -18,3 +18,9 @@ func TryLock(f *os.File) error {
 	}
 	return err
 }
+
+// OpenFile is os.OpenFile with mode 0600 for a new file. (On Unix any open
+// file may be replaced by a rename; on Windows only one opened as here.)
+func OpenFile(path string, flag int) (*os.File, error) {
+	return os.OpenFile(path, flag, 0o600)
+}

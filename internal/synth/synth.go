@@ -101,6 +101,9 @@ func writeCSV(path string, header []string, rows func(func([]string) error) erro
 
 // WriteCheckpoint plans the export in dir as run does and writes a journal
 // at path in which its first done jobs were sent and acknowledged.
+// crockford is the alphabet of ULIDs.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
 func WriteCheckpoint(dir, path string, done int) error {
 	src, err := readers.OpenCSV(readers.CSVOptions{Path: dir})
 	if err != nil {
@@ -125,12 +128,28 @@ func WriteCheckpoint(dir, path string, done int) error {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	n := 0
+	rng := rand.New(rand.NewPCG(1, 2))
 	for key, hash := range plan.All() {
 		if n == done {
 			break
 		}
-		fmt.Fprintf(w, `{"t":"2026-01-01T00:00:00Z","k":%q,"s":"sending","h":"%x"}`+"\n", key, hash)
-		fmt.Fprintf(w, `{"t":"2026-01-01T00:00:01Z","k":%q,"s":"done","id":"01HZY3V4K8J5T3Q8W6X9RZ2B7C"}`+"\n", key)
+		// The server's ids as Assembly gives them: a ticket's display
+		// number, a reply's history ULID (a millisecond time, then 80
+		// random bits; Crockford's base32).
+		id := fmt.Sprintf("ASM-%d", 1000+n)
+		if checkpoint.Group(key) != planner.TicketGroup {
+			ms := uint64(1767225600000 + n*40) // 2026-01-01, 25 a second
+			var b [26]byte
+			for i := 9; i >= 0; i-- {
+				b[i], ms = crockford[ms%32], ms/32
+			}
+			for i := 10; i < 26; i++ {
+				b[i] = crockford[rng.IntN(32)]
+			}
+			id = string(b[:])
+		}
+		fmt.Fprintf(w, `{"t":"2026-01-01T00:00:00.123456789Z","k":%q,"s":"sending","h":"%x"}`+"\n", key, hash)
+		fmt.Fprintf(w, `{"t":"2026-01-01T00:00:00.223456789Z","k":%q,"s":"done","id":%q}`+"\n", key, id)
 		n++
 	}
 	if err := w.Flush(); err != nil {
