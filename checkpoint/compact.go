@@ -46,12 +46,17 @@ var stateLetters = []byte{'n', 's', 'd', 'r', 'f', 'y', 'w'}
 // the old one: a crash leaves the one or the other, whole. The journal
 // stays open and locked; later records are appended to the compacted file.
 // The server's ids of done jobs, which the snapshot does not hold in
-// memory, are read back from the file. On an error nothing changed.
+// memory, are read back from the file. A journal without a JSON job line
+// (compacted, and nothing sent since) is left as it is. On an error
+// nothing changed.
 func (j *Journal) Compact() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed || j.err != nil {
 		return errors.Join(errors.New("compact a closed or failed checkpoint"), j.err)
+	}
+	if j.snap.jobLines == 0 {
+		return nil
 	}
 	ids, err := j.doneIDs()
 	if err != nil {
@@ -88,6 +93,7 @@ func (j *Journal) Compact() error {
 	j.f.Close()
 	syncDir(dir)
 	j.f = f
+	j.snap.jobLines = 0
 	return nil
 }
 

@@ -121,8 +121,18 @@ func TestCompact(t *testing.T) {
 	if !reflect.DeepEqual(appended, again) {
 		t.Errorf("compacted twice:\n%+v\nwant\n%+v", again, appended)
 	}
-	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "01HBBBBBBBBBBBBBBBBBBBBBBB") || !strings.Contains(string(data), "ASM-101") {
+	data, _ = os.ReadFile(path)
+	if !strings.Contains(string(data), "01HBBBBBBBBBBBBBBBBBBBBBBB") || !strings.Contains(string(data), "ASM-101") {
 		t.Errorf("compacting a compacted journal lost ids:\n%s", data)
+	}
+
+	// A run that sends nothing leaves a compacted journal as it is, but
+	// for its run line.
+	j = open(t, path)
+	must(t, j.Compact())
+	must(t, j.Close())
+	if now, _ := os.ReadFile(path); !strings.HasPrefix(string(now), string(data)) || strings.Count(string(now), "\n") != strings.Count(string(data), "\n")+1 {
+		t.Errorf("a run that sent nothing rewrote the compacted journal:\n%s", now)
 	}
 }
 

@@ -408,6 +408,7 @@ func (j *Journal) record(key string, state State, id, reason string, hash uint64
 	}
 	j.snap.update([]byte(key), state, reason, hash)
 	j.snap.cover(key, covers)
+	j.snap.jobLines++
 	return nil
 }
 

@@ -55,6 +55,7 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 				reason = string(jl.reason)
 			}
 			snap.update(jl.key, jl.state, reason, jl.hash)
+			snap.jobLines++
 			continue
 		}
 		if n > 1 && parseRecord(b, &r) {
@@ -100,6 +101,7 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 			hash, _ := strconv.ParseUint(l.Hash, 16, 64)
 			snap.update([]byte(l.Key), l.State, l.Reason, hash)
 			snap.cover(l.Key, l.Covers)
+			snap.jobLines++
 		default:
 			return nil, 0, fmt.Errorf("checkpoint %s line %d: neither a job nor a header", path, n)
 		}

@@ -50,6 +50,7 @@ type Snapshot struct {
 	index           *arena.IDs // key -> position in entries; nil until needed (ids)
 	indexOnce       sync.Once
 	frozen          bool // nothing changes it any more: Count may keep its tally
+	jobLines        int  // JSON job lines in the file: what compacting would fold
 	tallyOnce       sync.Once
 	tally           map[string]Counts
 	indexHint       int    // how many jobs to make the index room for
