@@ -443,3 +443,16 @@ func TestPacerRows(t *testing.T) {
 		})
 	}
 }
+
+// TestPacerStoppedStartsNothing: a stopped run's workers get no permit,
+// even when a start is allowed (a worker looping on Wait would otherwise
+// go on sending past the stop).
+func TestPacerStoppedStartsNothing(t *testing.T) {
+	p := pacer.New(10, time.Second, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if pm, err := p.Wait(ctx); err == nil {
+		pm.Done(true)
+		t.Fatal("Wait gave a permit after its context ended")
+	}
+}
