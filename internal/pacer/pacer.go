@@ -32,8 +32,8 @@ import (
 //
 // Starts are also spaced window/limit apart on average, so a server
 // counting with a token bucket or GCRA sees no burst; one that came late
-// may be made up by the next coming up to a quarter spacing early, until a
-// server refuses that (below).
+// may be made up by the next coming up to a quarter spacing early, until
+// the server refuses a request.
 //
 // A 429 means the server's real limit is lower than ours (or another client
 // shares the key) or transit took longer than the allowance. The pacer
@@ -45,8 +45,7 @@ import (
 // processing: its round trip is transit), never past the longest round
 // trip; the rate is not cut for latency. Fewer: the server's limit is
 // lower, and the effective limit drops to what it admitted — the real
-// limit, in one step — but never below half; starts come no earlier than
-// their spacing from then on. It then climbs half the way back to the level
+// limit, in one step — but never below half. It then climbs half the way back to the level
 // that failed per clean window, and tries that level again only after a
 // wait that doubles with each failure: a lower limit costs a 429 now and
 // then, never a storm.
@@ -330,6 +329,10 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 		p.pausedUntil = until
 	}
 	p.clean = 0
+	// A server that refuses anything may count the spacing of arrivals (a
+	// token bucket, GCRA), which a late start made up for bunches: no
+	// start comes early from now on.
+	p.slack = 0
 	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.window/2 {
 		return // the same burst: one cut is enough
 	}
@@ -369,9 +372,6 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	}
 	// What the server admitted in the last window is its real limit when
 	// the lane ran full; a lone 429 early on (few admitted) halves at most.
-	// A server that refuses under its limit counts the spacing of arrivals
-	// (a token bucket, GCRA): no start comes early from now on.
-	p.slack = 0
 	p.ceiling = p.effective
 	p.effective = max(1, min(max(admitted, p.effective/2), p.effective-1))
 	p.lastChange, p.lastCut = now, now

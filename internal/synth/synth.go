@@ -110,7 +110,9 @@ func WriteCheckpoint(dir, path string, done int) error {
 		return err
 	}
 	defer src.Close()
-	plan, err := planner.Build(context.Background(), src, planner.Options{})
+	// In the order a run with the default flags sends (open tickets first),
+	// as a real journal is written and a resume with the same flags asks.
+	plan, err := planner.Build(context.Background(), src, planner.Options{Order: planner.OrderOpenFirst, OpenStatuses: readers.OpenStatuses("")})
 	if err != nil {
 		return err
 	}
