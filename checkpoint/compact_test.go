@@ -169,3 +169,18 @@ func TestCompactUnderAWaitingRun(t *testing.T) {
 		t.Errorf("the waiting run's lines went to a file the path no longer names: %+v", jobs)
 	}
 }
+
+// TestCompactedDuplicate: a compacted journal edited to record a job twice
+// is refused at the run's first write, before anything is sent.
+func TestCompactedDuplicate(t *testing.T) {
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
+	data := `{"t":"2026-12-04T10:00:00Z","header":{"version":3,"fingerprint":"abc","source":"csv:x","jobs":{"ticket":2,"reply":3}}}` + "\n" +
+		"d\t0\tticket/1\tabc\tASM-1\n" +
+		"s\t7\t1\tabc\n"
+	must(t, os.WriteFile(path, []byte(data), 0o600))
+	j := open(t, path)
+	defer j.Close()
+	if err := j.Sending("ticket/2", 1); err == nil || !strings.Contains(err.Error(), `"ticket/1" is recorded twice`) {
+		t.Fatalf("Sending on a journal recording a job twice = %v, want a refusal naming it", err)
+	}
+}

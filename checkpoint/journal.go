@@ -330,9 +330,6 @@ func (j *Journal) start(opts Options) error {
 	if err != nil {
 		return err
 	}
-	if snap.ids(); snap.duplicate != "" {
-		return fmt.Errorf("checkpoint %s: job %q is recorded twice in its compacted part: was it edited?", j.path, snap.duplicate)
-	}
 	if snap.Torn {
 		if err := j.f.Truncate(good); err != nil {
 			return fmt.Errorf("checkpoint %s: cut off its torn last line: %w", j.path, err)
@@ -403,6 +400,12 @@ func (j *Journal) record(key string, state State, id, reason string, hash uint64
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	// The index of the jobs' keys is built on first need (a resume that
+	// finds every job near the last one found needs none); building it
+	// finds a compacted journal that records a job twice.
+	if j.snap.ids(); j.snap.duplicate != "" && j.err == nil {
+		j.err = fmt.Errorf("checkpoint %s: job %q is recorded twice in its compacted part: was it edited?", j.path, j.snap.duplicate)
+	}
 	if err := j.append(l, sync); err != nil {
 		return err
 	}
