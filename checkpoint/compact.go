@@ -22,7 +22,8 @@ import (
 
 // A compacted journal holds its snapshot: the header, the milestones and
 // the latest run as JSON lines, then one record per job in the order the
-// journal met them, in a line of tab-separated fields that is not JSON
+// journal met them within each group of keys, in a line of tab-separated
+// fields that is not JSON
 // (it never starts with "{"):
 //
 //	d	13	5	9f2c…	01J…
@@ -179,16 +180,30 @@ func (s *Snapshot) writeCompact(w io.Writer, ids *compactIDs) error {
 			return err
 		}
 	}
+	// One group after another (tickets, then replies…), each in the order
+	// the journal met them: a resume looks each group up in that order,
+	// and a cursor then finds every job right after the last.
+	var groups []string
+	for i := range s.entries.Len() {
+		if g := Group(s.key(int32(i))); !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
 	var prev string
 	var rec []byte
-	for i := range s.entries.Len() {
-		e := s.entries.At(i)
-		key := s.keys.Get(e.key)
-		rec = appendRecord(rec[:0], e, key, prev, ids.get(i), s.reasons[int32(i)])
-		if _, err := bw.Write(rec); err != nil {
-			return err
+	for _, g := range groups {
+		for i := range s.entries.Len() {
+			e := s.entries.At(i)
+			key := s.keys.Get(e.key)
+			if Group(key) != g {
+				continue
+			}
+			rec = appendRecord(rec[:0], e, key, prev, ids.get(i), s.reasons[int32(i)])
+			if _, err := bw.Write(rec); err != nil {
+				return err
+			}
+			prev = key
 		}
-		prev = key
 	}
 	return bw.Flush()
 }

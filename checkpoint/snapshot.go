@@ -49,8 +49,9 @@ type Snapshot struct {
 	keys            arena.Strings
 	index           *arena.IDs // key -> position in entries; nil until needed (ids)
 	indexOnce       sync.Once
-	frozen          bool // nothing changes it any more: Count may keep its tally
-	jobLines        int  // JSON job lines in the file: what compacting would fold
+	frozen          bool       // nothing changes it any more: Count may keep its tally
+	jobLines        int        // JSON job lines in the file: what compacting would fold
+	firstOf         []groupPos // where each group's first job is in entries
 	tallyOnce       sync.Once
 	tally           map[string]Counts
 	indexHint       int    // how many jobs to make the index room for
@@ -100,8 +101,11 @@ func (s *Snapshot) Job(key string) Job {
 	return Job{Key: key}
 }
 
-// nearby is how many entries a Cursor tries before the index.
-const nearby = 8
+// nearby is how many entries a Cursor tries before the index: past a
+// ticket's replies to the next ticket, in a journal that holds them one
+// after the other (a look-up in the index costs a cache miss, a few dozen
+// comparisons in a row do not).
+const nearby = 64
 
 // Cursor looks jobs up for a caller that asks in about the order the
 // journal met them — a plan's jobs, one lane or one ticket at a time: it
@@ -109,8 +113,9 @@ const nearby = 8
 // (tickets, replies…) before the index, whose random accesses cost most of
 // a resume's look-ups. A run's journal meets tickets and replies in two
 // streams (the events lane runs ahead); a caller asking a ticket, then its
-// replies, then the next ticket follows each stream. A cursor is for one
-// goroutine; a journal's cursors are safe beside its writers.
+// replies, then the next ticket follows each stream. A new cursor starts
+// at its group's first job. A cursor is for one goroutine; a journal's
+// cursors are safe beside its writers.
 type Cursor struct {
 	snap *Snapshot
 	mu   *sync.Mutex // the journal's, for a live one
@@ -151,6 +156,7 @@ func (c *Cursor) find(key string) (int32, bool) {
 	if at == nil {
 		c.at = append(c.at, groupPos{group: strings.Clone(g)}) // key may be a buffer's
 		at = &c.at[len(c.at)-1]
+		at.pos, _ = s.firstPos(g) // a pass over the plan from its start
 	}
 	last := len(key) - 1
 	for i := at.pos; i < at.pos+nearby && int(i) < s.entries.Len(); i++ {
@@ -167,7 +173,18 @@ func (c *Cursor) find(key string) (int32, bool) {
 	return i, ok
 }
 
-// All yields every job the journal knows, in the order it first met them.
+// firstPos returns where group g's first job is.
+func (s *Snapshot) firstPos(g string) (int32, bool) {
+	for _, f := range s.firstOf {
+		if f.group == g {
+			return f.pos, true
+		}
+	}
+	return 0, false
+}
+
+// All yields every job the journal knows, in the order it first met them
+// (from a compacted journal: one group of keys after another).
 func (s *Snapshot) All() iter.Seq[Job] {
 	return func(yield func(Job) bool) {
 		for i := range s.entries.Len() {
@@ -190,6 +207,7 @@ func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
 		i = int32(s.entries.Len())
 		s.index.Put(s.keys.Get(k), i)
 		s.entries.Add(entry{key: k})
+		s.noteGroup(s.keys.Get(k), i)
 	}
 	e := s.entries.At(int(i))
 	switch state {
@@ -210,6 +228,21 @@ func (s *Snapshot) update(key []byte, state State, reason string, hash uint64) {
 	}
 }
 
+// noteGroup records where the first job of key's group is, the entry i
+// being added.
+func (s *Snapshot) noteGroup(key string, i int32) {
+	g := Group(key)
+	if len(s.firstOf) > 0 && s.firstOf[len(s.firstOf)-1].group == g {
+		return // the common case: the group of the entry before
+	}
+	for _, f := range s.firstOf {
+		if f.group == g {
+			return
+		}
+	}
+	s.firstOf = append(s.firstOf, groupPos{group: g, pos: i})
+}
+
 // restore adds a compacted journal's record of a job, which must be the
 // first the journal says of it: false when it is not (found here when the
 // index is built already, else by ids).
@@ -220,6 +253,7 @@ func (s *Snapshot) restore(r *record) bool {
 		return false
 	}
 	s.entries.Add(entry{key: k, hash: r.hash, state: stateCode(r.state), uncertain: r.uncertain, covers: r.covers})
+	s.noteGroup(s.keys.Get(k), i)
 	if r.reason != "" && (r.state == Rejected || r.state == Failed) {
 		s.reasons[i] = r.reason
 	}
