@@ -220,9 +220,6 @@ func Read(path string) (*Snapshot, error) {
 	return snap, err
 }
 
-// lockWait is how long Open waits for a lock Read holds for a moment.
-const lockWait = 500 * time.Millisecond
-
 // notRegular refuses a checkpoint path that names something other than a
 // regular file (a FIFO would block the open or the read forever, a device
 // would be written to), before it is opened. A path that does not exist yet
@@ -291,38 +288,6 @@ func Open(path string, opts Options) (*Journal, error) {
 		return nil, err
 	}
 	return j, nil
-}
-
-// lockPath opens the journal at path and takes its lock, waiting a
-// moment for a status reading it or a run closing it. A run that held the
-// lock may have compacted the journal meanwhile, renaming a new file over
-// the one opened: the lock is then taken again on the file the path names.
-func lockPath(path string) (*os.File, error) {
-	for range 10 {
-		f, err := filelock.OpenFile(path, os.O_RDWR|os.O_CREATE)
-		if err != nil {
-			return nil, fmt.Errorf("open checkpoint: %w", err)
-		}
-		err = filelock.TryLock(f)
-		for waited := time.Duration(0); errors.Is(err, filelock.ErrLocked) && waited < lockWait; waited += 25 * time.Millisecond {
-			time.Sleep(25 * time.Millisecond)
-			err = filelock.TryLock(f)
-		}
-		if err != nil {
-			f.Close()
-			if errors.Is(err, filelock.ErrLocked) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("lock checkpoint %s: %w", path, err)
-		}
-		held, err1 := f.Stat()
-		named, err2 := os.Stat(path)
-		if err1 == nil && err2 == nil && os.SameFile(held, named) {
-			return f, nil
-		}
-		f.Close() // replaced while we waited
-	}
-	return nil, fmt.Errorf("lock checkpoint %s: the file was replaced again and again while waiting for its lock", path)
 }
 
 func (j *Journal) start(opts Options) error {
