@@ -183,19 +183,13 @@ func (s *Snapshot) writeCompact(w io.Writer, ids *compactIDs) error {
 	// One group after another (tickets, then replies…), each in the order
 	// the journal met them: a resume looks each group up in that order,
 	// and a cursor then finds every job right after the last.
-	var groups []string
-	for i := range s.entries.Len() {
-		if g := Group(s.key(int32(i))); !slices.Contains(groups, g) {
-			groups = append(groups, g)
-		}
-	}
 	var prev string
 	var rec []byte
-	for _, g := range groups {
-		for i := range s.entries.Len() {
+	for _, first := range s.firstOf { // the groups, in the order the journal met them
+		for i := int(first.pos); i < s.entries.Len(); i++ {
 			e := s.entries.At(i)
 			key := s.keys.Get(e.key)
-			if Group(key) != g {
+			if Group(key) != first.group {
 				continue
 			}
 			rec = appendRecord(rec[:0], e, key, prev, ids.get(i), s.reasons[int32(i)])

@@ -72,9 +72,6 @@ func newSnapshot(jobs int) *Snapshot {
 // the one found.
 func (s *Snapshot) ids() *arena.IDs {
 	s.indexOnce.Do(func() {
-		if s.index != nil {
-			return // made as the journal was replayed
-		}
 		s.index = arena.NewIDs(max(s.indexHint, s.entries.Len()))
 		for i := range s.entries.Len() {
 			if key := s.key(int32(i)); !s.index.PutNew(key, int32(i), s.key) && s.duplicate == "" {
@@ -146,17 +143,14 @@ func (c *Cursor) Job(key string) Job {
 func (c *Cursor) find(key string) (int32, bool) {
 	s := c.snap
 	g := Group(key)
-	var at *groupPos
-	for k := range c.at {
-		if c.at[k].group == g {
-			at = &c.at[k]
-			break
-		}
-	}
+	at := findGroup(c.at, g)
 	if at == nil {
-		c.at = append(c.at, groupPos{group: strings.Clone(g)}) // key may be a buffer's
+		start := groupPos{group: strings.Clone(g)} // key may be a buffer's
+		if first := findGroup(s.firstOf, g); first != nil {
+			start.pos = first.pos // a pass over the plan from its start
+		}
+		c.at = append(c.at, start)
 		at = &c.at[len(c.at)-1]
-		at.pos, _ = s.firstPos(g) // a pass over the plan from its start
 	}
 	last := len(key) - 1
 	for i := at.pos; i < at.pos+nearby && int(i) < s.entries.Len(); i++ {
@@ -173,14 +167,14 @@ func (c *Cursor) find(key string) (int32, bool) {
 	return i, ok
 }
 
-// firstPos returns where group g's first job is.
-func (s *Snapshot) firstPos(g string) (int32, bool) {
-	for _, f := range s.firstOf {
-		if f.group == g {
-			return f.pos, true
+// findGroup returns the position of group g in ps, or nil.
+func findGroup(ps []groupPos, g string) *groupPos {
+	for k := range ps {
+		if ps[k].group == g {
+			return &ps[k]
 		}
 	}
-	return 0, false
+	return nil
 }
 
 // All yields every job the journal knows, in the order it first met them
@@ -235,12 +229,9 @@ func (s *Snapshot) noteGroup(key string, i int32) {
 	if len(s.firstOf) > 0 && s.firstOf[len(s.firstOf)-1].group == g {
 		return // the common case: the group of the entry before
 	}
-	for _, f := range s.firstOf {
-		if f.group == g {
-			return
-		}
+	if findGroup(s.firstOf, g) == nil {
+		s.firstOf = append(s.firstOf, groupPos{group: g, pos: i})
 	}
-	s.firstOf = append(s.firstOf, groupPos{group: g, pos: i})
 }
 
 // restore adds a compacted journal's record of a job, which must be the

@@ -280,14 +280,11 @@ func (pm *Permit) Done(answered bool) {
 	if pm.served == 0 {
 		past := max(0, pm.end.Sub(pm.start)-p.jitter)
 		p.beyond += (past - p.beyond) / 16
-	}
-	if pm.served > 0 {
+	} else if transit := pm.end.Sub(pm.start) - pm.served; transit > p.jitter {
 		// What the answer took beyond the server's own time is transit
 		// (there and back): the allowance must cover it for requests in
 		// flight.
-		if transit := pm.end.Sub(pm.start) - pm.served; transit > p.jitter {
-			p.jitter = min(transit, p.window/2)
-		}
+		p.jitter = min(transit, p.window/2)
 	}
 	p.clean++
 	cleanWindow := p.clean >= p.effective && pm.end.Sub(p.lastChange) >= p.window
