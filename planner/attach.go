@@ -71,15 +71,54 @@ func WithAttachmentNotes(body string, lines ...string) string {
 	return body + strings.Join(lines, "\n")
 }
 
-// attachments resolves a message's attachments, or reports why they cannot go.
-func (b *builder) attachments(origin string, item itemID, as []readers.Attachment) placed {
+// fileCheck is what resolveFile found of a local attachment.
+type fileCheck struct {
+	file File
+	err  error
+}
+
+// checkFiles resolves the local attachments of a batch of records: of
+// each record, one fileCheck for each of its attachments (a link's is
+// empty), nil for a record without local files. It runs in a goroutine of
+// its own between reading and the checks, a file's stat or open costing
+// about as much as a row.
+func checkFiles(folders *confined.Folders, recs []readers.Record) [][]fileCheck {
+	var checks [][]fileCheck
+	for i, rec := range recs {
+		var as []readers.Attachment
+		switch {
+		case rec.Ticket != nil:
+			as = rec.Ticket.Attachments
+		case rec.Reply != nil:
+			as = rec.Reply.Attachments
+		}
+		for j, a := range as {
+			if a.URL != "" {
+				continue
+			}
+			if checks == nil {
+				checks = make([][]fileCheck, len(recs))
+			}
+			if checks[i] == nil {
+				checks[i] = make([]fileCheck, len(as))
+			}
+			f, err := resolveFile(folders, a)
+			checks[i][j] = fileCheck{f, err}
+		}
+	}
+	return checks
+}
+
+// attachments places a message's attachments, or reports why they cannot
+// go; checks are its files' (checkFiles).
+func (b *builder) attachments(origin string, item itemID, as []readers.Attachment, checks []fileCheck) placed {
 	var p placed
-	for _, a := range as {
+	for j, a := range as {
 		if a.URL != "" {
 			b.attachURL(origin, item, a, &p)
 			continue
 		}
-		f, err := resolveFile(b.folders, a)
+		f, err := checks[j].file, checks[j].err
 		switch {
 		case errors.Is(err, errTooBig) && b.opts.Oversize == FileSkip:
 			b.problems.add(SeverityWarning, ProblemAttachment, origin, item, "attachments",
@@ -184,7 +223,8 @@ func linkNameOf(raw string) string {
 // resolveFile finds a local attachment under its root and checks it can be
 // sent: it exists, is a regular file within the size limit (errTooBig
 // otherwise), and neither its path nor a symbolic link leads outside the
-// root. Folders keeps each root open: one stat per file.
+// root. Folders keeps each root open: one stat per file, or for an image
+// one open. checkFiles calls it for every record, ahead of the checks.
 func resolveFile(folders *confined.Folders, a readers.Attachment) (File, error) {
 	if a.Root == "" {
 		return File{}, fmt.Errorf("%q: no attachment folder to find it in: give --attachments-root DIR", a.Ref)
@@ -196,11 +236,19 @@ func resolveFile(folders *confined.Folders, a readers.Attachment) (File, error) 
 	if !filepath.IsLocal(rel) {
 		return File{}, fmt.Errorf("%q leads outside the attachment folder %s", a.Ref, a.Root)
 	}
-	root, err := filepath.Abs(a.Root)
+	root, err := folders.Abs(a.Root)
 	if err != nil {
 		return File{}, fmt.Errorf("attachment folder %s: %w", a.Root, err)
 	}
-	st, err := folders.Stat(root, rel)
+	// An image is opened, once, for its type; any other file is looked at.
+	image := assembly.IsImageName(a.Name)
+	var st fs.FileInfo
+	var head []byte
+	if image {
+		st, head, err = folders.Head(root, rel, 512)
+	} else {
+		st, err = folders.Stat(root, rel)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return File{}, &missingError{a.Ref, a.Root}
@@ -213,13 +261,9 @@ func resolveFile(folders *confined.Folders, a readers.Attachment) (File, error) 
 		return File{}, fmt.Errorf("%q is %.1f MB: %w", a.Ref, float64(st.Size())/assembly.MB, errTooBig)
 	}
 	f := File{Ref: a.Ref, Root: root, Rel: rel, Name: a.Name, ContentType: contentType(a.Name, rel), Size: st.Size()}
-	if assembly.IsImageName(a.Name) {
+	if image {
 		// An image's type comes from its bytes: a "png" that is not one
 		// must not go on an event, which the API would refuse.
-		head, err := folders.Head(root, rel, 512)
-		if err != nil {
-			return File{}, fmt.Errorf("%q: %w", a.Ref, err)
-		}
 		f.ContentType, _, _ = strings.Cut(http.DetectContentType(head), ";")
 	}
 	return f, nil

@@ -31,7 +31,7 @@ type builder struct {
 	// ticketKeys holds the ticket keys of replies read before their ticket
 	// (a source that does not give tickets first).
 	ticketKeys map[int32]string
-	ticketAt   map[string]int32 // ticket key -> index of its first record
+	ticketAt   *arena.IDs // ticket key -> index of its first record
 	replyAt    *arena.IDs
 	strs       arena.Strings
 	followUps  []slot // see ticketMeta.followUp
@@ -75,7 +75,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		opts:      opts,
 		now:       now(),
 		spill:     newSpillWriter(f),
-		ticketAt:  make(map[string]int32),
+		ticketAt:  arena.NewIDs(0),
 		replyAt:   arena.NewIDs(0),
 		emails:    make(map[string]struct{}),
 		users:     make(map[string]struct{}),
@@ -103,6 +103,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		plan.Close()
 		return nil, err
 	}
+	b.idClashes()
 	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.spillEnd, plan.defaultAuthor = b.spill.off, opts.DefaultAuthor
 	plan.Tickets = b.link()
@@ -123,29 +124,29 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 // readBatch is how many records the reading goroutine hands over at a time.
 const readBatch = 512
 
-// read takes in every record of src. The source is read in a goroutine of
-// its own, a few batches ahead of the checks, hashing and spilling here:
-// parsing a row costs about as much as planning it, and the two overlap
-// on a second core. Records keep their order; src is only ever used by
+// read takes in every record of src, in three goroutines a few batches
+// apart: the source is read in one, the attachments' files are looked at
+// in the next (checkFiles), and the checks, hashing and spilling are done
+// in the last. Parsing a row costs about as much as planning it, and a
+// file's stat about as much as a row: they overlap on a second core.
+// Records keep their order; src is only ever used by
 // that goroutine, which has ended when read returns. (A Locator's Locate,
 // called from here, must therefore only read what opening the source set.)
 func (b *builder) read(ctx context.Context, src Source) error {
 	g, ctx := errgroup.WithContext(ctx)
-	batches := make(chan []readers.Record, 4)
+	read, checked := make(chan batch, 4), make(chan batch, 4)
 	g.Go(func() error {
-		defer close(batches)
+		defer close(read)
 		for {
-			batch := make([]readers.Record, 0, readBatch)
+			bt := batch{recs: make([]readers.Record, 0, readBatch)}
 			var err error
-			for len(batch) < readBatch && err == nil {
+			for len(bt.recs) < readBatch && err == nil {
 				var rec readers.Record
 				if rec, err = src.Next(ctx); err == nil {
-					batch = append(batch, rec)
+					bt.recs = append(bt.recs, rec)
 				}
 			}
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
+			if !send(ctx, read, bt) {
 				return ctx.Err()
 			}
 			if errors.Is(err, io.EOF) {
@@ -157,19 +158,33 @@ func (b *builder) read(ctx context.Context, src Source) error {
 		}
 	})
 	g.Go(func() error {
-		for batch := range batches {
-			for _, rec := range batch {
+		defer close(checked)
+		for bt := range read {
+			bt.files = checkFiles(b.folders, bt.recs)
+			if !send(ctx, checked, bt) {
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for bt := range checked {
+			for i, rec := range bt.recs {
+				var files []fileCheck
+				if bt.files != nil {
+					files = bt.files[i]
+				}
 				var err error
 				switch {
 				case rec.Ticket != nil:
-					err = b.ticket(rec.Ticket)
+					err = b.ticket(rec.Ticket, files)
 				case rec.Skip != nil:
 					if b.stats.SkippedRows == nil {
 						b.stats.SkippedRows = map[string]int{}
 					}
 					b.stats.SkippedRows[rec.Skip.Why]++
 				default:
-					err = b.reply(rec.Reply)
+					err = b.reply(rec.Reply, files)
 				}
 				if err != nil {
 					return err
@@ -179,6 +194,23 @@ func (b *builder) read(ctx context.Context, src Source) error {
 		return nil
 	})
 	return g.Wait()
+}
+
+// batch is records handed from one stage of read to the next, with their
+// files' checks once made.
+type batch struct {
+	recs  []readers.Record
+	files [][]fileCheck // checkFiles
+}
+
+// send hands bt on, unless ctx ends first.
+func send(ctx context.Context, to chan<- batch, bt batch) bool {
+	select {
+	case to <- bt:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // readProblems reports what the reader found wrong with a record.
@@ -198,7 +230,7 @@ func (b *builder) readProblems(origin string, item itemID, ps []readers.FieldPro
 	}
 }
 
-func (b *builder) ticket(t *readers.Ticket) error {
+func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 	b.stats.Tickets++
 	item := itemID{TicketGroup, t.Key}
 	errs := b.problems.errors
@@ -218,14 +250,11 @@ func (b *builder) ticket(t *readers.Ticket) error {
 		if !readers.HasError(t.Problems, "") {
 			b.problems.add(SeverityError, ProblemMissing, t.Origin, item, "ticket_id", "the ticket has no id")
 		}
-	} else if first, dup := b.ticketAt[t.Key]; dup {
+	} else if first, dup := b.ticketAt.Get(t.Key, b.ticketIDAt); dup {
 		b.problems.add(SeverityError, ProblemDuplicate, t.Origin, item, "ticket_id",
 			"duplicate ticket id: first seen at %s, which is the one migrated", b.origins.get(b.tickets.At(int(first)).origin))
 	} else {
-		b.ticketAt[b.ticketID(&m)] = int32(b.tickets.Len())
-		if first, clash := b.replyAt.Get(t.Key, b.replyIDAt); clash {
-			b.idClash(t.Origin, item, "ticket_id", b.origins.get(b.replies.At(int(first)).origin))
-		}
+		b.ticketAt.Put(b.ticketID(&m), int32(b.tickets.Len()))
 	}
 	if t.Key == "" && readers.HasError(t.Problems, "") {
 		b.tickets.Add(m)
@@ -240,7 +269,7 @@ func (b *builder) ticket(t *readers.Ticket) error {
 	b.findings = ticketRules(b.findings[:0], t, b.now, b.emailOK)
 	b.report(t.Origin, item, b.findings)
 	b.person(t.Requester, false)
-	event, followUp := splitForEvent(b.attachments(t.Origin, item, t.Attachments))
+	event, followUp := splitForEvent(b.attachments(t.Origin, item, t.Attachments, files))
 	followUpAuthor, followUpNote := t.Requester, ""
 	if !followUp.empty() {
 		followUpAuthor, followUpNote = b.fallbackAuthor(t.Origin, item, "requester_email", t.Requester)
@@ -351,7 +380,7 @@ func properties(t *readers.Ticket) map[string]string {
 	return props
 }
 
-func (b *builder) reply(r *readers.Reply) error {
+func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 	b.stats.Replies++
 	item := itemID{ReplyGroup, r.Key}
 	errs := b.problems.errors
@@ -359,7 +388,7 @@ func (b *builder) reply(r *readers.Reply) error {
 	b.month(r.Created).Replies++
 	m := replyMeta{slot: slot{key: b.strs.AddRef(replyPrefix, r.Key)}, origin: b.origins.add(r.Origin),
 		created: stampOf(r.Created), ticket: -1}
-	if i, ok := b.ticketAt[r.TicketKey]; ok {
+	if i, ok := b.ticketAt.Get(r.TicketKey, b.ticketIDAt); ok {
 		m.ticket = i
 	} else if r.TicketKey == "" {
 		m.noKey = true
@@ -391,9 +420,6 @@ func (b *builder) reply(r *readers.Reply) error {
 			"duplicate reply id: first seen at %s, which is the one migrated", b.origins.get(b.replies.At(int(first)).origin))
 	} else {
 		b.replyAt.Put(b.replyID(&m), int32(b.replies.Len()))
-		if first, clash := b.ticketAt[r.Key]; clash {
-			b.idClash(r.Origin, item, "reply_id", b.origins.get(b.tickets.At(int(first)).origin))
-		}
 	}
 	var authorNote string
 	r.Author, authorNote = b.fallbackAuthor(r.Origin, item, "author_email", r.Author)
@@ -409,7 +435,7 @@ func (b *builder) reply(r *readers.Reply) error {
 		Created:    r.Created,
 		Author:     r.Author,
 	}
-	att := b.attachments(r.Origin, item, r.Attachments)
+	att := b.attachments(r.Origin, item, r.Attachments, files)
 	payload.Files, payload.ImageURLs, payload.Downloads = att.files, att.imageURLs, att.downloads
 	payload.Body = att.text(payload.Body)
 	if strings.TrimSpace(payload.Body) == "" {
@@ -480,10 +506,23 @@ func (b *builder) fallbackAuthor(origin string, item itemID, field string, u rea
 // source_specific_id: Assembly's page does not say whether those may be
 // equal, and a server that held them as one would answer the second as a
 // duplicate.
-func (b *builder) idClash(origin string, item itemID, field, other string) {
-	b.problems.add(SeverityWarning, ProblemDuplicate, origin, item, field,
-		"a ticket and a reply share this id (the other is at %s), and so a source_specific_id; Assembly's page does not say "+
-			"whether they may: give replies ids of their own in the export (the presets write message-<id>)", other)
+// idClashes warns of each reply whose id a ticket has too: the two would
+// share a source_specific_id. It looks each ticket up among the replies
+// once everything is read, instead of every record up among the others
+// as it comes (a million look-ups missing the caches).
+func (b *builder) idClashes() {
+	for i := range b.tickets.Len() {
+		t := b.tickets.At(i)
+		id := b.ticketID(t)
+		if first, ok := b.ticketAt.Get(id, b.ticketIDAt); !ok || int(first) != i {
+			continue // no id, or a duplicate reported already
+		}
+		if r, clash := b.replyAt.Get(id, b.replyIDAt); clash {
+			b.problems.add(SeverityWarning, ProblemDuplicate, b.origins.get(b.replies.At(int(r)).origin), itemID{ReplyGroup, id}, "reply_id",
+				"a ticket and a reply share this id (the other is at %s), and so a source_specific_id; Assembly's page does not say "+
+					"whether they may: give replies ids of their own in the export (the presets write message-<id>)", b.origins.get(t.origin))
+		}
+	}
 }
 
 // report adds a record's findings to the plan's problems.

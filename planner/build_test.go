@@ -423,7 +423,7 @@ func TestImageLinksBehindALogin(t *testing.T) {
 // simple way, in memory; and that planning it twice gives the same plan.
 func TestLargeUnsortedInput(t *testing.T) {
 	dir := t.TempDir()
-	if err := synth.Write(dir, 5000, 50_000, 7); err != nil {
+	if err := synth.Write(dir, 5000, 50_000, 0, 7); err != nil {
 		t.Fatal(err)
 	}
 	a, b := testutil.PlanCSV(t, dir, planner.Options{}), testutil.PlanCSV(t, dir, planner.Options{})
@@ -648,11 +648,18 @@ func TestDefaultAuthor(t *testing.T) {
 	}
 }
 
-// Ticket 7 and reply 7 would share a source_specific_id: reported.
+// Ticket 7 and reply 7 would share a source_specific_id: reported on the
+// reply, whichever is read first.
 func TestTicketAndReplyIDsClash(t *testing.T) {
-	plan := build(t, planner.Options{}, ticket("7", day(1)), reply("7", "7", day(2)), reply("8", "7", day(3)))
-	if len(plan.Problems) != 1 || plan.Problems[0].Severity != planner.SeverityWarning || plan.Problems[0].Item != "reply 7" ||
-		!strings.Contains(plan.Problems[0].Message, "a ticket and a reply share this id (the other is at tickets.csv:7)") {
-		t.Errorf("problems = %v", plan.Problems)
+	for _, recs := range [][]readers.Record{
+		{ticket("7", day(1)), reply("7", "7", day(2)), reply("8", "7", day(3))},
+		{reply("7", "7", day(2)), reply("8", "7", day(3)), ticket("7", day(1))},
+	} {
+		plan := build(t, planner.Options{}, recs...)
+		if len(plan.Problems) != 1 || plan.Problems[0].Severity != planner.SeverityWarning || plan.Problems[0].Item != "reply 7" ||
+			plan.Problems[0].Origin != "replies.csv:7" ||
+			!strings.Contains(plan.Problems[0].Message, "a ticket and a reply share this id (the other is at tickets.csv:7)") {
+			t.Errorf("problems = %v", plan.Problems)
+		}
 	}
 }

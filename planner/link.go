@@ -63,7 +63,7 @@ func (b *builder) link() []Ticket {
 		}
 		i, exists := r.ticket, r.ticket >= 0
 		if r.pending {
-			i, exists = b.ticketAt[b.ticketKeys[int32(k)]]
+			i, exists = b.ticketAt.Get(b.ticketKeys[int32(k)], b.ticketIDAt)
 		}
 		if !exists || rank[i] < 0 {
 			item := itemID{ReplyGroup, b.replyID(r)}

@@ -17,6 +17,7 @@ func main() {
 	dir := flag.String("out", "", "folder to write tickets.csv and replies.csv into (created)")
 	tickets := flag.Int("tickets", 1000, "how many tickets")
 	replies := flag.Int("replies", 5000, "how many replies, spread over the tickets")
+	files := flag.Int("files", 0, "how many replies have a file attached (written under OUT/files)")
 	seed := flag.Uint64("seed", 1, "the same seed writes the same export")
 	cp := flag.String("checkpoint", "", "also write a checkpoint for this export in which -done jobs are delivered, to measure resuming")
 	done := flag.Int("done", 0, "with -checkpoint: how many jobs, in sending order, are delivered")
@@ -32,10 +33,10 @@ func main() {
 		return
 	}
 	if *dir == "" || *tickets <= 0 || *replies < 0 {
-		fmt.Fprintln(os.Stderr, "usage: genexport -out DIR [-tickets N] [-replies N] [-seed S]")
+		fmt.Fprintln(os.Stderr, "usage: genexport -out DIR [-tickets N] [-replies N] [-files N] [-seed S]")
 		os.Exit(2)
 	}
-	if err := synth.Write(*dir, *tickets, *replies, *seed); err != nil {
+	if err := synth.Write(*dir, *tickets, *replies, *files, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -29,6 +29,7 @@ func main() {
 	bin := flag.String("bin", "bin/assembly-import", "the tool to measure")
 	gen := flag.String("genexport", "bin/genexport", "the export generator, run as its own process: a child's peak RSS counts its parent's until it execs")
 	sizes := flag.String("replies", "10000,100000,1000000", "the exports' sizes in replies, comma-separated (a fifth as many tickets)")
+	files := flag.Int("files", 0, "in each export, how many replies have a file attached (planning checks each file)")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "scalebench-")
 	if err != nil {
@@ -47,7 +48,7 @@ func main() {
 		tickets := replies / 5
 		dir := filepath.Join(tmp, fmt.Sprint(replies))
 		cp := filepath.Join(tmp, fmt.Sprint(replies, ".checkpoint"))
-		if out, err := exec.Command(*gen, "-out", dir, "-tickets", fmt.Sprint(tickets), "-replies", fmt.Sprint(replies),
+		if out, err := exec.Command(*gen, "-out", dir, "-tickets", fmt.Sprint(tickets), "-replies", fmt.Sprint(replies), "-files", fmt.Sprint(*files),
 			"-checkpoint", cp, "-done", fmt.Sprint(tickets+replies)).CombinedOutput(); err != nil {
 			fail(fmt.Errorf("%s: %v\n%s", *gen, err, out))
 		}

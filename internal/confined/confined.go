@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -28,26 +29,97 @@ var ErrChanged = errors.New("changed since it was planned")
 // a folder replaced since (renamed, a symbolic link swapped in for it) is
 // not followed. It is safe for concurrent use.
 type Folders struct {
-	mu    sync.Mutex
-	roots map[string]*os.Root
+	mu      sync.Mutex
+	roots   map[string]*os.Root // by dir, and by dir, NUL, a folder in it (folder)
+	folders int                 // folders in roots kept (maxFolders)
+	abs     map[string]string   // Abs's answers
+}
+
+// Abs returns dir as an absolute path, worked out once for each dir:
+// filepath.Abs asks the system for the working folder every time.
+func (f *Folders) Abs(dir string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a, ok := f.abs[dir]; ok {
+		return a, nil
+	}
+	a, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if f.abs == nil {
+		f.abs = map[string]string{}
+	}
+	f.abs[dir] = a
+	return a, nil
 }
 
 // Stat returns the file rel names inside dir: a regular file, reached
 // without leaving dir. Its errors wrap fs.ErrNotExist, ErrOutside or
 // ErrNotRegular, or are the folder's own.
 func (f *Folders) Stat(dir, rel string) (fs.FileInfo, error) {
+	return inFolder(f, dir, rel, func(root *os.Root, name string) (fs.FileInfo, error) {
+		fi, err := root.Stat(name)
+		if err != nil {
+			return nil, explain(err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w (%s)", ErrNotRegular, Kind(fi.Mode()))
+		}
+		return fi, nil
+	})
+}
+
+// maxFolders is how many folders inside the roots Folders keeps open
+// (inFolder): attachments mostly lie in a few, and beyond that many a
+// file is reached from its root as before.
+const maxFolders = 256
+
+// inFolder calls do with the folder rel's file lies directly in, opened
+// inside dir once and kept open, and the file's name there: a stat is
+// then one system call, not one for each folder on the way. If that
+// fails (a symbolic link leading out of that folder but not out of dir,
+// say), or the folder is not kept, do is called with dir and rel, which
+// says what is wrong.
+func inFolder[T any](f *Folders, dir, rel string, do func(root *os.Root, name string) (T, error)) (T, error) {
 	root, err := f.root(dir)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	fi, err := root.Stat(rel)
+	if in, name := f.folder(dir, root, rel); in != nil {
+		if v, err := do(in, name); err == nil {
+			return v, nil
+		}
+	}
+	return do(root, rel)
+}
+
+// folder returns the folder rel's file lies directly in, inside root
+// (dir's), and the file's name, or nil for a file directly in root, a
+// path that is not plain, or a folder not kept.
+func (f *Folders) folder(dir string, root *os.Root, rel string) (*os.Root, string) {
+	sub, name := filepath.Split(rel)
+	sub = filepath.Clean(sub)
+	if sub == "." || !filepath.IsLocal(sub) || sub+string(filepath.Separator)+name != rel {
+		return nil, ""
+	}
+	key := dir + "\x00" + sub
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if in, ok := f.roots[key]; ok {
+		return in, name
+	}
+	if f.folders == maxFolders {
+		return nil, ""
+	}
+	in, err := root.OpenRoot(sub)
 	if err != nil {
-		return nil, explain(err)
+		return nil, ""
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, Kind(fi.Mode()))
-	}
-	return fi, nil
+	f.roots[key] = in
+	f.folders++
+	return in, name
 }
 
 func (f *Folders) root(dir string) (*os.Root, error) {
@@ -67,33 +139,35 @@ func (f *Folders) root(dir string) (*os.Root, error) {
 	return r, nil
 }
 
-// Head returns the first n bytes (fewer for a shorter file) of the file
-// rel names inside dir, opened as Open does, for sniffing its type.
-func (f *Folders) Head(dir, rel string, n int) ([]byte, error) {
-	root, err := f.root(dir)
-	if err != nil {
-		return nil, err
+// Head opens the file rel names inside dir as Open does, once, and
+// returns what it is and its first n bytes (fewer for a shorter file),
+// for sniffing its type.
+func (f *Folders) Head(dir, rel string, n int) (fs.FileInfo, []byte, error) {
+	type head struct {
+		fi   fs.FileInfo
+		data []byte
 	}
-	file, _, err := openRegular(root, rel)
-	if err != nil {
-		return nil, err
-	}
-	defer file.Close()
-	buf := make([]byte, n)
-	k, err := io.ReadFull(file, buf)
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		err = nil
-	}
-	return buf[:k], err
+	h, err := inFolder(f, dir, rel, func(root *os.Root, name string) (head, error) {
+		file, fi, err := openRegular(root, name)
+		if err != nil {
+			return head{}, err
+		}
+		defer file.Close()
+		buf := make([]byte, min(int64(n), fi.Size()))
+		k, err := io.ReadFull(file, buf)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = nil
+		}
+		return head{fi, buf[:k]}, err
+	})
+	return h.fi, h.data, err
 }
 
 // Open is the package's Open, inside the folder dir as first opened.
 func (f *Folders) Open(dir, rel string, size int64) (*os.File, error) {
-	root, err := f.root(dir)
-	if err != nil {
-		return nil, err
-	}
-	return openSized(root, rel, size)
+	return inFolder(f, dir, rel, func(root *os.Root, name string) (*os.File, error) {
+		return openSized(root, name, size)
+	})
 }
 
 // Close closes the folders.

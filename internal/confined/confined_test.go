@@ -17,8 +17,13 @@ func TestStatAndOpen(t *testing.T) {
 	must(t, os.MkdirAll(filepath.Join(root, "sub"), 0o755))
 	must(t, os.WriteFile(filepath.Join(root, "sub", "a.txt"), []byte("hello"), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("secret"), 0o644))
+	must(t, os.MkdirAll(filepath.Join(root, "other"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "other", "b.txt"), []byte("hello"), 0o644))
 	links := os.Symlink(filepath.Join("..", "secret.txt"), filepath.Join(root, "out")) == nil &&
-		os.Symlink(filepath.Join("sub", "a.txt"), filepath.Join(root, "in")) == nil
+		os.Symlink(filepath.Join("sub", "a.txt"), filepath.Join(root, "in")) == nil &&
+		// out of its folder, not out of the root: followed
+		os.Symlink(filepath.Join("..", "other", "b.txt"), filepath.Join(root, "sub", "across")) == nil &&
+		os.Symlink(filepath.Join("..", "..", "secret.txt"), filepath.Join(root, "sub", "out")) == nil
 
 	var folders Folders
 	defer folders.Close()
@@ -34,6 +39,8 @@ func TestStatAndOpen(t *testing.T) {
 		{rel: filepath.Join("sub", "..", "..", "secret.txt"), want: ErrOutside},
 		{rel: "out", want: ErrOutside, needLink: true},
 		{rel: "in", needLink: true},
+		{rel: filepath.Join("sub", "across"), needLink: true},
+		{rel: filepath.Join("sub", "out"), want: ErrOutside, needLink: true},
 	} {
 		t.Run(c.rel, func(t *testing.T) {
 			switch {
@@ -46,21 +53,27 @@ func TestStatAndOpen(t *testing.T) {
 			if !errors.Is(err, c.want) || (c.want == nil && fi.Size() != 5) {
 				t.Errorf("Stat(%s): %v, want %v", c.rel, err, c.want)
 			}
-			f, err := Open(root, c.rel, 5)
-			if !errors.Is(err, c.want) {
-				t.Errorf("Open(%s): %v, want %v", c.rel, err, c.want)
+			if _, head, err := folders.Head(root, c.rel, 4); !errors.Is(err, c.want) || (c.want == nil && string(head) != "hell") {
+				t.Errorf("Head(%s): %q, %v, want %v", c.rel, head, err, c.want)
 			}
-			if err == nil {
-				data, _ := io.ReadAll(f)
-				f.Close()
-				if string(data) != "hello" {
-					t.Errorf("Open(%s) read %q", c.rel, data)
+			for _, open := range []func(dir, rel string, size int64) (*os.File, error){Open, folders.Open} {
+				f, err := open(root, c.rel, 5)
+				if !errors.Is(err, c.want) {
+					t.Errorf("Open(%s): %v, want %v", c.rel, err, c.want)
+				}
+				if err == nil {
+					data, _ := io.ReadAll(f)
+					f.Close()
+					if string(data) != "hello" {
+						t.Errorf("Open(%s) read %q", c.rel, data)
+					}
 				}
 			}
 		})
 	}
-	if len(folders.roots) != 1 {
-		t.Errorf("Stat opened the folder %d times, want once", len(folders.roots))
+	// The root and the one folder in it files lie in, each opened once.
+	if len(folders.roots) != 2 || folders.folders != 1 {
+		t.Errorf("opened %d folders, %d of them inside the root; want the root and sub", len(folders.roots), folders.folders)
 	}
 	if _, err := Open(root, filepath.Join("sub", "a.txt"), 4); !errors.Is(err, ErrChanged) {
 		t.Errorf("Open of a file whose size changed: %v, want ErrChanged", err)

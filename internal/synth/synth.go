@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,15 +35,26 @@ func sentence(rng *rand.Rand, n int) string {
 }
 
 // Write writes a CSV export of nTickets tickets and nReplies replies into
-// dir, the same for the same seed; replies come in random order.
-func Write(dir string, nTickets, nReplies int, seed uint64) error {
+// dir, the same for the same seed; replies come in random order. With
+// nFiles > 0, that many replies, spread evenly, have one attachment each,
+// written under dir/files (writeFiles).
+func Write(dir string, nTickets, nReplies, nFiles int, seed uint64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	nFiles = min(nFiles, nReplies)
+	files, err := writeFiles(filepath.Join(dir, "files"), nFiles, seed)
+	if err != nil {
+		return err
+	}
+	step := 0
+	if nFiles > 0 {
+		step = nReplies / nFiles
 	}
 	rng := rand.New(rand.NewPCG(seed, 42))
 	base := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
 	created := make([]time.Time, nTickets)
-	err := writeCSV(filepath.Join(dir, "tickets.csv"), []string{"ticket_id", "title", "created_at", "requester_email", "requester_name", "status", "tags", "body"},
+	err = writeCSV(filepath.Join(dir, "tickets.csv"), []string{"ticket_id", "title", "created_at", "requester_email", "requester_name", "status", "tags", "body"},
 		func(emit func([]string) error) error {
 			for i := range nTickets {
 				created[i] = base.Add(time.Duration(rng.Int64N(int64(5 * 365 * 24 * time.Hour))))
@@ -59,7 +71,11 @@ func Write(dir string, nTickets, nReplies int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	return writeCSV(filepath.Join(dir, "replies.csv"), []string{"reply_id", "ticket_id", "created_at", "author_email", "author_name", "internal", "body"},
+	header := []string{"reply_id", "ticket_id", "created_at", "author_email", "author_name", "internal", "body"}
+	if nFiles > 0 {
+		header = append(header, "attachments")
+	}
+	return writeCSV(filepath.Join(dir, "replies.csv"), header,
 		func(emit func([]string) error) error {
 			for _, i := range rng.Perm(nReplies) { // unsorted, as exports come
 				t := int(uint64(i) * 2654435761 % uint64(nTickets))
@@ -67,12 +83,56 @@ func Write(dir string, nTickets, nReplies int, seed uint64) error {
 				a := rng.IntN(50)
 				row := []string{fmt.Sprintf("R%08d", i+1), fmt.Sprintf("T%07d", t+1), at.Format(time.RFC3339),
 					fmt.Sprintf("agent%d@helpdesk.example", a), fmt.Sprintf("Agent %d", a), "false", sentence(rng, 10+rng.IntN(60))}
+				if nFiles > 0 {
+					row = append(row, "")
+					if i%step == 0 && i/step < nFiles {
+						row[len(row)-1] = files[i/step]
+					}
+				}
 				if err := emit(row); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
+}
+
+// fileKinds are the attachments writeFiles writes, in turn: what real
+// exports hold most, with the first bytes of each format, so that an
+// image's type read from its bytes is what its name says.
+var fileKinds = []struct {
+	ext  string
+	head []byte
+}{
+	{".pdf", []byte("%PDF-1.7\n")},
+	{".png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")},
+	{".txt", []byte("log excerpt\n")},
+	{".jpg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00")},
+	{".docx", []byte("PK\x03\x04")},
+}
+
+// writeFiles writes n small files of the kinds above into dir, 256 B to
+// 8 KB each (planning reads no more than an image's first 512 bytes), and
+// returns their paths relative to dir's parent, as an export names them.
+func writeFiles(dir string, n int, seed uint64) ([]string, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	paths := make([]string, n)
+	for k := range paths {
+		kind := fileKinds[k%len(fileKinds)]
+		name := fmt.Sprintf("f%07d%s", k+1, kind.ext)
+		body := append(slices.Clip(kind.head), strings.Repeat("x", 256+rng.IntN(8<<10))...)
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			return nil, err
+		}
+		paths[k] = filepath.Base(dir) + "/" + name
+	}
+	return paths, nil
 }
 
 func writeCSV(path string, header []string, rows func(func([]string) error) error) error {
