@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/assembly-import/assembly-import/assembly"
 	"github.com/assembly-import/assembly-import/internal/arena"
 	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/internal/tmpfile"
@@ -293,6 +294,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 		ImageURLs:  event.imageURLs,
 	}
 	b.count(event)
+	m.anonymous = ev.Requester.Email == "" && ev.Requester.AssemblyID == ""
 	var err error
 	if m.at, m.n, m.hash, err = b.spill.putEvent(&ev); err != nil {
 		return err
@@ -318,6 +320,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 		}
 		b.followUps = append(b.followUps, j)
 		m.followUp = int32(len(b.followUps))
+		m.files = len(rep.Files)+len(rep.Downloads) > 0
 		b.stats.FollowUps++
 	}
 	b.tickets.Add(m)
@@ -455,7 +458,9 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 	m.ok = b.problems.errors == errs
 	if m.ok {
 		b.count(att)
-		m.files = len(att.files) > 0 || len(att.downloads) > 0
+		m.files = len(att.downloads) > 0 || slices.ContainsFunc(att.files, func(f File) bool {
+			return !assembly.EventTakesImage(f.Name, f.ContentType, f.Size)
+		})
 		var err error
 		if m.at, m.n, m.hash, err = b.spill.putReply(&payload); err != nil {
 			return err

@@ -198,3 +198,63 @@ func TestFoldKeepsWhatWasBegun(t *testing.T) {
 		t.Errorf("transcript file %+v", files.Files)
 	}
 }
+
+// Fold decides each ticket's folded form from the plan's metadata where it
+// can, without reading payloads, and makes the event and files message as
+// they are sent: what it decided is what is sent, whatever the ticket's
+// files, links, requester and length.
+func TestFoldDecidesAsSent(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "shot.png"), []byte(pngMagic+"image"), 0o644)
+	os.WriteFile(filepath.Join(root, "log.txt"), []byte("log"), 0o644)
+	with := func(r readers.Record, refs string) readers.Record {
+		as := readers.SplitAttachments(refs, ";", root)
+		if r.Ticket != nil {
+			r.Ticket.Attachments = as
+		} else {
+			r.Reply.Attachments = as
+		}
+		return r
+	}
+	anonymous := func(r readers.Record) readers.Record {
+		r.Ticket.Requester = readers.User{Name: "Visitor", SourceID: "v1"}
+		return r
+	}
+	long := reply("l1", "LONG", day(2))
+	long.Reply.Body = strings.Repeat("a long answer ", 5000)
+	recs := []readers.Record{
+		ticket("IMG", day(1)), with(reply("i1", "IMG", day(2)), "shot.png"),
+		ticket("TXT", day(1)), with(reply("t1", "TXT", day(2)), "log.txt"),
+		ticket("LINK", day(1)), with(reply("k1", "LINK", day(2)), "https://files.example.com/report.pdf"),
+		with(ticket("FIRST", day(1)), "log.txt"),
+		with(ticket("FIRSTIMG", day(1)), "shot.png"),
+		ticket("LONG", day(1)), long,
+		anonymous(ticket("ANON", day(1))), with(reply("a1", "ANON", day(2)), "log.txt"),
+		anonymous(ticket("ANONIMG", day(1))), with(reply("b1", "ANONIMG", day(2)), "shot.png"),
+	}
+	plan := build(t, planner.Options{DownloadURLs: true}, recs...)
+	res, err := plan.Fold(planner.FoldOptions{Before: day(10)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Folded != 7 || res.Unfoldable != 1 || res.Transcripts != 1 {
+		t.Errorf("fold result %+v, want 7 folded, 1 unfoldable (ANON), 1 transcript (LONG)", res)
+	}
+	want := "ticket/ANON reply/a1 folded/ANONIMG folded/FIRST folded-files/FIRST folded/FIRSTIMG folded/IMG " +
+		"folded/LINK folded-files/LINK folded/LONG folded-files/LONG folded/TXT folded-files/TXT" // same times: by id
+	if got := order(plan); got != want {
+		t.Errorf("jobs:\n%s\nwant\n%s", got, want)
+	}
+	for _, tk := range plan.Tickets {
+		if _, err := plan.Event(tk.Job); err != nil {
+			t.Errorf("%s: %v", tk.Key, err)
+		}
+		for _, r := range tk.Replies {
+			if rep, err := plan.Reply(r); err != nil {
+				t.Errorf("%s: %v", r.Key, err)
+			} else if r.Key == "folded-files/LONG" && (len(rep.Files) != 1 || rep.Files[0].Name != "transcript.txt") {
+				t.Errorf("%s: files %+v, want the transcript", r.Key, rep.Files)
+			}
+		}
+	}
+}

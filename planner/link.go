@@ -115,7 +115,7 @@ func (b *builder) link() []Ticket {
 		for _, r := range group {
 			jobs = append(jobs, b.job(KindReply, b.replies.At(int(r.i)).slot))
 		}
-		last, files := t.created, t.followUp != 0
+		last, files := t.created, t.files
 		if len(group) > 0 {
 			last = max(last, group[len(group)-1].created)
 		}
@@ -123,7 +123,7 @@ func (b *builder) link() []Ticket {
 			files = files || b.replies.At(int(r.i)).files
 		}
 		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)], Open: t.open, last: last, seq: int32(pos),
-			replies: int32(len(jobs) - start), files: files}
+			replies: int32(len(jobs) - start), files: files, anonymous: t.anonymous}
 		if t.open {
 			b.stats.OpenTickets++
 			b.stats.OpenReplies += len(jobs) - start

@@ -100,9 +100,14 @@ type Ticket struct {
 	seq    int32 // its place in chronological order
 	// replies and files are what the ticket sends unfolded, for
 	// projecting other choices: its replies-lane jobs, and whether any of
-	// its messages has files an event cannot take.
+	// its messages has files an event cannot take or links to fetch (a
+	// folded ticket sends those on a files message).
 	replies int32
 	files   bool
+	// anonymous says the requester has neither an email nor an Assembly
+	// user id, so that the files message of the folded ticket cannot be
+	// from them (Plan.Fold).
+	anonymous bool
 }
 
 // Plan is the ordered set of jobs for a migration plus every problem found.
@@ -262,10 +267,28 @@ type Reply struct {
 type File = assembly.File
 
 // Event loads the payload of a ticket job. It is safe for concurrent use.
-func (p *Plan) Event(j Job) (Event, error) { return load(p, j, (*spillDecoder).event) }
+func (p *Plan) Event(j Job) (Event, error) {
+	if group(j.Key) == FoldedGroup {
+		f, err := p.refold(j)
+		if err != nil {
+			return Event{}, err
+		}
+		return f.ev, nil
+	}
+	return load(p, j, (*spillDecoder).event)
+}
 
 // Reply loads the payload of a reply job. It is safe for concurrent use.
-func (p *Plan) Reply(j Job) (Reply, error) { return load(p, j, (*spillDecoder).reply) }
+func (p *Plan) Reply(j Job) (Reply, error) {
+	if group(j.Key) == FoldedFilesGroup {
+		f, err := p.refold(j)
+		if err != nil {
+			return Reply{}, err
+		}
+		return *f.files, nil
+	}
+	return load(p, j, (*spillDecoder).reply)
+}
 
 // load reads a job's payload back from the spill file.
 func load[T any](p *Plan, j Job, decode func(*spillDecoder) T) (T, error) {

@@ -71,6 +71,25 @@ func (e *spillEncoder) reply(r *Reply) {
 	e.list(r.Downloads)
 }
 
+// recipe writes what a folded ticket's event holds (Plan.putRecipe): the
+// ticket's id, whether it has a files message, and where the payloads of
+// its event and of the jobs it covers lie.
+func (e *spillEncoder) recipe(id string, withFiles bool, event Job, covers []Job) {
+	e.str(id)
+	e.num(int64(len(covers)))
+	if withFiles {
+		e.num(1)
+	} else {
+		e.num(0)
+	}
+	for _, j := range append([]Job{event}, covers...) {
+		e.str(j.Key)
+		e.num(int64(j.Kind))
+		e.num(j.at)
+		e.num(int64(j.n))
+	}
+}
+
 // errSpillCorrupt says a payload read back is not what was written.
 var errSpillCorrupt = errors.New("the plan's spill file is corrupt")
 
@@ -181,4 +200,17 @@ func (d *spillDecoder) end() {
 	if len(d.b) > 0 {
 		d.fail()
 	}
+}
+
+func (d *spillDecoder) recipe() *folding {
+	f := &folding{id: d.str()}
+	n := d.count()
+	f.withFiles = d.num() == 1
+	jobs := make([]Job, n+1)
+	for i := range jobs {
+		jobs[i] = Job{Key: d.str(), Kind: Kind(d.num()), at: d.num(), n: int32(d.num())}
+	}
+	d.end()
+	f.t, f.covers = &Ticket{Job: jobs[0]}, jobs[1:]
+	return f
 }

@@ -21,6 +21,12 @@ type ticketMeta struct {
 	created  stamp
 	ok       bool
 	open     bool // its status is open (Options.OpenStatuses)
+	// files says its follow-up has files or links to fetch: what a folded
+	// ticket's files message carries (Ticket.files).
+	files bool
+	// anonymous says its requester has neither an email nor an Assembly
+	// user id: a message from them cannot go (Ticket.anonymous).
+	anonymous bool
 }
 
 type replyMeta struct {
@@ -30,7 +36,7 @@ type replyMeta struct {
 	ticket  int32 // its ticket's first record, or -1 (b.ticketKeys has the key)
 	ok      bool
 	noKey   bool // the reply names no ticket
-	files   bool // it has files or links to fetch
+	files   bool // it has files a ticket's event cannot carry, or links to fetch (Ticket.files)
 	pending bool // its ticket was not read yet: look it up when linking
 }
 
