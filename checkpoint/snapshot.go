@@ -142,15 +142,17 @@ func (c *Cursor) Job(key string) Job {
 // find returns the position of key's entry.
 func (c *Cursor) find(key string) (int32, bool) {
 	s := c.snap
-	g := Group(key)
-	at := findGroup(c.at, g)
+	at := c.groupOf(key)
 	if at == nil {
-		start := groupPos{group: strings.Clone(g)} // key may be a buffer's
-		if first := findGroup(s.firstOf, g); first != nil {
-			start.pos = first.pos // a pass over the plan from its start
+		g := Group(key)
+		if at = findGroup(c.at, g); at == nil { // else a key without a slash, its own group
+			start := groupPos{group: strings.Clone(g)} // key may be a buffer's
+			if first := findGroup(s.firstOf, g); first != nil {
+				start.pos = first.pos // a pass over the plan from its start
+			}
+			c.at = append(c.at, start)
+			at = &c.at[len(c.at)-1]
 		}
-		c.at = append(c.at, start)
-		at = &c.at[len(c.at)-1]
 	}
 	last := len(key) - 1
 	for i := at.pos; i < at.pos+nearby && int(i) < s.entries.Len(); i++ {
@@ -165,6 +167,17 @@ func (c *Cursor) find(key string) (int32, bool) {
 		at.pos = i + 1
 	}
 	return i, ok
+}
+
+// groupOf returns the cursor's position in key's group, or nil if it has
+// none yet: a comparison of prefixes, not a search for the key's slash.
+func (c *Cursor) groupOf(key string) *groupPos {
+	for k := range c.at {
+		if g := c.at[k].group; len(key) > len(g) && key[len(g)] == '/' && key[:len(g)] == g {
+			return &c.at[k]
+		}
+	}
+	return nil
 }
 
 // findGroup returns the position of group g in ps, or nil.

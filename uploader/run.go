@@ -333,6 +333,14 @@ func (r *runner) settled(j checkpoint.Job, job planner.Job) bool {
 	return j.State == checkpoint.Done || j.State == checkpoint.Rejected && j.Hash == job.Hash && !r.opts.RetryRejected
 }
 
+// previousReply counts a reply of the plan's i-th ticket that an earlier
+// run settled.
+func (r *runner) previousReply(i int, j checkpoint.Job) {
+	r.count(r.replies, func(l *LaneResult) { l.Previous++ })
+	r.replies.prog.addPrevious(j.State)
+	r.jobsSettled(i, 1, j.State)
+}
+
 // ticketSettled lets the replies of an acknowledged ticket go, and counts
 // those of a ticket that will not be there.
 func (r *runner) ticketSettled(i int, state checkpoint.State) {
@@ -356,31 +364,47 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 func (r *runner) sendReplies(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.ReplyWorkers)
+	// The replies of the tickets, which come about in the plan's order,
+	// are looked up here with one cursor, not one for each ticket's
+	// thread: the next ticket's replies then lie just after the last
+	// one's in a compacted journal, where a new cursor would search.
+	known := r.journal.Lookup()
 	for {
 		i, ok := r.acked.pop(ctx)
 		if !ok {
 			break
 		}
+		replies := r.plan.Tickets[i].Replies
+		jobs := make([]checkpoint.Job, len(replies))
+		settled := true
+		for k, job := range replies {
+			jobs[k] = known.Job(job.Key)
+			settled = settled && r.settled(jobs[k], job)
+		}
+		if settled { // by earlier runs: nothing to send, no thread to start
+			for _, j := range jobs {
+				r.previousReply(i, j)
+			}
+			r.acked.finished(i)
+			continue
+		}
 		g.Go(func() error {
 			defer r.acked.finished(i)
-			return r.sendThread(ctx, i)
+			return r.sendThread(ctx, i, jobs)
 		})
 	}
 	return g.Wait()
 }
 
 // sendThread sends the replies of the plan's i-th ticket, one at a time, in
-// order; where the lane has room for one reply only, the earliest ticket in
+// order (known is what the journal says of each as the thread starts); where the lane has room for one reply only, the earliest ticket in
 // the plan's order has it. A reply that fails holds back the rest, so that a
 // later run still sends them in order; a rejected one is left out.
-func (r *runner) sendThread(ctx context.Context, i int) error {
+func (r *runner) sendThread(ctx context.Context, i int, known []checkpoint.Job) error {
 	replies := r.plan.Tickets[i].Replies
-	known := r.journal.Lookup() // the ticket's replies are looked up in order
 	for k, job := range replies {
-		if j := known.Job(job.Key); r.settled(j, job) {
-			r.count(r.replies, func(l *LaneResult) { l.Previous++ })
-			r.replies.prog.addPrevious(j.State)
-			r.jobsSettled(i, 1, j.State)
+		if j := known[k]; r.settled(j, job) {
+			r.previousReply(i, j)
 			continue
 		}
 		if ctx.Err() != nil {
