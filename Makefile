@@ -104,6 +104,7 @@ bench: build
 	$(GO) build -o bin/genexport ./cmd/genexport
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/scalebench --bin $(BIN) --genexport bin/genexport --replies 1000000,2000000,5000000,10000000
+	$(GO) run ./cmd/scalebench --bin $(BIN) --genexport bin/genexport --replies 1000000 --files 65000
 	$(GO) run ./cmd/pacebench --duration 60s
 	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-40ms --latency 0ms-1ms --references
 	$(GO) run ./cmd/pacebench --duration 30s --models sliding --transit 0-150ms --latency 0ms-1ms --references

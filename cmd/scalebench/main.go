@@ -5,9 +5,10 @@
 // runs the tool as a process and prints the time and peak RSS of `plan`,
 // its ratio to a plain read of the same files and to parsing them with
 // encoding/csv alone (what any CSV planner built on it spends at least),
-// the checkpoint's bytes per job before and after a run compacts it,
-// `status`, and the start-up of `run` resuming a checkpoint in which every
-// job is done. `make bench` runs it.
+// planning that folds every ticket, the checkpoint's bytes per job before
+// and after a run compacts it, `status`, and the start-up of `run`
+// resuming a checkpoint in which every job is done: medians of -runs
+// runs. `make bench` runs it.
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +32,7 @@ func main() {
 	gen := flag.String("genexport", "bin/genexport", "the export generator, run as its own process: a child's peak RSS counts its parent's until it execs")
 	sizes := flag.String("replies", "10000,100000,1000000", "the exports' sizes in replies, comma-separated (a fifth as many tickets)")
 	files := flag.Int("files", 0, "in each export, how many replies have a file attached (planning checks each file)")
+	runs := flag.Int("runs", 3, "how many times each command is timed, one after the other in turn: times are medians, RSS the largest")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "scalebench-")
 	if err != nil {
@@ -38,8 +41,8 @@ func main() {
 	defer os.RemoveAll(tmp)
 	// Fixed widths, not a tabwriter: each row is printed as soon as it is measured.
 	// "÷" and "×" take two bytes for one column: one more byte of width.
-	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %10s %10s %8s %9s %14s\n", "replies", "tickets", "MB", "read s", "parse s",
-		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MB", "journal B", "compact B", "status s", "resume s", "resume RSS MB")
+	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %7s %13s %10s %10s %8s %9s %14s\n", "replies", "tickets", "MB", "read s", "parse s",
+		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MB", "fold s", "fold ÷ plan", "journal B", "compact B", "status s", "resume s", "resume RSS MB")
 	for _, f := range strings.Split(*sizes, ",") {
 		replies, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
@@ -54,26 +57,49 @@ func main() {
 		}
 		jobs := float64(tickets + replies)
 		written := fileSize(cp)
-		size, read := readAll(dir, copyOut)
-		_, parse := readAll(dir, parseCSV)
-		plan, planRSS := measure(*bin, "plan", "--csv", dir)
+		run := []string{"run", "--csv", dir, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp}
 		// The first run finds every job done in a journal as a run writes
-		// it, and compacts it as it ends; the second resumes from that.
-		measure(*bin, "run", "--csv", dir, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp)
+		// it, and compacts it as it ends; the later ones resume from that.
+		measure(*bin, run...)
 		compacted := fileSize(cp)
-		status, _ := measure(*bin, "status", "--checkpoint", cp)
-		total, resumeRSS := measure(*bin, "run", "--csv", dir, "--api-url", "http://127.0.0.1:9", "--checkpoint", cp)
-		fmt.Printf("%9d %8d %5.0f %7.2f %8.2f %7.2f %11.0f× %12.1f× %8.0f %12.0f %10.0f %10.0f %8.2f %9.2f %14.0f\n", replies, tickets, float64(size)/(1<<20),
-			read.Seconds(), parse.Seconds(), plan.Seconds(), plan.Seconds()/read.Seconds(), plan.Seconds()/parse.Seconds(),
-			jobs/plan.Seconds(), float64(planRSS)/1024, float64(written)/jobs, float64(compacted)/jobs, status.Seconds(),
-			(total - plan).Seconds(), float64(resumeRSS)/1024)
+		var size int64
+		var read, parse, plan, fold, status, resume []time.Duration
+		var planRSS, resumeRSS int64
+		for range *runs {
+			var d time.Duration
+			size, d = readAll(dir, copyOut)
+			read = append(read, d)
+			_, d = readAll(dir, parseCSV)
+			parse = append(parse, d)
+			d, rss := measure(*bin, "plan", "--csv", dir)
+			plan, planRSS = append(plan, d), max(planRSS, rss)
+			d, _ = measure(*bin, "plan", "--csv", dir, "--fold-before", "2100-01-01", "--fold-open") // folds every ticket
+			fold = append(fold, d)
+			d, _ = measure(*bin, "status", "--checkpoint", cp)
+			status = append(status, d)
+			d, rss = measure(*bin, run...)
+			resume, resumeRSS = append(resume, d), max(resumeRSS, rss)
+		}
+		pl := median(plan).Seconds()
+		fmt.Printf("%9d %8d %5.0f %7.2f %8.2f %7.2f %11.0f× %12.1f× %8.0f %12.0f %7.2f %11.2f× %10.0f %10.0f %8.2f %9.2f %14.0f\n", replies, tickets, float64(size)/(1<<20),
+			median(read).Seconds(), median(parse).Seconds(), pl, pl/median(read).Seconds(), pl/median(parse).Seconds(),
+			jobs/pl, float64(planRSS)/1024, median(fold).Seconds(), median(fold).Seconds()/pl, float64(written)/jobs, float64(compacted)/jobs,
+			median(status).Seconds(), median(resume).Seconds()-pl, float64(resumeRSS)/1024)
 		os.RemoveAll(dir)
 		os.Remove(cp)
 	}
+	fmt.Printf("Times are medians of %d runs, taken in turn; RSS the largest.\n", *runs)
+	fmt.Println("fold s: plan --fold-before 2100-01-01 --fold-open, which folds every ticket.")
 	fmt.Println("journal B, compact B: the checkpoint's bytes per job as a run writes it (a sending and a done line each), and compacted at a run's end.")
 	fmt.Println("status s: status of the compacted checkpoint. resume s: run's start-up and end beyond planning, resuming it with every job done (nothing is sent).")
 	fmt.Println("read s: reading the export's files once, as cat does (from the page cache, as planning reads them).")
 	fmt.Println("parse s: splitting the same files into fields with encoding/csv alone, in 1 MB reads, nothing kept.")
+}
+
+// median returns the median of ds.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
 
 // fileSize returns the size of the file at path.
