@@ -73,7 +73,7 @@ func (f *Folders) Stat(dir, rel string) (fs.FileInfo, error) {
 // maxFolders is how many folders inside the roots Folders keeps open
 // (inFolder): attachments mostly lie in a few, and beyond that many a
 // file is reached from its root as before.
-const maxFolders = 256
+const maxFolders = 64
 
 // inFolder calls do with the folder rel's file lies directly in, opened
 // inside dir once and kept open, and the file's name there: a stat is
