@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -481,38 +480,10 @@ func (p placed) names() string {
 	return strings.Join(names, ", ")
 }
 
-// fallbackAuthor gives a message whose author Assembly cannot identify on
-// a reply (no email, no Assembly user id) the admin's fallback identity
-// (Options.DefaultAuthor), and returns the line that starts its text and
-// keeps who wrote it; with no fallback, or an author with an email, it
-// returns the author as it is and "".
-func (b *builder) fallbackAuthor(origin string, item itemID, field string, u readers.User) (readers.User, string) {
-	if b.opts.DefaultAuthor == "" || u.Email != "" || u.AssemblyID != "" {
-		return u, ""
-	}
-	var who []string
-	if u.Name != "" {
-		who = append(who, u.Name)
-	}
-	if u.SourceID != "" {
-		who = append(who, "id "+u.SourceID)
-	}
-	original := strings.Join(who, ", ")
-	if original == "" {
-		original = "someone the export does not name"
-	}
-	b.stats.DefaultAuthored++
-	b.problems.add(SeverityWarning, ProblemIdentity, origin, item, field,
-		"no email: sent as %s (--default-author), the text starting \"Originally written by %s\" (--people gives people their emails from the old helpdesk's directory)", b.opts.DefaultAuthor, original)
-	return readers.User{Email: b.opts.DefaultAuthor}, "Originally written by " + original + ":\n\n"
-}
-
-// idClash reports a ticket and a reply that share an id, and so a
-// source_specific_id: Assembly's page does not say whether those may be
-// equal, and a server that held them as one would answer the second as a
-// duplicate.
 // idClashes warns of each reply whose id a ticket has too: the two would
-// share a source_specific_id. It looks each ticket up among the replies
+// share a source_specific_id (Assembly's page does not say whether those
+// may be equal, and a server that held them as one would answer the
+// second as a duplicate). It looks each ticket up among the replies
 // once everything is read, instead of every record up among the others
 // as it comes (a million look-ups missing the caches).
 func (b *builder) idClashes() {
@@ -534,36 +505,5 @@ func (b *builder) idClashes() {
 func (b *builder) report(origin string, item itemID, fs []finding) {
 	for _, f := range fs {
 		b.problems.add(f.severity, f.kind, origin, item, f.field, "%s", f.message)
-	}
-}
-
-// validEmail checks an address's syntax, remembering the valid ones:
-// people write many messages.
-func (b *builder) validEmail(email string) bool {
-	if _, ok := b.emails[email]; ok {
-		return true
-	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return false
-	}
-	b.emails[strings.Clone(email)] = struct{}{} // a reader's strings may be slices of its row
-	return true
-}
-
-// person counts a requester or author among the distinct people, once
-// rulePerson found nothing wrong with them.
-func (b *builder) person(u readers.User, reply bool) {
-	if len(rulePerson(nil, "", u, reply, b.emailOK)) > 0 {
-		return
-	}
-	switch {
-	case u.Email != "":
-		if _, ok := b.users[strings.ToLower(u.Email)]; !ok {
-			b.users[strings.Clone(strings.ToLower(u.Email))] = struct{}{} // ToLower may return its argument, a slice of a row
-		}
-	default:
-		if _, ok := b.sourceIDs[u.SourceID]; !ok {
-			b.sourceIDs[strings.Clone(u.SourceID)] = struct{}{}
-		}
 	}
 }

@@ -494,30 +494,6 @@ func (p *Plan) refold(j Job) (*folding, error) {
 	return f, nil
 }
 
-// flushPut writes what it gathered) and returns its job.
-func (p *Plan) put(kind Kind, key string, ev *Event, rep *Reply) (Job, error) {
-	var enc spillEncoder
-	var h contentHasher
-	var hash uint64
-	if ev != nil {
-		enc.event(ev)
-		hash = h.event(ev)
-	} else {
-		enc.reply(rep)
-		hash = h.reply(rep)
-	}
-	if len(enc.b) > 1<<31-1 {
-		return Job{}, fmt.Errorf("%s: a payload of %d bytes is too large for the plan", key, len(enc.b))
-	}
-	if len(p.unwritten) == 0 {
-		p.unwrittenAt = p.spillEnd
-	}
-	p.unwritten = append(p.unwritten, enc.b...)
-	j := Job{Key: key, Hash: hash, at: p.spillEnd, n: int32(len(enc.b)), Kind: kind}
-	p.spillEnd += int64(len(enc.b))
-	return j, nil
-}
-
 // flushPut writes the recipes putRecipe has gathered to the spill file,
 // in one write: Fold calls it after each megabyte of them, and before any
 // of their jobs is read.

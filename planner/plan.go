@@ -12,7 +12,6 @@ import (
 	"io"
 	"iter"
 	"maps"
-	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -389,105 +388,6 @@ func (p *Plan) Groups() map[string]int {
 		groups[FoldedGroup], groups[FoldedFilesGroup] = s.FoldedTickets, s.FoldedFiles
 	}
 	return groups
-}
-
-// spillBlock is how much of the spill file is written at a time.
-const spillBlock = 1 << 20
-
-// spillWriter appends payloads to the spill file and remembers where each
-// went. Payloads are encoded straight into 1 MB blocks, which a goroutine
-// of its own writes: the kernel's copy into the page cache (half a second
-// for a million replies) overlaps planning instead of holding it up. Three
-// blocks take turns: one filling, one waiting, one being written.
-type spillWriter struct {
-	off    int64        // where the block being filled starts in the file
-	enc    spillEncoder // its buffer is the block being filled
-	hash   contentHasher
-	full   chan []byte   // blocks to write, in order
-	free   chan []byte   // written blocks, to fill again
-	failed chan struct{} // closed when a write failed: werr says why
-	ended  chan struct{} // closed when the writing goroutine has ended
-	werr   error         // set by the writing goroutine before it closes failed
-}
-
-func newSpillWriter(f *os.File) *spillWriter {
-	s := &spillWriter{
-		enc:    spillEncoder{b: make([]byte, 0, spillBlock)},
-		full:   make(chan []byte, 1),
-		free:   make(chan []byte, 3),
-		failed: make(chan struct{}),
-		ended:  make(chan struct{}),
-	}
-	s.free <- make([]byte, 0, spillBlock)
-	s.free <- make([]byte, 0, spillBlock)
-	go s.writeBlocks(f)
-	return s
-}
-
-// writeBlocks writes the blocks sent on full until it is closed. After a
-// failed write it writes nothing more but still hands the blocks back.
-func (s *spillWriter) writeBlocks(f *os.File) {
-	defer close(s.ended)
-	for b := range s.full {
-		if s.werr == nil {
-			if _, err := f.Write(b); err != nil {
-				s.werr = err
-				close(s.failed)
-			}
-		}
-		s.free <- b[:0]
-	}
-}
-
-// putEvent writes a ticket's payload.
-func (s *spillWriter) putEvent(ev *Event) (at int64, n int32, hash uint64, err error) {
-	start := len(s.enc.b)
-	s.enc.event(ev)
-	return s.placed(start, s.hash.event(ev))
-}
-
-// putReply writes a reply's payload.
-func (s *spillWriter) putReply(r *Reply) (at int64, n int32, hash uint64, err error) {
-	start := len(s.enc.b)
-	s.enc.reply(r)
-	return s.placed(start, s.hash.reply(r))
-}
-
-// placed accounts for the payload encoded into the block from start, and
-// hands the block over to be written once it is full.
-func (s *spillWriter) placed(start int, hash uint64) (at int64, n int32, _ uint64, err error) {
-	size := len(s.enc.b) - start
-	if size > math.MaxInt32 {
-		s.enc.b = s.enc.b[:start]
-		return 0, 0, 0, fmt.Errorf("a payload of %d bytes is too large for the plan", size)
-	}
-	at = s.off + int64(start)
-	if len(s.enc.b) >= spillBlock {
-		select {
-		case <-s.failed:
-			return 0, 0, 0, fmt.Errorf("write plan spill file: %w", s.werr)
-		case s.full <- s.enc.b:
-		}
-		s.off += int64(len(s.enc.b))
-		s.enc.b = <-s.free
-	}
-	return at, int32(size), hash, nil
-}
-
-// close writes what is left, ends the writing goroutine and returns the
-// first write error. Call it once, however planning ended.
-func (s *spillWriter) close() error {
-	if len(s.enc.b) > 0 {
-		s.full <- s.enc.b
-		s.off += int64(len(s.enc.b))
-		s.enc.b = nil
-	}
-	close(s.full)
-	<-s.ended
-	if s.werr != nil {
-		return fmt.Errorf("write plan spill file: %w", s.werr)
-	}
-	return nil
 }
 
 // contentHasher identifies a payload by what it sends, not where it came
