@@ -241,9 +241,16 @@ type header struct {
 	columns map[string][]int
 	// values translates the words of a field's column (Column.Values).
 	values map[string]words
-	// skip holds the skip_rows columns the header has: the words of each
-	// whose rows are skipped.
-	skip map[int]map[string]bool
+	// skip holds the skip_rows columns the header has, in column order,
+	// each with the words whose rows are skipped.
+	skip []skipColumn
+}
+
+// skipColumn is a column skip_rows names and the words of its that make
+// a row skipped.
+type skipColumn struct {
+	i     int
+	words map[string]bool
 }
 
 // listFields may be mapped to a repeated column: each cell adds to them.

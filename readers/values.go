@@ -183,23 +183,21 @@ func (h *header) resolveSkips(m *Mapping) {
 	}
 	for col, values := range m.SkipRows {
 		for _, i := range h.column(col) {
-			if h.skip == nil {
-				h.skip = map[int]map[string]bool{}
-			}
 			set := map[string]bool{}
 			for _, v := range values {
 				set[normalizeColumn(v)] = true
 			}
-			h.skip[i] = set
+			h.skip = append(h.skip, skipColumn{i, set})
 		}
 	}
+	slices.SortFunc(h.skip, func(a, b skipColumn) int { return a.i - b.i })
 }
 
 // skipped says why skip_rows leaves out row n, or "" when it does not.
 func (h *header) skipped(t table, n int, cells []string) string {
-	for _, i := range slices.Sorted(maps.Keys(h.skip)) {
-		if set := h.skip[i]; i < len(cells) && set[normalizeColumn(t.value(n, i, "", cells[i]))] {
-			return fmt.Sprintf("%s %q", h.found[i], strings.TrimSpace(cells[i]))
+	for _, s := range h.skip {
+		if s.i < len(cells) && s.words[normalizeColumn(t.value(n, s.i, "", cells[s.i]))] {
+			return fmt.Sprintf("%s %q", h.found[s.i], strings.TrimSpace(cells[s.i]))
 		}
 	}
 	return ""
