@@ -53,6 +53,7 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		} else {
 			pm.Done(err == nil || v.API != nil)
 		}
+		r.other(l).pacer.Widen(l.pacer.Jitter()) // what one lane learned of transit holds for the other
 		switch v.Outcome {
 		case assembly.Delivered:
 			return r.settle(l, key, origin, checkpoint.Done, id)

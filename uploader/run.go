@@ -199,6 +199,14 @@ type runner struct {
 	probeErr  error
 }
 
+// other returns the lane that is not l.
+func (r *runner) other(l *lane) *lane {
+	if l == r.events {
+		return r.replies
+	}
+	return r.events
+}
+
 // Run sends every job of plan that the journal does not record as done or
 // rejected, and records each step in it. Tickets go through the events lane,
 // replies through the replies lane, each ticket's replies in order once the

@@ -375,6 +375,20 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	p.probeWait = min(max(2*p.probeWait, p.window), 32*p.window)
 }
 
+// Widen raises the jitter allowance to d, at most half the window, where
+// it is lower: another lane to the same server learned that transit times
+// spread that much, and transit is the path's, whatever the lane. Waiters
+// timed by the narrower allowance look again.
+func (p *Pacer) Widen(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if d = min(d, p.window/2); d > p.jitter {
+		p.jitter = d
+		close(p.changed)
+		p.changed = make(chan struct{})
+	}
+}
+
 // Jitter returns the jitter allowance now: the one given, or wider after
 // 429s that came from bunched arrivals.
 func (p *Pacer) Jitter() time.Duration {

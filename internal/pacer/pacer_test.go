@@ -456,3 +456,19 @@ func TestPacerStoppedStartsNothing(t *testing.T) {
 		t.Fatal("Wait gave a permit after its context ended")
 	}
 }
+
+// TestPacerWiden: another lane's allowance raises this one's, never lowers
+// it, and never past half the window.
+func TestPacerWiden(t *testing.T) {
+	p := pacer.New(60, 6*time.Second, 50*ms)
+	for _, c := range []struct{ widen, want time.Duration }{
+		{120 * ms, 120 * ms},
+		{10 * ms, 120 * ms},
+		{10 * time.Second, 3 * time.Second},
+	} {
+		p.Widen(c.widen)
+		if got := p.Jitter(); got != c.want {
+			t.Errorf("after Widen(%v): allowance %v, want %v", c.widen, got, c.want)
+		}
+	}
+}
