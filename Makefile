@@ -93,9 +93,10 @@ test: deps check
 test-windows:
 	GO=$(GO) bash .ci/windows-tests
 
-# bench: Go benchmarks (planning, the journal, workbooks), planning,
-# the checkpoint's size, status and resuming at 1M/2M/5M/10M replies (about
-# half an hour, 6 GB of disk), then the lanes against the sandbox under
+# bench: Go benchmarks (planning, the journal, workbooks); planning, with
+# and without folding, the checkpoint's size, status and resuming at
+# 1M/2M/5M/10M replies and at 1M replies with 65,000 files (medians of three
+# runs: about forty minutes, 6 GB of disk); then the lanes against the sandbox under
 # each limit model with jitter (four scenarios of a minute), then the events
 # lane beside two reference clients against a sliding window (900 events
 # each): 0-40 ms of transit, 0-150 ms, and 0-150 ms with 50-400 ms of
