@@ -63,7 +63,6 @@ type Pacer struct {
 	waiting     []*waiter     // the requests waiting to start
 	seq         uint64        // orders waiters of one rank
 	changed     chan struct{} // closed and replaced when the waiters change
-	widened     int           // how many times a 429 widened the jitter allowance
 	starts      []*Permit     // the last limit permits, oldest start first
 	next        time.Time     // when the next start is due, at one per window/effective
 	slack       time.Duration // how far before it a start may come, making up for one that came late
@@ -363,7 +362,6 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 		// past the longest round trip (transit cannot exceed it) nor half
 		// the window.
 		p.jitter = min(max(2*p.jitter, p.jitter+pm.end.Sub(pm.start)), longest, p.window/2)
-		p.widened++
 		p.lastCut = now
 		return
 	}
