@@ -62,7 +62,7 @@ type Pacer struct {
 	jitter      time.Duration
 	waiting     []*waiter     // the requests waiting to start
 	seq         uint64        // orders waiters of one rank
-	changed     chan struct{} // closed and replaced when the waiters change
+	changed     chan struct{} // closed and replaced when the waiters or the allowance change
 	starts      []*Permit     // the last limit permits, oldest start first
 	next        time.Time     // when the next start is due, at one per window/effective
 	slack       time.Duration // how far before it a start may come, making up for one that came late
