@@ -4,6 +4,7 @@ package main
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/assembly-import/assembly-import/internal/memlimit"
 )
@@ -12,5 +13,9 @@ func main() {
 	// The garbage collector's soft limit: half the machine's (or the
 	// container's) memory, or $GOMEMLIMIT (docs/scale.md).
 	memlimit.Set(os.Getenv)
-	os.Exit(execute(context.Background(), os.Args[0], os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	// Below it, the heap grows by a tenth of what is live, not all of it,
+	// once that is more than memlimit.Headroom; or as $GOGC says.
+	ctx := context.Background()
+	go memlimit.Pace(ctx, os.Getenv, 250*time.Millisecond)
+	os.Exit(execute(ctx, os.Args[0], os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }

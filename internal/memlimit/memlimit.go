@@ -1,9 +1,10 @@
 // Package memlimit sizes the garbage collector's soft memory limit from
-// the memory the machine, or the container the process runs in, gives it.
+// the memory the machine, or the container the process runs in, gives it,
+// and paces the collector below it (Pace).
 //
-// Below the limit Go's ordinary pacing applies (the heap may grow to twice
-// what is live, GOGC=100), so a plan of millions of messages does not make
-// the collector run flat out as a fixed small limit did (5M replies: 24 s
+// Below the limit the heap grows by a share of what is live before each
+// collection, so a plan of millions of messages does not make the
+// collector run flat out as a fixed small limit did (5M replies: 24 s
 // against 57 s under 192 MB); the limit only keeps a large plan from taking
 // the whole machine.
 package memlimit

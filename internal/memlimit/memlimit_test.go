@@ -1,8 +1,11 @@
 package memlimit
 
 import (
+	"context"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 func TestFor(t *testing.T) {
@@ -42,4 +45,55 @@ func TestSet(t *testing.T) {
 	if got != 300<<20 || from != "GOMEMLIMIT" {
 		t.Errorf("with GOMEMLIMIT set, Set says %d (%s), want the runtime's 300 MiB", got, from)
 	}
+}
+
+func TestPercent(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 100},
+		{10 << 20, 100},
+		{Headroom, 100},
+		{2 * Headroom, 50},
+		{512 << 20, 25},
+		{2 << 30, 10},
+		{20 << 30, 10},
+	} {
+		if got := percent(c.live); got != c.want {
+			t.Errorf("percent(%d MB) = %d, want %d", c.live>>20, got, c.want)
+		}
+	}
+}
+
+// TestPaceLeavesUsersGOGC: with GOGC set, Pace returns at once and the
+// runtime's percentage stands.
+func TestPaceLeavesUsersGOGC(t *testing.T) {
+	was := debug.SetGCPercent(77)
+	t.Cleanup(func() { debug.SetGCPercent(was) })
+	Pace(context.Background(), func(k string) string {
+		if k == "GOGC" {
+			return "77"
+		}
+		return ""
+	}, time.Millisecond)
+	if got := debug.SetGCPercent(77); got != 77 {
+		t.Errorf("GOGC %d after Pace, want the user's 77", got)
+	}
+}
+
+// TestPaceFollowsTheLiveHeap: with twice Headroom live, Pace lets the heap
+// grow by about half of it.
+func TestPaceFollowsTheLiveHeap(t *testing.T) {
+	was := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(was) })
+	live := make([]byte, 2*Headroom)
+	runtime.GC()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	Pace(ctx, func(string) string { return "" }, 5*time.Millisecond)
+	if got := debug.SetGCPercent(100); got > 50 || got < 40 {
+		t.Errorf("GOGC %d with %d MB live, want about 50", got, len(live)>>20)
+	}
+	runtime.KeepAlive(live)
 }
