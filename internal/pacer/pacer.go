@@ -129,6 +129,12 @@ func (p *Pacer) leave(w *waiter) {
 			break
 		}
 	}
+	p.wake()
+}
+
+// wake tells the waiters to look again: the first may have changed, or
+// when it may start. p.mu is held.
+func (p *Pacer) wake() {
 	close(p.changed)
 	p.changed = make(chan struct{})
 }
@@ -382,8 +388,7 @@ func (p *Pacer) Widen(d time.Duration) {
 	defer p.mu.Unlock()
 	if d = min(d, p.window/2); d > p.jitter {
 		p.jitter = d
-		close(p.changed)
-		p.changed = make(chan struct{})
+		p.wake()
 	}
 }
 
