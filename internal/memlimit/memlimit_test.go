@@ -57,8 +57,8 @@ func TestPercent(t *testing.T) {
 		{Headroom, 100},
 		{2 * Headroom, 50},
 		{512 << 20, 25},
-		{2 << 30, 10},
-		{20 << 30, 10},
+		{1 << 30, 25},
+		{20 << 30, 25},
 	} {
 		if got := percent(c.live); got != c.want {
 			t.Errorf("percent(%d MB) = %d, want %d", c.live>>20, got, c.want)
