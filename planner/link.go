@@ -29,10 +29,59 @@ func sortByTime(s []byTime, id func(int32) string) {
 // link checks what needs the whole source — replies against their tickets —
 // and orders the jobs: tickets by creation time then id, each ticket's
 // replies likewise, after the ticket's follow-up message if it has one.
-// It sorts indexes rather than records, and puts every ticket's reply jobs
-// in one shared slice, so that linking a million replies costs little more
-// than their jobs.
+// It sorts indexes rather than records, moves the replies' metadata into
+// sending order in place, then makes the jobs from it front to back,
+// letting the metadata go as it goes: the builder's records and the plan's
+// jobs, the two largest things planning holds, never exist whole at once.
 func (b *builder) link() []Ticket {
+	order, rank := b.orderTickets()
+	sent, ends := b.groupReplies(order, rank)
+	b.gatherReplies(sent)
+	var chunk []Job // a ticket's jobs share it with its neighbours', as one allocation
+	out := make([]Ticket, len(order))
+	var from int32 // the replies of the ticket at pos are b.replies[from:ends[pos]]
+	replyJobs := 0
+	for pos, i := range order {
+		t := b.tickets.At(int(i))
+		to := ends[pos]
+		if need := int(to-from) + 1; cap(chunk)-len(chunk) < need {
+			chunk = make([]Job, 0, max(jobChunk, need))
+		}
+		start := len(chunk)
+		if t.followUp != 0 {
+			chunk = append(chunk, b.job(KindReply, b.followUps[t.followUp-1])) // right after the ticket
+		}
+		last, files := t.created, t.files
+		for k := from; k < to; k++ {
+			r := b.replies.At(int(k))
+			chunk = append(chunk, b.job(KindReply, r.slot))
+			last, files = max(last, r.created), files || r.files
+		}
+		b.replies.Drop(int(to))
+		from = to
+		replies := chunk[start:len(chunk):len(chunk)]
+		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: replies, Open: t.open, last: last, seq: int32(pos),
+			replies: int32(len(replies)), files: files, anonymous: t.anonymous}
+		replyJobs += len(replies)
+		if t.open {
+			b.stats.OpenTickets++
+			b.stats.OpenReplies += len(replies)
+		}
+	}
+	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), replyJobs
+	// The records are spent: let the collector have them before the keys
+	// are copied.
+	b.tickets, b.replies, b.ticketAt, b.ticketKeys = arena.List[ticketMeta]{}, arena.List[replyMeta]{}, nil, nil
+	relayKeys(out)
+	return out
+}
+
+// jobChunk is how many jobs link allocates at a time, at least.
+const jobChunk = 1 << 14
+
+// orderTickets returns the valid tickets' records in sending order, and
+// each record's place in it (-1 for a ticket that is not sent).
+func (b *builder) orderTickets() (order, rank []int32) {
 	var valid []byTime
 	for i := range b.tickets.Len() {
 		if t := b.tickets.At(i); t.ok {
@@ -40,98 +89,119 @@ func (b *builder) link() []Ticket {
 		}
 	}
 	sortByTime(valid, b.ticketIDAt)
-	order := make([]int32, len(valid))     // valid tickets, in sending order
-	rank := make([]int32, b.tickets.Len()) // ticket record -> its place in order, or -1
+	order = make([]int32, len(valid))
+	rank = make([]int32, b.tickets.Len())
 	for i := range rank {
 		rank[i] = -1
 	}
 	for pos, t := range valid {
 		order[pos], rank[t.i] = t.i, int32(pos)
 	}
-	valid = nil
-	// Replies are grouped by their ticket's place in order with a counting
-	// sort (linear; each reply's metadata is read once), then each ticket's
-	// few are sorted by time and id. first[pos] counts, then indexes, the
-	// replies of the ticket at pos.
-	first := make([]int32, len(order)+1)
-	ticketOf := make([]int32, b.replies.Len()) // a reply's ticket's place in order, or -1 if it is not sent
-	for k := range b.replies.Len() {
-		ticketOf[k] = -1
-		r := b.replies.At(k)
-		if !r.ok && (b.replyID(r) == "" || r.noKey) {
-			continue // reported already
+	return order, rank
+}
+
+// groupReplies checks each reply against its ticket and returns the
+// replies to send, grouped by their ticket's place in order (a counting
+// sort: linear, each reply's metadata read once) and each group sorted by
+// time then id; ends[pos] is where the group of the ticket at pos ends.
+// The replies not sent follow, in any order: sent is a permutation of all
+// the replies, which gatherReplies applies.
+func (b *builder) groupReplies(order, rank []int32) (sent, ends []int32) {
+	n := b.replies.Len()
+	ends = make([]int32, len(order)+1) // counts, then ends, shifted by one
+	ticketOf := make([]int32, n)       // a reply's ticket's place in order, or -1 if it is not sent
+	for k := range n {
+		ticketOf[k] = b.ticketOf(int32(k), rank)
+		if pos := ticketOf[k]; pos >= 0 {
+			ends[pos+1]++
 		}
-		i, exists := r.ticket, r.ticket >= 0
-		if r.pending {
-			i, exists = b.ticketAt.Get(b.ticketKeys[int32(k)], b.ticketIDAt)
-		}
-		if !exists || rank[i] < 0 {
-			item := itemID{ReplyGroup, b.replyID(r)}
-			if exists {
-				b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
-					"ticket %s has errors (%s), so its replies are not migrated either",
-					b.ticketIDAt(i), b.origins.get(b.tickets.At(int(i)).origin))
-			} else {
-				b.problems.add(SeverityError, ProblemOrphan, b.origins.get(r.origin), item, "ticket_id", "there is no ticket %s", b.ticketKeys[int32(k)])
-			}
-			continue
-		}
-		if !r.ok {
-			continue
-		}
-		if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
-			b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemID{ReplyGroup, b.replyID(r)}, "created_at",
-				"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
-		}
-		ticketOf[k] = rank[i]
-		first[rank[i]+1]++
 	}
 	for pos := range order {
-		first[pos+1] += first[pos]
+		ends[pos+1] += ends[pos]
 	}
-	sendable := make([]int32, first[len(order)]) // valid replies of valid tickets, grouped by ticket
+	sending := ends[len(order)]
+	sent = make([]int32, n)
+	unsent := sending
 	for k, pos := range ticketOf {
-		if pos >= 0 {
-			sendable[first[pos]] = int32(k)
-			first[pos]++ // now the end of pos's replies, which is where pos+1's start
+		if pos < 0 {
+			sent[unsent] = int32(k)
+			unsent++
+			continue
 		}
+		sent[ends[pos]] = int32(k)
+		ends[pos]++ // now the end of pos's replies, which is where pos+1's start
 	}
-	jobs := make([]Job, 0, len(sendable)+b.stats.FollowUps)
-	out := make([]Ticket, len(order))
-	var from int32     // into sendable
+	ends = ends[:len(order)]
 	var group []byTime // the replies of one ticket
-	for pos, i := range order {
+	var from int32
+	for _, to := range ends {
 		group = group[:0]
-		for _, k := range sendable[from:first[pos]] {
+		for _, k := range sent[from:to] {
 			group = append(group, byTime{b.replies.At(int(k)).created, k})
 		}
-		from = first[pos]
 		sortByTime(group, b.replyIDAt)
-		t := b.tickets.At(int(i))
-		start := len(jobs)
-		if t.followUp != 0 {
-			jobs = append(jobs, b.job(KindReply, b.followUps[t.followUp-1])) // right after the ticket
+		for x, r := range group {
+			sent[from+int32(x)] = r.i
 		}
-		for _, r := range group {
-			jobs = append(jobs, b.job(KindReply, b.replies.At(int(r.i)).slot))
+		from = to
+	}
+	return sent, ends
+}
+
+// ticketOf checks reply k against its ticket and returns the ticket's
+// place in sending order, or -1 when the reply is not sent (reporting why,
+// unless reading did).
+func (b *builder) ticketOf(k int32, rank []int32) int32 {
+	r := b.replies.At(int(k))
+	if !r.ok && (b.replyID(r) == "" || r.noKey) {
+		return -1 // reported already
+	}
+	i, exists := r.ticket, r.ticket >= 0
+	if r.pending {
+		i, exists = b.ticketAt.Get(b.ticketKeys[k], b.ticketIDAt)
+	}
+	if !exists || rank[i] < 0 {
+		item := itemID{ReplyGroup, b.replyID(r)}
+		if exists {
+			b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
+				"ticket %s has errors (%s), so its replies are not migrated either",
+				b.ticketIDAt(i), b.origins.get(b.tickets.At(int(i)).origin))
+		} else {
+			b.problems.add(SeverityError, ProblemOrphan, b.origins.get(r.origin), item, "ticket_id", "there is no ticket %s", b.ticketKeys[k])
 		}
-		last, files := t.created, t.files
-		if len(group) > 0 {
-			last = max(last, group[len(group)-1].created)
+		return -1
+	}
+	if !r.ok {
+		return -1
+	}
+	if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
+		b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemID{ReplyGroup, b.replyID(r)}, "created_at",
+			"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
+	}
+	return rank[i]
+}
+
+// gatherReplies moves the replies' metadata so that the k-th holds what
+// the sent[k]-th did, in place: it follows each cycle of the permutation,
+// one record in hand, and marks what it has placed by making sent[k] k.
+func (b *builder) gatherReplies(sent []int32) {
+	for i := range sent {
+		if sent[i] == int32(i) {
+			continue
 		}
-		for _, r := range group {
-			files = files || b.replies.At(int(r.i)).files
-		}
-		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: jobs[start:len(jobs):len(jobs)], Open: t.open, last: last, seq: int32(pos),
-			replies: int32(len(jobs) - start), files: files, anonymous: t.anonymous}
-		if t.open {
-			b.stats.OpenTickets++
-			b.stats.OpenReplies += len(jobs) - start
+		held := *b.replies.At(i)
+		j := int32(i)
+		for {
+			src := sent[j]
+			sent[j] = j
+			if src == int32(i) {
+				*b.replies.At(int(j)) = held
+				break
+			}
+			*b.replies.At(int(j)) = *b.replies.At(int(src))
+			j = src
 		}
 	}
-	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), len(jobs)
-	relayKeys(out)
-	return out
 }
 
 // relayKeys copies the jobs' keys into one arena in the plan's order. They

@@ -68,8 +68,9 @@ func (a *Strings) Add(parts ...string) string { return a.Get(a.AddRef(parts...))
 // never copies what it holds, so a million records never exist twice, as
 // they briefly do when a slice doubles.
 type List[T any] struct {
-	chunks [][]T
-	n      int
+	chunks  [][]T
+	n       int
+	dropped int // chunks Drop has let go, from the first
 }
 
 const chunkLen = 1 << 14
@@ -86,6 +87,15 @@ func (c *List[T]) Add(v T) {
 
 // At returns the i-th element, which stays where it is.
 func (c *List[T]) At(i int) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
+
+// Drop lets the collector have the chunks that hold only elements below
+// n, which the caller will not look at again: At panics for them. Len is
+// unchanged.
+func (c *List[T]) Drop(n int) {
+	for ; c.dropped < min(n/chunkLen, len(c.chunks)); c.dropped++ {
+		c.chunks[c.dropped] = nil
+	}
+}
 
 // Len returns how many elements the list holds.
 func (c *List[T]) Len() int { return c.n }

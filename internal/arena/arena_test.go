@@ -64,6 +64,23 @@ func TestList(t *testing.T) {
 	}
 }
 
+func TestListDrop(t *testing.T) {
+	var l List[int]
+	for i := range 3 * chunkLen {
+		l.Add(i)
+	}
+	l.Drop(chunkLen - 1) // no whole chunk below it
+	l.Drop(2*chunkLen + 1)
+	l.Drop(chunkLen) // behind what is dropped: nothing changes
+	if l.chunks[0] != nil || l.chunks[1] != nil || l.chunks[2] == nil || *l.At(2 * chunkLen) != 2*chunkLen || l.Len() != 3*chunkLen {
+		t.Errorf("after Drop: chunks %v %v %v, len %d", l.chunks[0] == nil, l.chunks[1] == nil, l.chunks[2] == nil, l.Len())
+	}
+	l.Drop(10 * chunkLen) // past the end
+	if l.chunks[2] != nil {
+		t.Error("Drop past the end kept the last chunk")
+	}
+}
+
 func TestIDs(t *testing.T) {
 	ids := []string{"a", "b", "c"}
 	key := func(i int32) string { return ids[i] }
