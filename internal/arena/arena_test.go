@@ -1,7 +1,7 @@
 package arena
 
 import (
-	"hash/maphash"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -82,18 +82,40 @@ func TestListDrop(t *testing.T) {
 }
 
 func TestIDs(t *testing.T) {
-	ids := []string{"a", "b", "c"}
-	key := func(i int32) string { return ids[i] }
 	s := NewIDs(0)
-	for i, id := range ids[:2] {
-		s.Put(id, int32(i))
+	// Two ids whose 32 hash bits are the same, which only the key
+	// function tells apart: found among random ids (a few hundred
+	// thousand make a pair all but certain).
+	var ids []string
+	seen := map[uint32]int{}
+	for n := 0; len(ids) == 0; n++ {
+		if n == 1<<22 {
+			t.Fatal("no two ids share their hash bits")
+		}
+		id := fmt.Sprint("id-", n)
+		h := s.hash(id)
+		if first, ok := seen[h]; ok {
+			ids = []string{fmt.Sprint("id-", first), id}
+		}
+		seen[h] = n
 	}
-	// Force a collision: c under b's hash.
-	s.byHash[maphash.String(s.seed, "c")] = 1
-	if _, ok := s.Get("c", key); ok {
-		t.Fatal("found c before it was put")
+	for n := range 3 * idsMin { // past a few growths
+		ids = append(ids, fmt.Sprint("other-", n))
 	}
-	s.Put("c", 2)
+	key := func(i int32) string { return ids[i] }
+	if _, ok := s.Get(ids[1], key); ok {
+		t.Fatal("found an id before it was put")
+	}
+	for i, id := range ids {
+		if i%2 == 0 {
+			s.Put(id, int32(i))
+		} else if !s.PutNew(id, int32(i), key) {
+			t.Fatalf("PutNew(%q) found it already", id)
+		}
+	}
+	if s.PutNew(ids[1], 99, key) || s.PutNew(ids[0], 99, key) {
+		t.Error("PutNew put an id that was there")
+	}
 	for i, id := range ids {
 		if got, ok := s.Get(id, key); !ok || got != int32(i) {
 			t.Errorf("Get(%q) = %d, %v", id, got, ok)
@@ -102,7 +124,44 @@ func TestIDs(t *testing.T) {
 			t.Errorf("GetBytes(%q) = %d, %v", id, got, ok)
 		}
 	}
-	if _, ok := s.Get("d", key); ok {
-		t.Error("found d")
+	if _, ok := s.Get("absent", key); ok {
+		t.Error("found an id never put")
+	}
+	if s.n != len(ids) || len(s.slots) < len(ids)*4/3 {
+		t.Errorf("%d slots for %d ids (%d taken)", len(s.slots), len(ids), s.n)
+	}
+}
+
+// Room made for n ids up front takes them without growing.
+func TestIDsRoom(t *testing.T) {
+	s := NewIDs(100_000)
+	size := len(s.slots)
+	for i := range 100_000 {
+		s.Put(fmt.Sprint(i), int32(i))
+	}
+	if len(s.slots) != size {
+		t.Errorf("grew from %d to %d slots", size, len(s.slots))
+	}
+}
+
+// BenchmarkIDs puts a million ids one after the other, as planning does,
+// then looks each up, as a resume does: bytes/op is the set's memory.
+func BenchmarkIDs(b *testing.B) {
+	const n = 1 << 20
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprint("reply/", i*7919)
+	}
+	key := func(i int32) string { return ids[i] }
+	for b.Loop() {
+		s := NewIDs(0)
+		for i, id := range ids {
+			s.PutNew(id, int32(i), key)
+		}
+		for _, id := range ids {
+			if _, ok := s.Get(id, key); !ok {
+				b.Fatal(id)
+			}
+		}
 	}
 }
