@@ -231,6 +231,9 @@ func (b *builder) readProblems(origin string, item itemID, ps []readers.FieldPro
 }
 
 func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
+	if b.tickets.Len() == maxTickets {
+		return fmt.Errorf("%s: more than %d tickets, which is as many as one plan holds: split the export", t.Origin, maxTickets)
+	}
 	b.stats.Tickets++
 	item := itemID{TicketGroup, t.Key}
 	errs := b.problems.errors
@@ -238,7 +241,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 	b.month(t.Created).Tickets++
 	// Interned: a reader's strings may be slices of its whole row, which
 	// would keep every row's text alive for as long as the plan.
-	m := ticketMeta{slot: slot{key: b.strs.AddRef(ticketPrefix, t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created),
+	m := ticketMeta{slot: slot{id: b.strs.AddRef(t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created),
 		open: b.open[normalizeStatus(t.Status)]}
 	if b.opts.People.Fill(&t.Requester) {
 		b.stats.FromPeople++
@@ -313,7 +316,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 			Downloads:  followUp.downloads,
 		}
 		b.count(followUp)
-		j := slot{key: b.strs.AddRef(FollowUpGroup, "/", t.Key)}
+		j := slot{id: m.id} // keyed by the ticket's id, in another group
 		if j.at, j.n, j.hash, err = b.spill.putReply(&rep); err != nil {
 			return err
 		}
@@ -388,14 +391,11 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
-	m := replyMeta{slot: slot{key: b.strs.AddRef(replyPrefix, r.Key)}, origin: b.origins.add(r.Origin),
-		created: stampOf(r.Created), ticket: -1}
+	m := replyMeta{id: b.strs.AddRef(r.Key), origin: b.origins.add(r.Origin), created: stampOf(r.Created)}
 	if i, ok := b.ticketAt.Get(r.TicketKey, b.ticketIDAt); ok {
-		m.ticket = i
-	} else if r.TicketKey == "" {
-		m.noKey = true
-	} else {
-		m.pending = true
+		m.state = uint32(i) + 2
+	} else if r.TicketKey != "" {
+		m.state = 1
 		if b.ticketKeys == nil {
 			b.ticketKeys = make(map[int32]string)
 		}
@@ -454,12 +454,14 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 		b.stats.InternalIncluded++
 		payload.Body = "[Internal note]\n" + payload.Body
 	}
-	m.ok = b.problems.errors == errs
-	if m.ok {
+	if b.problems.errors == errs {
+		m.state |= replyOK
 		b.count(att)
-		m.files = len(att.downloads) > 0 || slices.ContainsFunc(att.files, func(f File) bool {
+		if len(att.downloads) > 0 || slices.ContainsFunc(att.files, func(f File) bool {
 			return !assembly.EventTakesImage(f.Name, f.ContentType, f.Size)
-		})
+		}) {
+			m.state |= replyFiles
+		}
 		var err error
 		if m.at, m.n, m.hash, err = b.spill.putReply(&payload); err != nil {
 			return err

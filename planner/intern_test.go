@@ -1,6 +1,9 @@
 package planner
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 func TestOrigins(t *testing.T) {
 	var o origins
@@ -15,5 +18,17 @@ func TestOrigins(t *testing.T) {
 	o.add("replies.csv:18")
 	if len(o.prefixes) != 7 {
 		t.Errorf("a second origin of replies.csv added a prefix: %q", o.prefixes)
+	}
+}
+
+// What planning keeps of each reply, millions of times over, stays as
+// small as its layout was made: a field added in the wrong place pads it.
+func TestReplyMetaSize(t *testing.T) {
+	if n := unsafe.Sizeof(replyMeta{}); n != 48 {
+		t.Errorf("replyMeta takes %d bytes, not 48", n)
+	}
+	m := replyMeta{state: maxTickets + 1 + replyOK}
+	if i, ok := m.ticket(); !ok || i != maxTickets-1 || !m.ok() || m.files() || m.noKey() || m.pending() {
+		t.Errorf("state %x: ticket %d %v, ok %v, files %v", m.state, i, ok, m.ok(), m.files())
 	}
 }

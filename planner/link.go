@@ -38,29 +38,31 @@ func (b *builder) link() []Ticket {
 	sent, ends := b.groupReplies(order, rank)
 	b.gatherReplies(sent)
 	var chunk []Job // a ticket's jobs share it with its neighbours', as one allocation
+	var keys arena.Strings
 	out := make([]Ticket, len(order))
 	var from int32 // the replies of the ticket at pos are b.replies[from:ends[pos]]
 	replyJobs := 0
 	for pos, i := range order {
 		t := b.tickets.At(int(i))
+		job := b.job(&keys, KindTicket, ticketPrefix, t.slot)
 		to := ends[pos]
 		if need := int(to-from) + 1; cap(chunk)-len(chunk) < need {
 			chunk = make([]Job, 0, max(jobChunk, need))
 		}
 		start := len(chunk)
 		if t.followUp != 0 {
-			chunk = append(chunk, b.job(KindReply, b.followUps[t.followUp-1])) // right after the ticket
+			chunk = append(chunk, b.job(&keys, KindReply, followUpPrefix, b.followUps[t.followUp-1])) // right after the ticket
 		}
 		last, files := t.created, t.files
 		for k := from; k < to; k++ {
 			r := b.replies.At(int(k))
-			chunk = append(chunk, b.job(KindReply, r.slot))
-			last, files = max(last, r.created), files || r.files
+			chunk = append(chunk, b.job(&keys, KindReply, replyPrefix, r.slot()))
+			last, files = max(last, r.created), files || r.files()
 		}
 		b.replies.Drop(int(to))
 		from = to
 		replies := chunk[start:len(chunk):len(chunk)]
-		out[pos] = Ticket{Job: b.job(KindTicket, t.slot), Replies: replies, Open: t.open, last: last, seq: int32(pos),
+		out[pos] = Ticket{Job: job, Replies: replies, Open: t.open, last: last, seq: int32(pos),
 			replies: int32(len(replies)), files: files, anonymous: t.anonymous}
 		replyJobs += len(replies)
 		if t.open {
@@ -69,10 +71,10 @@ func (b *builder) link() []Ticket {
 		}
 	}
 	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), replyJobs
-	// The records are spent: let the collector have them before the keys
-	// are copied.
-	b.tickets, b.replies, b.ticketAt, b.ticketKeys = arena.List[ticketMeta]{}, arena.List[replyMeta]{}, nil, nil
-	relayKeys(out)
+	// The records are spent, and the jobs' keys are in their own arena:
+	// let the collector have the rest.
+	b.tickets, b.replies, b.strs = arena.List[ticketMeta]{}, arena.List[replyMeta]{}, arena.Strings{}
+	b.ticketAt, b.ticketKeys, b.followUps = nil, nil, nil
 	return out
 }
 
@@ -153,11 +155,11 @@ func (b *builder) groupReplies(order, rank []int32) (sent, ends []int32) {
 // unless reading did).
 func (b *builder) ticketOf(k int32, rank []int32) int32 {
 	r := b.replies.At(int(k))
-	if !r.ok && (b.replyID(r) == "" || r.noKey) {
+	if !r.ok() && (b.replyID(r) == "" || r.noKey()) {
 		return -1 // reported already
 	}
-	i, exists := r.ticket, r.ticket >= 0
-	if r.pending {
+	i, exists := r.ticket()
+	if r.pending() {
 		i, exists = b.ticketAt.Get(b.ticketKeys[k], b.ticketIDAt)
 	}
 	if !exists || rank[i] < 0 {
@@ -171,7 +173,7 @@ func (b *builder) ticketOf(k int32, rank []int32) int32 {
 		}
 		return -1
 	}
-	if !r.ok {
+	if !r.ok() {
 		return -1
 	}
 	if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
@@ -200,23 +202,6 @@ func (b *builder) gatherReplies(sent []int32) {
 			}
 			*b.replies.At(int(j)) = *b.replies.At(int(src))
 			j = src
-		}
-	}
-}
-
-// relayKeys copies the jobs' keys into one arena in the plan's order. They
-// were stored as the source was read, in another order: every pass over
-// the plan that touches them — a resume looks each up in the checkpoint,
-// several times — would otherwise miss the processor's caches at each one
-// (a few hundred nanoseconds, seconds at millions of jobs), where keys laid
-// out in order stream through them.
-func relayKeys(tickets []Ticket) {
-	var keys arena.Strings
-	for i := range tickets {
-		t := &tickets[i]
-		t.Key = keys.Add(t.Key)
-		for k := range t.Replies {
-			t.Replies[k].Key = keys.Add(t.Replies[k].Key)
 		}
 	}
 }
