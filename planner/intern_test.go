@@ -32,3 +32,10 @@ func TestReplyMetaSize(t *testing.T) {
 		t.Errorf("state %x: ticket %d %v, ok %v, files %v", m.state, i, ok, m.ok(), m.files())
 	}
 }
+
+// A ticket in the plan: the bools together, not padded one by one.
+func TestTicketSize(t *testing.T) {
+	if n := unsafe.Sizeof(Ticket{}); n != 88 {
+		t.Errorf("Ticket takes %d bytes, not 88", n)
+	}
+}

@@ -29,21 +29,23 @@ func sortByTime(s []byTime, id func(int32) string) {
 // link checks what needs the whole source — replies against their tickets —
 // and orders the jobs: tickets by creation time then id, each ticket's
 // replies likewise, after the ticket's follow-up message if it has one.
-// It sorts indexes rather than records, moves the replies' metadata into
+// It sorts indexes rather than records, moves the records' metadata into
 // sending order in place, then makes the jobs from it front to back,
 // letting the metadata go as it goes: the builder's records and the plan's
 // jobs, the two largest things planning holds, never exist whole at once.
 func (b *builder) link() []Ticket {
-	order, rank := b.orderTickets()
-	sent, ends := b.groupReplies(order, rank)
-	b.gatherReplies(sent)
-	var chunk []Job // a ticket's jobs share it with its neighbours', as one allocation
+	places, sending, rank := b.orderTickets()
+	sent, ends := b.groupReplies(places[:sending], rank)
+	b.replies.Gather(sent)
+	b.tickets.Gather(places) // the ticket at pos is the pos-th record now
+	// A ticket's jobs share an allocation with its neighbours'.
+	var chunk []Job
 	var keys arena.Strings
-	out := make([]Ticket, len(order))
+	out := make([]Ticket, sending)
 	var from int32 // the replies of the ticket at pos are b.replies[from:ends[pos]]
 	replyJobs := 0
-	for pos, i := range order {
-		t := b.tickets.At(int(i))
+	for pos := range out {
+		t := b.tickets.At(pos)
 		job := b.job(&keys, KindTicket, ticketPrefix, t.slot)
 		to := ends[pos]
 		if need := int(to-from) + 1; cap(chunk)-len(chunk) < need {
@@ -59,8 +61,6 @@ func (b *builder) link() []Ticket {
 			chunk = append(chunk, b.job(&keys, KindReply, replyPrefix, r.slot()))
 			last, files = max(last, r.created), files || r.files()
 		}
-		b.replies.Drop(int(to))
-		from = to
 		replies := chunk[start:len(chunk):len(chunk)]
 		out[pos] = Ticket{Job: job, Replies: replies, Open: t.open, last: last, seq: int32(pos),
 			replies: int32(len(replies)), files: files, anonymous: t.anonymous}
@@ -69,6 +69,9 @@ func (b *builder) link() []Ticket {
 			b.stats.OpenTickets++
 			b.stats.OpenReplies += len(replies)
 		}
+		b.replies.Drop(int(to))
+		b.tickets.Drop(pos + 1)
+		from = to
 	}
 	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), replyJobs
 	// The records are spent, and the jobs' keys are in their own arena:
@@ -81,9 +84,10 @@ func (b *builder) link() []Ticket {
 // jobChunk is how many jobs link allocates at a time, at least.
 const jobChunk = 1 << 14
 
-// orderTickets returns the valid tickets' records in sending order, and
-// each record's place in it (-1 for a ticket that is not sent).
-func (b *builder) orderTickets() (order, rank []int32) {
+// orderTickets returns every ticket record's index, those sent first, in
+// sending order (places[:sending]), the others after them; and each
+// record's place in that order (-1 for a ticket that is not sent).
+func (b *builder) orderTickets() (places []int32, sending int, rank []int32) {
 	var valid []byTime
 	for i := range b.tickets.Len() {
 		if t := b.tickets.At(i); t.ok {
@@ -91,15 +95,20 @@ func (b *builder) orderTickets() (order, rank []int32) {
 		}
 	}
 	sortByTime(valid, b.ticketIDAt)
-	order = make([]int32, len(valid))
+	places = make([]int32, 0, b.tickets.Len())
 	rank = make([]int32, b.tickets.Len())
 	for i := range rank {
 		rank[i] = -1
 	}
 	for pos, t := range valid {
-		order[pos], rank[t.i] = t.i, int32(pos)
+		places, rank[t.i] = append(places, t.i), int32(pos)
 	}
-	return order, rank
+	for i, pos := range rank {
+		if pos < 0 {
+			places = append(places, int32(i))
+		}
+	}
+	return places, len(valid), rank
 }
 
 // groupReplies checks each reply against its ticket and returns the
@@ -107,7 +116,7 @@ func (b *builder) orderTickets() (order, rank []int32) {
 // sort: linear, each reply's metadata read once) and each group sorted by
 // time then id; ends[pos] is where the group of the ticket at pos ends.
 // The replies not sent follow, in any order: sent is a permutation of all
-// the replies, which gatherReplies applies.
+// the replies, for List.Gather.
 func (b *builder) groupReplies(order, rank []int32) (sent, ends []int32) {
 	n := b.replies.Len()
 	ends = make([]int32, len(order)+1) // counts, then ends, shifted by one
@@ -181,27 +190,4 @@ func (b *builder) ticketOf(k int32, rank []int32) int32 {
 			"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 	}
 	return rank[i]
-}
-
-// gatherReplies moves the replies' metadata so that the k-th holds what
-// the sent[k]-th did, in place: it follows each cycle of the permutation,
-// one record in hand, and marks what it has placed by making sent[k] k.
-func (b *builder) gatherReplies(sent []int32) {
-	for i := range sent {
-		if sent[i] == int32(i) {
-			continue
-		}
-		held := *b.replies.At(i)
-		j := int32(i)
-		for {
-			src := sent[j]
-			sent[j] = j
-			if src == int32(i) {
-				*b.replies.At(int(j)) = held
-				break
-			}
-			*b.replies.At(int(j)) = *b.replies.At(int(src))
-			j = src
-		}
-	}
 }

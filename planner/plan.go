@@ -95,18 +95,18 @@ type Ticket struct {
 	// conversation (Plan.Fold): Job is that event, Replies at most the
 	// message with its files.
 	Folded bool
-	last   stamp // its last activity: its last reply's time, or its own
-	seq    int32 // its place in chronological order
-	// replies and files are what the ticket sends unfolded, for
-	// projecting other choices: its replies-lane jobs, and whether any of
-	// its messages has files an event cannot take or links to fetch (a
-	// folded ticket sends those on a files message).
-	replies int32
-	files   bool
+	// files and replies are what the ticket sends unfolded, for
+	// projecting other choices: whether any of its messages has files an
+	// event cannot take or links to fetch (a folded ticket sends those on a
+	// files message), and its replies-lane jobs.
+	files bool
 	// anonymous says the requester has neither an email nor an Assembly
 	// user id, so that the files message of the folded ticket cannot be
 	// from them (Plan.Fold).
 	anonymous bool
+	replies   int32
+	seq       int32 // its place in chronological order
+	last      stamp // its last activity: its last reply's time, or its own
 }
 
 // Plan is the ordered set of jobs for a migration plus every problem found.

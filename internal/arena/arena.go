@@ -97,6 +97,30 @@ func (c *List[T]) Drop(n int) {
 	}
 }
 
+// Gather moves the elements so that the k-th holds what the from[k]-th
+// did, in place: it follows each cycle of the permutation, one element in
+// hand, and marks what it has placed by making from[k] k. from must be a
+// permutation of the list's indexes; it is the identity afterwards.
+func (c *List[T]) Gather(from []int32) {
+	for i := range from {
+		if from[i] == int32(i) {
+			continue
+		}
+		held := *c.At(i)
+		j := int32(i)
+		for {
+			src := from[j]
+			from[j] = j
+			if src == int32(i) {
+				*c.At(int(j)) = held
+				break
+			}
+			*c.At(int(j)) = *c.At(int(src))
+			j = src
+		}
+	}
+}
+
 // Len returns how many elements the list holds.
 func (c *List[T]) Len() int { return c.n }
 

@@ -2,6 +2,7 @@ package arena
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -78,6 +79,27 @@ func TestListDrop(t *testing.T) {
 	l.Drop(10 * chunkLen) // past the end
 	if l.chunks[2] != nil {
 		t.Error("Drop past the end kept the last chunk")
+	}
+}
+
+func TestListGather(t *testing.T) {
+	const n = 2*chunkLen + 7
+	var l List[int32]
+	from := make([]int32, n)
+	for i := range n {
+		l.Add(int32(i) * 10)
+		from[i] = int32(i)
+	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(n, func(i, j int) { from[i], from[j] = from[j], from[i] })
+	want := make([]int32, n)
+	for k, i := range from {
+		want[k] = *l.At(int(i))
+	}
+	l.Gather(from)
+	for k := range n {
+		if *l.At(k) != want[k] || from[k] != int32(k) {
+			t.Fatalf("element %d is %d, want %d (from %d)", k, *l.At(k), want[k], from[k])
+		}
 	}
 }
 
