@@ -23,14 +23,15 @@ import (
 // once under -race on two cores lag past the jitter allowance (a 429 from
 // the test's own scheduling, not the network's).
 //
-// The GCRA server tolerates arrivals up to three emission intervals
-// (75 ms) early, not the sandbox's default two: the pacer spaces starts
-// evenly, so under GCRA an arrival comes at most the spread of arrival
-// delays plus a quarter spacing early, and the spread here is the
+// The GCRA server tolerates arrivals up to 75 ms early in both lanes, not
+// the sandbox's default of two emission intervals (50 ms for events, 100
+// for replies): the pacer spaces starts evenly, so under GCRA an arrival
+// comes at most the spread of arrival delays plus a quarter spacing early
+// (6.25 ms for events, 12.5 for replies), and the spread here is the
 // simulated transit plus this machine's scheduling lag, which the test
-// allows 60 ms for (Jitter). A server tolerating less than the spread
-// refuses some arrivals of any client sending at the full rate; on a
-// loaded 2-core CI machine the default's 50 ms was outrun (one 429).
+// allows 60 ms for (Jitter). A server tolerating less than that refuses
+// some arrivals of any client sending at the full rate; on a loaded 2-core
+// CI machine the events lane's 50 ms was outrun (one 429).
 func TestLanesAgainstStrictServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for seconds")
