@@ -157,6 +157,10 @@ type LaneResult struct {
 	// EffectiveLimit is the limit the lane kept to at the end (lower than
 	// the configured one after 429s).
 	EffectiveLimit int
+	// Allowance is the spread of transit times the lane allowed for at the
+	// end (wider than Options.Jitter after 429s from bunched arrivals):
+	// what a later run's Jitter can start from.
+	Allowance time.Duration
 }
 
 // JobProblem is a job the server rejected or that could not be delivered.
@@ -262,6 +266,8 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 	}
 	res.Events.EffectiveLimit = r.events.pacer.Effective()
 	res.Replies.EffectiveLimit = r.replies.pacer.Effective()
+	res.Events.Allowance = r.events.pacer.Jitter()
+	res.Replies.Allowance = r.replies.pacer.Jitter()
 	return res, err
 }
 

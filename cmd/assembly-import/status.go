@@ -254,7 +254,8 @@ func writeRunReport(w io.Writer, res *uploader.Result, took time.Duration) {
 			fmt.Fprintf(w, ", held back %d (their ticket or an earlier reply was not delivered)", l.r.Blocked)
 		}
 		if l.r.Throttled > 0 {
-			fmt.Fprintf(w, "; %d rate-limit answers (429), the lane ended at %d per window", l.r.Throttled, l.r.EffectiveLimit)
+			fmt.Fprintf(w, "; %d rate-limit answers (429), the lane ended at %d per window allowing %v of transit spread (--jitter)",
+				l.r.Throttled, l.r.EffectiveLimit, l.r.Allowance.Round(time.Millisecond))
 		}
 		fmt.Fprintln(w)
 	}

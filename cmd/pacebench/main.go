@@ -62,7 +62,7 @@ func main() {
 	fmt.Printf("Ceiling for zero 429s under transit jitter J: W/(W+J) = %.1f%% events, %.1f%% replies.\n\n",
 		100/(1+(tr.Max-tr.Min).Seconds()), 100/(1+(tr.Max-tr.Min).Seconds()/repliesWindow.Seconds()))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tlane\tlimit\tutilisation\t429s\tp50\tp99\tmost in a window\tlimit at end\t")
+	fmt.Fprintln(tw, "model\tlane\tlimit\tutilisation\t429s\tp50\tp99\tmost in a window\tlimit at end\tallowance at end\t")
 	scenarios := map[string]scenario{"sliding": {sandbox.Sliding, 0}, "fixed": {sandbox.Fixed, 0}, "gcra": {sandbox.GCRA, 0}, "gcra-tight": {sandbox.GCRA, 0.5}}
 	for _, name := range strings.Split(*models, ",") {
 		sc, ok := scenarios[name]
@@ -174,15 +174,15 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serve
 		return nil, err
 	}
 	st := sb.Stats()
-	row := func(lane sandbox.Lane, path string, ls sandbox.LaneStats, effective int) string {
+	row := func(lane sandbox.Lane, path string, ls sandbox.LaneStats, lr uploader.LaneResult) string {
 		return strings.Join([]string{name, string(lane), fmt.Sprintf("%d/%v", ls.Limit, ls.Window),
 			fmt.Sprintf("%.1f%%", 100*sb.Utilisation(lane)), fmt.Sprint(ls.TooMany),
 			fmt.Sprint(percentile(tm.lane[path], 0.5)), fmt.Sprint(percentile(tm.lane[path], 0.99)),
-			fmt.Sprintf("%d/%d", ls.MaxInWindow, ls.Limit), fmt.Sprint(effective), ""}, "\t")
+			fmt.Sprintf("%d/%d", ls.MaxInWindow, ls.Limit), fmt.Sprint(lr.EffectiveLimit), fmt.Sprint(lr.Allowance.Round(time.Millisecond)), ""}, "\t")
 	}
 	return []string{
-		row(sandbox.Events, assembly.EventsPath, st.Events, res.Events.EffectiveLimit),
-		row(sandbox.Replies, assembly.RepliesPath, st.Replies, res.Replies.EffectiveLimit),
+		row(sandbox.Events, assembly.EventsPath, st.Events, res.Events),
+		row(sandbox.Replies, assembly.RepliesPath, st.Replies, res.Replies),
 	}, nil
 }
 

@@ -134,5 +134,5 @@ func measureReference(ref *reference, d time.Duration, transit, latency sandbox.
 	st := sb.Stats()
 	return strings.Join([]string{"reference: " + ref.name, "events", fmt.Sprintf("%d/%v", st.Events.Limit, st.Events.Window),
 		fmt.Sprintf("%.1f%%", 100*sb.Utilisation(sandbox.Events)), fmt.Sprint(st.Events.TooMany), "", "",
-		fmt.Sprintf("%d/%d", st.Events.MaxInWindow, st.Events.Limit), "", ""}, "\t"), nil
+		fmt.Sprintf("%d/%d", st.Events.MaxInWindow, st.Events.Limit), "", "", ""}, "\t"), nil
 }

@@ -40,10 +40,10 @@ import (
 // pauses for Retry-After, then tells the two apart by what the server
 // admitted in the last window. All of the effective limit, with round trips
 // longer than the allowance: the limit is ours, and transit took longer
-// than allowed for. The allowance widens, to the larger of twice itself and
-// itself plus the 429's round trip (a 429 is answered before any
-// processing: its round trip is transit), never past the longest round
-// trip; the rate is not cut for latency. Fewer: the server's limit is
+// than allowed for. The allowance widens to the least that explains the
+// 429 from what the pacer knows of every request's start and answer, and
+// at least by half, never past the longest round trip; the rate is not cut
+// for latency. Fewer: the server's limit is
 // lower, and the effective limit drops to what it admitted — the real
 // limit, in one step — but never below half. It then climbs half the way back to the level
 // that failed per clean window, and tries that level again only after a
@@ -63,7 +63,7 @@ type Pacer struct {
 	waiting     []*waiter     // the requests waiting to start
 	seq         uint64        // orders waiters of one rank
 	changed     chan struct{} // closed and replaced when the waiters or the allowance change
-	starts      []*Permit     // the last limit permits, oldest start first
+	starts      []*Permit     // the last 2×limit permits, oldest start first (widened looks back a window from a late arrival)
 	next        time.Time     // when the next start is due, at one per window/effective
 	slack       time.Duration // how far before it a start may come, making up for one that came late
 	effective   int
@@ -166,7 +166,7 @@ func (p *Pacer) WaitRank(ctx context.Context, rank int64) (*Permit, error) {
 				pm := &Permit{p: p, start: now, done: make(chan struct{})}
 				p.next = later(p.next, now).Add(p.window / time.Duration(p.effective))
 				p.starts = append(p.starts, pm)
-				if len(p.starts) > p.limit {
+				if len(p.starts) > 2*p.limit {
 					p.starts = p.starts[1:]
 				}
 				p.leave(w)
@@ -360,14 +360,9 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 		// allow (but the one refused), and round trips take longer than
 		// the allowance: the limit is ours; arrivals bunched because transit
 		// times spread more than allowed for. Widen the allowance, not
-		// cut the rate. A round trip is mostly the server's processing,
-		// which comes after it counted the request and costs nothing; a
-		// 429 is answered before any, so its round trip is transit: some
-		// request took the allowance and more, this one that much. Widen
-		// to the larger of twice the allowance and the two together, never
-		// past the longest round trip (transit cannot exceed it) nor half
-		// the window.
-		p.jitter = min(max(2*p.jitter, p.jitter+pm.end.Sub(pm.start)), longest, p.window/2)
+		// cut the rate, never past the longest round trip (transit cannot
+		// exceed it) nor half the window.
+		p.jitter = min(p.widened(pm), longest, p.window/2)
 		p.lastCut = now
 		return
 	}
@@ -377,6 +372,51 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	p.effective = max(1, min(max(admitted, p.effective/2), p.effective-1))
 	p.lastChange, p.lastCut = now, now
 	p.probeWait = min(max(2*p.probeWait, p.window), 32*p.window)
+}
+
+// widened returns the allowance after pm's 429 came from bunched arrivals:
+// the least allowance under which the server could have held limit of the
+// other requests in the window that ended at pm's arrival — some transit
+// took at least that long — and at least half as much again as now, so
+// that a few 429s reach any spread (by half, not twice: 150 ms of spread
+// learned from 50 ms is 169 ms, 85.5% of the lane, after three 429s,
+// instead of 200 ms, 83%, after two). pm arrived between its start and its
+// answer; the others counted in that window are those not refused that
+// started before pm arrived and whose arrival, no later than their answer
+// nor than their start plus the allowance, came within a window of it.
+// Requests that started after pm and overtook it count too: a 429 whose
+// own transit was long says little of the others'. Where nothing explains
+// the 429 (too few requests known), twice the allowance. p.mu is held.
+func (p *Pacer) widened(pm *Permit) time.Duration {
+	least := time.Duration(-1)
+	arrivals := []time.Time{pm.start, pm.end}
+	for _, s := range p.starts {
+		if s.start.After(pm.start) && s.start.Before(pm.end) {
+			arrivals = append(arrivals, s.start)
+		}
+	}
+	needs := make([]time.Duration, 0, len(p.starts))
+	for _, a := range arrivals {
+		opens := a.Add(-p.window) // the window is (opens, a]
+		needs = needs[:0]
+		for _, s := range p.starts {
+			if s == pm || s.refused || s.start.After(a) || !s.end.IsZero() && !s.end.After(opens) {
+				continue
+			}
+			needs = append(needs, max(0, opens.Sub(s.start))) // counted when its transit exceeded this
+		}
+		if len(needs) < p.limit {
+			continue
+		}
+		slices.Sort(needs)
+		if need := needs[p.limit-1]; least < 0 || need < least {
+			least = need
+		}
+	}
+	if least < 0 {
+		return 2 * p.jitter
+	}
+	return max(least, p.jitter+p.jitter/2)
 }
 
 // Widen raises the jitter allowance to d, at most half the window, where
