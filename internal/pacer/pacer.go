@@ -25,8 +25,11 @@ import (
 // answer itself, which is certain; else its start plus the jitter allowance
 // (the most a transit may take), which is assumed. The allowance stands in
 // for an answer that came later than it where that gains more than 1% of
-// the lane — a round trip is mostly the server's processing, which comes
-// after the count and costs nothing — and for a request still in flight.
+// the lane and more than the allowance given — a round trip much longer
+// than the allowance is mostly the server's processing, which comes after
+// the count and costs nothing; one a little longer is likely transit, the
+// allowance too narrow, and a 429 costs a Retry-After pause — and for a
+// request still in flight.
 // The cost of pacing is then the transit, once per window: nothing lost to
 // processing time.
 //
@@ -59,6 +62,7 @@ type Pacer struct {
 	margin time.Duration
 
 	mu          sync.Mutex
+	given       time.Duration // the jitter allowance New was given
 	jitter      time.Duration
 	waiting     []*waiter     // the requests waiting to start
 	seq         uint64        // orders waiters of one rank
@@ -96,6 +100,7 @@ func New(limit int, window, jitter time.Duration) *Pacer {
 	return &Pacer{
 		limit:     limit,
 		window:    window,
+		given:     jitter,
 		jitter:    jitter,
 		margin:    window/1000 + time.Millisecond,
 		slack:     window / time.Duration(4*limit),
@@ -209,24 +214,45 @@ func (p *Pacer) gate() (time.Time, <-chan struct{}) {
 	if n < p.effective {
 		return gate, nil
 	}
-	ref := p.starts[n-p.effective]
-	arrived := ref.start.Add(p.jitter)
+	// This request's window may hold the effective-1 requests started
+	// last, and none started before them: each of those arrived a window
+	// before this one starts (one started earlier may arrive later than
+	// one started after it).
+	var arrived time.Time
 	var wake <-chan struct{}
-	switch {
-	case ref.end.IsZero():
-		wake = ref.done
-	case ref.served > 0:
-		arrived = ref.end.Add(-ref.served) // the server says when it had it
-	case ref.end.Before(arrived) || p.beyond < p.window/100:
-		// The answer bounds the arrival for certain; the allowance only
-		// by assumption, which is worth its risk of a 429 where it gains
-		// more than 1% of the lane (not on a minute's window).
-		arrived = ref.end
+	for _, s := range p.starts[:n-p.effective+1] {
+		a, done := p.arrival(s)
+		arrived = later(arrived, a)
+		if wake == nil {
+			wake = done
+		}
 	}
 	if g := arrived.Add(p.window + p.margin); g.After(gate) {
 		gate = g
 	}
 	return gate, wake
+}
+
+// arrival returns the latest a request can have arrived at the server, by
+// what is known of it, and, while it is in flight, a channel closed when
+// its answer comes (which may make that earlier). p.mu is held.
+func (p *Pacer) arrival(s *Permit) (time.Time, <-chan struct{}) {
+	switch {
+	case s.end.IsZero():
+		return s.start.Add(p.jitter), s.done
+	case s.served > 0:
+		return s.end.Add(-s.served), nil // the server says when it had it
+	case s.end.Before(s.start.Add(p.jitter)) || p.beyond < max(p.window/100, p.given):
+		// The answer bounds the arrival for certain; the allowance only
+		// by assumption, which is worth its risk of a 429 where it gains
+		// more than 1% of the lane (not on a minute's window) and answers
+		// come later than it by more than the allowance given: later by
+		// less, they are likely transit longer than the allowance (0–150
+		// ms of it against 50 ms: the answer costs 7.5% of the lane, the
+		// allowance 5% and 429s, each a Retry-After pause).
+		return s.end, nil
+	}
+	return s.start.Add(p.jitter), nil
 }
 
 // Sent moves the permit's start to now, the moment its request went out:

@@ -491,8 +491,11 @@ func TestPacerWidensByWhatExplainsThe429(t *testing.T) {
 			}
 			first = append(first, pm)
 		}
+		// Round trips much longer than the allowance (300 ms and more):
+		// the allowance, not the answers, bounds their arrivals.
+		time.Sleep(300 * ms)
 		for _, pm := range first {
-			pm.Done(true) // long round trips: the allowance, not the answers, bounds their arrivals
+			pm.Done(true)
 		}
 		start := time.Now()
 		pm, err := p.Wait(ctx)
