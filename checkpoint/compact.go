@@ -173,6 +173,9 @@ func (s *Snapshot) writeCompact(w io.Writer, ids *compactIDs) error {
 	for _, name := range slices.SortedFunc(maps.Keys(s.Milestones), func(a, b string) int { return s.Milestones[a].Compare(s.Milestones[b]) }) {
 		lines = append(lines, line{Time: s.Milestones[name], Milestone: name, Except: s.MilestoneExcept[name]})
 	}
+	if s.Allowance > 0 {
+		lines = append(lines, line{Time: now, Allowance: milliseconds(s.Allowance)})
+	}
 	run := s.Run
 	lines = append(lines, line{Time: now, Run: &run})
 	for _, l := range lines {

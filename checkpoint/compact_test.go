@@ -46,6 +46,9 @@ func fill(t *testing.T, j *checkpoint.Journal) {
 	must(t, j.Sending("reply/ünö", 16))
 	must(t, j.Done("reply/ünö", "01HV"))
 	must(t, j.Uncertain("reply/never-sent")) // a line alone, as a crash may leave it
+	must(t, j.Allowance(75*time.Millisecond))
+	must(t, j.Allowance(168750*time.Microsecond))
+	must(t, j.Allowance(100*time.Millisecond)) // narrower: not recorded
 	if _, err := j.Milestone("every ticket visible", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +90,9 @@ func TestCompact(t *testing.T) {
 	after, afterJobs := state(t, path)
 	if !reflect.DeepEqual(beforeJobs, afterJobs) {
 		t.Errorf("jobs after compacting:\n%+v\nwant\n%+v", afterJobs, beforeJobs)
+	}
+	if before.Allowance != 168750*time.Microsecond || after.Allowance != before.Allowance {
+		t.Errorf("transit allowance learned: %v before compacting, %v after; want 168.75ms", before.Allowance, after.Allowance)
 	}
 	if !reflect.DeepEqual(before.Header, after.Header) || !reflect.DeepEqual(before.Run, after.Run) ||
 		!reflect.DeepEqual(before.Milestones, after.Milestones) || !reflect.DeepEqual(before.MilestoneExcept, after.MilestoneExcept) {

@@ -139,6 +139,9 @@ type line struct {
 	// Except counts, on a milestone line, the milestone's jobs rejected
 	// rather than done: reached, but for them.
 	Except int `json:"except,omitempty"`
+	// Allowance is, on a line of its own, a transit allowance a lane
+	// learned (Journal.Allowance), in milliseconds.
+	Allowance float64 `json:"allowance_ms,omitempty"`
 }
 
 // Job is what the journal knows of one job. (The server's id for a done
@@ -433,6 +436,35 @@ func (j *Journal) Milestone(name string, except int) (bool, error) {
 	}
 	return true, nil
 }
+
+// Allowance records the spread of transit times a lane learned to allow
+// for (its pacer's allowance, wider after 429s from bunched arrivals),
+// when it is wider than any recorded: a later run starts from it instead
+// of learning it again, 429 by 429. Not synced: one lost to a crash is
+// learned again.
+func (j *Journal) Allowance(d time.Duration) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if d <= j.snap.Allowance {
+		return nil
+	}
+	if err := j.append(line{Allowance: milliseconds(d)}, false); err != nil {
+		return err
+	}
+	j.snap.Allowance = d
+	return nil
+}
+
+// Learned returns the widest transit allowance recorded (Allowance), by
+// this run or an earlier one; 0 when none.
+func (j *Journal) Learned() time.Duration {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.snap.Allowance
+}
+
+// milliseconds is d in milliseconds, as the journal writes durations.
+func milliseconds(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Sending records, durably, that a request for key, with content hash, is
 // about to leave; covers are the jobs it holds (a folded ticket's event:

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 )
 
 // replay reads a journal. It returns the snapshot and the length of its
@@ -97,6 +98,8 @@ func replay(f *os.File, path string) (*Snapshot, int64, error) {
 					snap.MilestoneExcept[l.Milestone] = l.Except
 				}
 			}
+		case l.Allowance > 0:
+			snap.Allowance = max(snap.Allowance, time.Duration(l.Allowance*float64(time.Millisecond)))
 		case l.Key != "" && l.State != "":
 			hash, _ := strconv.ParseUint(l.Hash, 16, 64)
 			snap.update([]byte(l.Key), l.State, l.Reason, hash)

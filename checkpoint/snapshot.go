@@ -46,18 +46,21 @@ type Snapshot struct {
 	// MilestoneExcept counts, per milestone reached, its jobs rejected
 	// rather than done (not in Assembly); absent: none.
 	MilestoneExcept map[string]int
-	keys            arena.Strings
-	index           *arena.IDs // key -> position in entries; nil until needed (ids)
-	indexOnce       sync.Once
-	frozen          bool       // nothing changes it any more: Count may keep its tally
-	jobLines        int        // JSON job lines in the file: what compacting would fold
-	firstOf         []groupPos // where each group's first job is in entries
-	tallyOnce       sync.Once
-	tally           map[string]Counts
-	indexHint       int    // how many jobs to make the index room for
-	duplicate       string // a key two compacted records hold, found building the index
-	entries         arena.List[entry]
-	reasons         map[int32]string // of rejected and failed jobs
+	// Allowance is the widest transit allowance a run's lanes learned
+	// (Journal.Allowance); 0 when none widened.
+	Allowance time.Duration
+	keys      arena.Strings
+	index     *arena.IDs // key -> position in entries; nil until needed (ids)
+	indexOnce sync.Once
+	frozen    bool       // nothing changes it any more: Count may keep its tally
+	jobLines  int        // JSON job lines in the file: what compacting would fold
+	firstOf   []groupPos // where each group's first job is in entries
+	tallyOnce sync.Once
+	tally     map[string]Counts
+	indexHint int    // how many jobs to make the index room for
+	duplicate string // a key two compacted records hold, found building the index
+	entries   arena.List[entry]
+	reasons   map[int32]string // of rejected and failed jobs
 }
 
 // newSnapshot returns an empty snapshot with room for about jobs jobs.

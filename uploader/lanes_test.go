@@ -88,3 +88,53 @@ func TestLanesAgainstStrictServers(t *testing.T) {
 		})
 	}
 }
+
+// TestAllowanceLearnedIsJournaled: a 429 from bunched arrivals (the lane
+// at its full limit, round trips longer than the allowance) widens the
+// allowance, and the journal keeps the widest for a later run.
+func TestAllowanceLearnedIsJournaled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for seconds")
+	}
+	sb := sandbox.New(sandbox.Options{
+		Key:          key,
+		EventsPerSec: 30, EventsWindow: time.Second,
+		RepliesPerMin: 60, RepliesWindow: time.Second,
+		Latency: sandbox.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond},
+		Hook: func(r sandbox.Request) *sandbox.Fault {
+			if r.Lane == sandbox.Events && r.N == 60 { // two seconds in, the lane full
+				return &sandbox.Fault{Status: 429, Message: "rate limit", RetryAfter: 100 * time.Millisecond}
+			}
+			return nil
+		},
+	})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	dir, _ := export(t, 300, 1)
+	p := plan(t, dir)
+	j, err := checkpoint.Open(filepath.Join(t.TempDir(), "cp"), checkpoint.Options{Header: checkpoint.Header{Fingerprint: p.Fingerprint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	client, _ := assembly.NewClient(srv.URL, key, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	res, err := uploader.Run(ctx, p, uploader.Options{
+		Client: client, Journal: j,
+		EventsPerSec: 30, EventsWindow: time.Second,
+		RepliesPerMin: 60, RepliesWindow: time.Second,
+		Jitter: 20 * time.Millisecond,
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run = %v; the plan should outlast the test", err)
+	}
+	widest := max(res.Events.Allowance, res.Replies.Allowance)
+	if res.Events.Throttled != 1 || res.Events.EffectiveLimit != 30 || widest <= 20*time.Millisecond {
+		t.Fatalf("events: %d 429s, limit %d, allowance %v: want one 429 that widened the allowance, not cut the rate",
+			res.Events.Throttled, res.Events.EffectiveLimit, widest)
+	}
+	if got := j.Learned(); got != widest {
+		t.Errorf("journal keeps an allowance of %v, want the lanes' %v", got, widest)
+	}
+}

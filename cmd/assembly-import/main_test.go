@@ -917,6 +917,32 @@ func TestMilestones(t *testing.T) {
 	}
 }
 
+// A run starts from the transit allowance an earlier run of the same
+// migration learned (its 429s), unless --jitter says otherwise.
+func TestRunStartsFromTheLearnedAllowance(t *testing.T) {
+	_, url := newSandbox(t, sandbox.Options{EventsPerSec: 100, RepliesPerMin: 6000})
+	cp := filepath.Join(wine.TempDir(t), "cp.jsonl")
+	args := []string{"run", "--csv", "../../samples/csv", "--api-url", url, "--checkpoint", cp, "--replies-per-min", "6000", "--events-per-sec", "100"}
+	if r := runTool(t, args...); r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(runTool(t, args...).stderr, "allowance an earlier run learned") {
+		t.Fatalf("a run that learned nothing passed an allowance on")
+	}
+	f, err := os.OpenFile(cp, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, `{"t":"2026-12-07T10:00:00Z","allowance_ms":168.75}`) // as a lane's 429s left it
+	f.Close()
+	if r := runTool(t, args...); r.code != exitOK || !strings.Contains(r.stderr, "allowance an earlier run learned") || !strings.Contains(r.stderr, "169ms") {
+		t.Errorf("a resumed run does not start from the allowance learned (exit %d):\n%s", r.code, r.stderr)
+	}
+	if r := runTool(t, append(args, "--jitter", "60ms")...); r.code != exitOK || strings.Contains(r.stderr, "allowance an earlier run learned") {
+		t.Errorf("--jitter does not hold over the allowance learned (exit %d):\n%s", r.code, r.stderr)
+	}
+}
+
 // Ids holding terminal escape sequences (a cursor move, an OSC title) are
 // printed escaped, on stdout and in the error line.
 func TestTerminalEscapesArePrintedEscaped(t *testing.T) {

@@ -26,6 +26,7 @@ type runOptions struct {
 	checkpoint         string
 	apiKeyFile         string
 	eventWorkers       int
+	jitterSet          bool // --jitter given: it holds over what an earlier run learned
 	replyWorkers       int
 	progressEvery      time.Duration
 	grace              time.Duration
@@ -64,6 +65,7 @@ resumable, 1 for usage or configuration errors.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.source.postgresSet, o.source.env = cmd.Flags().Changed("postgres"), e
+			o.jitterSet = cmd.Flags().Changed("jitter")
 			if o.dryRun {
 				return runPlan(cmd, e, planOptions{source: o.source, limits: o.limits})
 			}
@@ -136,6 +138,13 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 			}
 		}
 	}
+	jitter := o.jitter
+	if learned := r.journal.Learned(); !o.jitterSet && learned > jitter {
+		// An earlier run of this migration learned that transit spreads
+		// wider (its 429s): start from that, not from the 429s again.
+		jitter = learned
+		e.log.Info("pacing with the transit allowance an earlier run learned (--jitter sets another)", "jitter", learned.Round(time.Millisecond))
+	}
 	res, runErr := uploader.Run(ctx, work, uploader.Options{
 		Client:        r.client,
 		Journal:       r.journal,
@@ -144,7 +153,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		EventWorkers:  o.eventWorkers,
 		ReplyWorkers:  o.replyWorkers,
 		Grace:         o.grace,
-		Jitter:        o.jitter,
+		Jitter:        jitter,
 		MaxErrors:     o.maxErrors,
 		RetryRejected: o.retryRejected,
 		Downloader:    r.downloader,
