@@ -941,6 +941,9 @@ func TestRunStartsFromTheLearnedAllowance(t *testing.T) {
 	if r := runTool(t, append(args, "--jitter", "60ms")...); r.code != exitOK || strings.Contains(r.stderr, "allowance an earlier run learned") {
 		t.Errorf("--jitter does not hold over the allowance learned (exit %d):\n%s", r.code, r.stderr)
 	}
+	if st := runTool(t, "status", "--checkpoint", cp); !strings.Contains(st.stdout, "Transit allowance learned: 169ms") {
+		t.Errorf("status does not give the allowance learned:\n%s", st.stdout)
+	}
 }
 
 // Ids holding terminal escape sequences (a cursor move, an OSC title) are

@@ -182,6 +182,10 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 			return j.State == checkpoint.Done && j.Uncertain && checkpoint.Group(j.Key) != planner.TicketGroup
 		}, none)
 	writeReachedMilestones(w, snap)
+	if snap.Allowance > 0 {
+		fmt.Fprintf(w, "  Transit allowance learned: %v (429s from bunched arrivals widened it; the next run starts from it unless --jitter is given)\n",
+			snap.Allowance.Round(time.Millisecond))
+	}
 	left := 0
 	for _, gl := range groupLanes {
 		c := snap.Count(gl.group)
