@@ -56,8 +56,10 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		r.other(l).pacer.Widen(l.pacer.Jitter()) // what one lane learned of transit holds for the other
 		// It holds for a later run too: a resumed run starts from it
 		// rather than learning it again, 429 by 429.
-		if err := r.journal.Allowance(l.pacer.Jitter()); err != nil {
-			return "", err
+		if a := l.pacer.Jitter(); a > r.opts.Jitter {
+			if err := r.journal.Allowance(a); err != nil {
+				return "", err
+			}
 		}
 		switch v.Outcome {
 		case assembly.Delivered:

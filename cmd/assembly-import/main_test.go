@@ -926,7 +926,8 @@ func TestRunStartsFromTheLearnedAllowance(t *testing.T) {
 	if r := runTool(t, args...); r.code != exitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	if strings.Contains(runTool(t, args...).stderr, "allowance an earlier run learned") {
+	if strings.Contains(runTool(t, args...).stderr, "allowance an earlier run learned") ||
+		strings.Contains(runTool(t, "status", "--checkpoint", cp).stdout, "allowance learned") {
 		t.Fatalf("a run that learned nothing passed an allowance on")
 	}
 	f, err := os.OpenFile(cp, os.O_APPEND|os.O_WRONLY, 0)
