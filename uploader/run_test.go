@@ -548,15 +548,17 @@ func TestRetryRejected(t *testing.T) {
 // The circuit breaker: items failing alike from the start stop the run
 // after a few, not after all of them.
 func TestRepeatedFailureStops(t *testing.T) {
-	f := newFixture(t, 30, 0, sandbox.Options{Hook: func(r sandbox.Request) *sandbox.Fault {
+	f := newFixture(t, 100, 0, sandbox.Options{Hook: func(r sandbox.Request) *sandbox.Fault {
 		return &sandbox.Fault{Status: 400, Message: fmt.Sprintf("company %d is archived", r.N)}
 	}})
 	res, _, err := f.run(t, context.Background(), key)
 	if !errors.Is(err, uploader.ErrRepeatedFailure) || !strings.Contains(err.Error(), "is archived") {
 		t.Fatalf("Run = %v; want ErrRepeatedFailure naming the answer", err)
 	}
-	// Workers in flight when it trips still settle: a few more than five.
-	if res.Events.Rejected < 5 || res.Events.Rejected > 5+16 {
+	// Requests in flight when it trips still settle: at most the lane's
+	// 32 workers more than five (on a loaded machine, answers come slowly
+	// and 21 more were seen at 1,000 events/s), never the rest of the plan.
+	if res.Events.Rejected < 5 || res.Events.Rejected > 5+32 {
 		t.Errorf("rejected %d events before stopping, want 5 and those in flight", res.Events.Rejected)
 	}
 }
