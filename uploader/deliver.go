@@ -53,11 +53,13 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		} else {
 			pm.Done(err == nil || v.API != nil)
 		}
-		r.other(l).pacer.Widen(l.pacer.Jitter()) // what one lane learned of transit holds for the other
-		// It holds for a later run too: a resumed run starts from it
-		// rather than learning it again, 429 by 429.
-		if a := l.pacer.Jitter(); a > r.opts.Jitter {
-			if err := r.journal.Allowance(a); err != nil {
+		// What one lane learned of transit holds for the other, and for a
+		// later run: a resumed run starts from it rather than learning it
+		// again, 429 by 429.
+		allowance := l.pacer.Jitter()
+		r.other(l).pacer.Widen(allowance)
+		if allowance > r.opts.Jitter {
+			if err := r.journal.Allowance(allowance); err != nil {
 				return "", err
 			}
 		}
