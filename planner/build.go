@@ -69,7 +69,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create plan spill file: %w", err)
 	}
-	plan := &Plan{spill: f, Folders: &confined.Folders{}}
+	plan := &Plan{spill: f, Folders: &confined.Folders{}, keys: new(arena.Strings)}
 	b := &builder{
 		folders:   plan.Folders,
 		opts:      opts,
@@ -106,7 +106,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	b.idClashes()
 	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.spillEnd, plan.defaultAuthor = b.spill.off, opts.DefaultAuthor
-	plan.Tickets = b.link()
+	plan.Tickets = b.link(plan.keys)
 	b.stats.Users = len(b.users) + len(b.sourceIDs)
 	for _, m := range b.months {
 		b.stats.Months = append(b.stats.Months, *m)

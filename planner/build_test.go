@@ -70,9 +70,9 @@ func build(t *testing.T, opts planner.Options, recs ...readers.Record) *planner.
 func order(p *planner.Plan) string {
 	var keys []string
 	for _, t := range p.Tickets {
-		keys = append(keys, t.Key)
+		keys = append(keys, p.Key(t.Job))
 		for _, r := range t.Replies {
-			keys = append(keys, r.Key)
+			keys = append(keys, p.Key(r))
 		}
 	}
 	return strings.Join(keys, " ")

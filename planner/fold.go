@@ -93,7 +93,7 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 	}
 	for i := range p.Tickets {
 		t := &p.Tickets[i]
-		id := strings.TrimPrefix(t.Key, TicketGroup+"/")
+		id := strings.TrimPrefix(p.Key(t.Job), TicketGroup+"/")
 		was := started(FoldedGroup+"/"+id) || started(FoldedFilesGroup+"/"+id)
 		holds := func(string) bool { return true }
 		if was && inside != nil {
@@ -101,9 +101,9 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 		}
 		// Begun unfolded: its event, or a reply other than one sent after
 		// its folded event.
-		native := started(t.Key)
+		native := started(p.Key(t.Job))
 		for _, r := range t.Replies {
-			native = native || started(r.Key) && holds(r.Key)
+			native = native || started(p.Key(r)) && holds(p.Key(r))
 		}
 		want := o.folds(t)
 		switch {
@@ -119,11 +119,11 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 		// asks the checkpoint, whose lookups are not for concurrent use.
 		f := &folding{t: t, id: id}
 		for _, r := range t.Replies {
-			if group(r.Key) == ReplyGroup && !holds(r.Key) {
+			if group(p.Key(r)) == ReplyGroup && !holds(p.Key(r)) {
 				f.after = append(f.after, r)
 				continue
 			}
-			if group(r.Key) == ReplyGroup {
+			if group(p.Key(r)) == ReplyGroup {
 				f.replies++
 			}
 			f.covers = append(f.covers, r)
@@ -143,7 +143,7 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 			p.Stats.OpenReplies += len(t.Replies)
 		}
 		for _, r := range t.Replies {
-			switch group(r.Key) {
+			switch group(p.Key(r)) {
 			case FollowUpGroup:
 				p.Stats.FollowUps++
 			case FoldedFilesGroup:
@@ -172,7 +172,7 @@ type message struct {
 // foldTicket decides the folded form of f's ticket and puts it into the
 // plan, counting it into res.
 func (p *Plan) foldTicket(f *folding, res *FoldResult) error {
-	if len(f.after) == 0 && f.transcriptBound() <= TranscriptCap && !p.mayBeUnfoldable(f) {
+	if len(f.after) == 0 && p.transcriptBound(f) <= TranscriptCap && !p.mayBeUnfoldable(f) {
 		f.withFiles = f.t.files
 	} else if err := p.prepareFold(f); err != nil {
 		return err
@@ -201,10 +201,10 @@ func (p *Plan) foldTicket(f *folding, res *FoldResult) error {
 // every name of its author, and transcript adds a line of at most 96
 // bytes to each message (time, the author's punctuation or "someone the
 // export does not name"), and one of at most 160 at the top.
-func (f *folding) transcriptBound() int64 {
+func (p *Plan) transcriptBound(f *folding) int64 {
 	n := 160 + int64(f.t.Job.n) + 96
 	for _, j := range f.covers {
-		if group(j.Key) != FollowUpGroup {
+		if group(p.Key(j)) != FollowUpGroup {
 			n += int64(j.n) + 96
 		}
 	}
@@ -216,7 +216,7 @@ func (f *folding) transcriptBound() int64 {
 // message (whose author would send it), and no default author is given.
 func (p *Plan) mayBeUnfoldable(f *folding) bool {
 	return f.t.anonymous && p.defaultAuthor == "" &&
-		!slices.ContainsFunc(f.covers, func(j Job) bool { return group(j.Key) == FollowUpGroup })
+		!slices.ContainsFunc(f.covers, func(j Job) bool { return group(p.Key(j)) == FollowUpGroup })
 }
 
 // folding is one ticket on its way to its folded form: the jobs its event
@@ -253,7 +253,7 @@ func (p *Plan) prepareFold(f *folding) error {
 		if err != nil {
 			return err
 		}
-		if group(j.Key) == FollowUpGroup {
+		if group(p.Key(j)) == FollowUpGroup {
 			author = &r.Author // its text only lists the files, which go below
 		} else {
 			msgs = append(msgs, message{r.Created, r.Author, r.Body})
@@ -335,14 +335,14 @@ func (p *Plan) commitFold(f *folding) error {
 		return err
 	}
 	keys := make([]string, 0, len(f.covers)+1)
-	keys = append(keys, f.t.Job.Key)
+	keys = append(keys, p.Key(f.t.Job))
 	for _, c := range f.covers {
-		keys = append(keys, c.Key)
+		keys = append(keys, p.Key(c))
 	}
 	if p.covers == nil {
 		p.covers = map[string][]string{}
 	}
-	p.covers[j.Key] = keys
+	p.covers[p.Key(j)] = keys
 	f.t.Job, f.t.Replies, f.t.Folded = j, append(replies, f.after...), true
 	return nil
 }
@@ -460,18 +460,17 @@ func (p *Plan) putRecipe(kind Kind, grp string, f *folding) (Job, error) {
 		h.str(p.defaultAuthor) // it may send the files
 	}
 	for _, j := range append([]Job{f.t.Job}, f.covers...) {
-		h.str(j.Key)
+		h.str(p.Key(j))
 		h.int(int64(j.Hash))
 	}
-	key := grp + "/" + f.id
 	if len(enc.b) > 1<<31-1 {
-		return Job{}, fmt.Errorf("%s: a payload of %d bytes is too large for the plan", key, len(enc.b))
+		return Job{}, fmt.Errorf("%s/%s: a payload of %d bytes is too large for the plan", grp, f.id, len(enc.b))
 	}
 	if len(p.unwritten) == 0 {
 		p.unwrittenAt = p.spillEnd
 	}
 	p.unwritten = append(p.unwritten, enc.b...)
-	j := Job{Key: key, Hash: h.d.Sum64(), at: p.spillEnd, n: int32(len(enc.b)), Kind: kind}
+	j := Job{key: p.keys.AddRef(grp, "/", f.id), Hash: h.d.Sum64(), at: p.spillEnd, n: int32(len(enc.b)), Kind: kind}
 	p.spillEnd += int64(len(enc.b))
 	return j, nil
 }
@@ -489,7 +488,7 @@ func (p *Plan) refold(j Job) (*folding, error) {
 		return nil, err
 	}
 	if f.problem != nil || f.withFiles != withFiles {
-		return nil, fmt.Errorf("%s: its messages are not what the plan folded (a files message: %t then, %t now)", j.Key, withFiles, f.withFiles)
+		return nil, fmt.Errorf("%s: its messages are not what the plan folded (a files message: %t then, %t now)", p.Key(j), withFiles, f.withFiles)
 	}
 	return f, nil
 }

@@ -247,13 +247,13 @@ func TestFoldDecidesAsSent(t *testing.T) {
 	}
 	for _, tk := range plan.Tickets {
 		if _, err := plan.Event(tk.Job); err != nil {
-			t.Errorf("%s: %v", tk.Key, err)
+			t.Errorf("%s: %v", plan.Key(tk.Job), err)
 		}
 		for _, r := range tk.Replies {
 			if rep, err := plan.Reply(r); err != nil {
-				t.Errorf("%s: %v", r.Key, err)
-			} else if r.Key == "folded-files/LONG" && (len(rep.Files) != 1 || rep.Files[0].Name != "transcript.txt") {
-				t.Errorf("%s: files %+v, want the transcript", r.Key, rep.Files)
+				t.Errorf("%s: %v", plan.Key(r), err)
+			} else if plan.Key(r) == "folded-files/LONG" && (len(rep.Files) != 1 || rep.Files[0].Name != "transcript.txt") {
+				t.Errorf("%s: files %+v, want the transcript", plan.Key(r), rep.Files)
 			}
 		}
 	}

@@ -47,7 +47,7 @@ func TestOrderAndFoldGolden(t *testing.T) {
 				if tk.Open {
 					state += " open"
 				}
-				fmt.Fprintf(&b, "%s%s\n", tk.Key, state)
+				fmt.Fprintf(&b, "%s%s\n", plan.Key(tk.Job), state)
 				if tk.Folded {
 					ev, err := plan.Event(tk.Job)
 					if err != nil {
@@ -58,7 +58,7 @@ func TestOrderAndFoldGolden(t *testing.T) {
 					}
 				}
 				for _, r := range tk.Replies {
-					fmt.Fprintf(&b, "  %s\n", r.Key)
+					fmt.Fprintf(&b, "  %s\n", plan.Key(r))
 				}
 			}
 			golden(t, tt.name+".golden", b.String())

@@ -33,32 +33,31 @@ func sortByTime(s []byTime, id func(int32) string) {
 // sending order in place, then makes the jobs from it front to back,
 // letting the metadata go as it goes: the builder's records and the plan's
 // jobs, the two largest things planning holds, never exist whole at once.
-func (b *builder) link() []Ticket {
+func (b *builder) link(keys *arena.Strings) []Ticket {
 	places, sending, rank := b.orderTickets()
 	sent, ends := b.groupReplies(places[:sending], rank)
 	b.replies.Gather(sent)
 	b.tickets.Gather(places) // the ticket at pos is the pos-th record now
 	// A ticket's jobs share an allocation with its neighbours'.
 	var chunk []Job
-	var keys arena.Strings
 	out := make([]Ticket, sending)
 	var from int32 // the replies of the ticket at pos are b.replies[from:ends[pos]]
 	replyJobs := 0
 	for pos := range out {
 		t := b.tickets.At(pos)
-		job := b.job(&keys, KindTicket, ticketPrefix, t.slot)
+		job := b.job(keys, KindTicket, ticketPrefix, t.slot)
 		to := ends[pos]
 		if need := int(to-from) + 1; cap(chunk)-len(chunk) < need {
 			chunk = make([]Job, 0, max(jobChunk, need))
 		}
 		start := len(chunk)
 		if t.followUp != 0 {
-			chunk = append(chunk, b.job(&keys, KindReply, followUpPrefix, b.followUps[t.followUp-1])) // right after the ticket
+			chunk = append(chunk, b.job(keys, KindReply, followUpPrefix, b.followUps[t.followUp-1])) // right after the ticket
 		}
 		last, files := t.created, t.files
 		for k := from; k < to; k++ {
 			r := b.replies.At(int(k))
-			chunk = append(chunk, b.job(&keys, KindReply, replyPrefix, r.slot()))
+			chunk = append(chunk, b.job(keys, KindReply, replyPrefix, r.slot()))
 			last, files = max(last, r.created), files || r.files()
 		}
 		replies := chunk[start:len(chunk):len(chunk)]

@@ -20,6 +20,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/assembly-import/assembly-import/assembly"
+	"github.com/assembly-import/assembly-import/internal/arena"
 	"github.com/assembly-import/assembly-import/internal/confined"
 	"github.com/assembly-import/assembly-import/readers"
 )
@@ -73,16 +74,21 @@ const (
 // Job is one request to send. It is small on purpose — the payload waits in
 // the plan's spill file until the job is sent — so a plan of millions of
 // replies fits in little memory.
+//
+// It holds no pointer, so that the collector does not look at a plan's
+// millions of jobs: its key is in the plan's keys (Plan.Key).
 type Job struct {
-	// Key is the job's stable identity in the checkpoint: "<group>/<id>",
-	// from the source's own ids.
-	Key string
 	// Hash identifies the job's content, whatever the source format.
 	Hash uint64
 	at   int64
+	key  arena.Ref
 	n    int32
 	Kind Kind
 }
+
+// Key returns job j's stable identity in the checkpoint: "<group>/<id>",
+// from the source's own ids. The string shares the plan's memory.
+func (p *Plan) Key(j Job) string { return p.keys.Get(j.key) }
 
 // Ticket is a ticket's event job and its reply jobs, in sending order.
 type Ticket struct {
@@ -125,7 +131,11 @@ type Plan struct {
 	// Folders are the attachment folders as planning opened them, kept
 	// open until Close: files are sent from these, so that a folder
 	// replaced since (a symbolic link swapped in for it) is never read.
-	Folders       *confined.Folders
+	Folders *confined.Folders
+	// keys holds the jobs' keys, laid out in the order link made them (the
+	// plan's chronological order), where a pass over the jobs streams
+	// through them; a sample shares its parent's.
+	keys          *arena.Strings
 	spill         *os.File
 	spillEnd      int64  // where payloads made after planning go (Fold)
 	unwritten     []byte // payloads put has made, not yet written (flushPut)
@@ -267,7 +277,7 @@ type File = assembly.File
 
 // Event loads the payload of a ticket job. It is safe for concurrent use.
 func (p *Plan) Event(j Job) (Event, error) {
-	if group(j.Key) == FoldedGroup {
+	if group(p.Key(j)) == FoldedGroup {
 		f, err := p.refold(j)
 		if err != nil {
 			return Event{}, err
@@ -279,7 +289,7 @@ func (p *Plan) Event(j Job) (Event, error) {
 
 // Reply loads the payload of a reply job. It is safe for concurrent use.
 func (p *Plan) Reply(j Job) (Reply, error) {
-	if group(j.Key) == FoldedFilesGroup {
+	if group(p.Key(j)) == FoldedFilesGroup {
 		f, err := p.refold(j)
 		if err != nil {
 			return Reply{}, err
@@ -294,12 +304,12 @@ func load[T any](p *Plan, j Job, decode func(*spillDecoder) T) (T, error) {
 	var zero T
 	buf := make([]byte, j.n)
 	if _, err := p.spill.ReadAt(buf, j.at); err != nil {
-		return zero, fmt.Errorf("read payload of %s: %w", j.Key, err)
+		return zero, fmt.Errorf("read payload of %s: %w", p.Key(j), err)
 	}
 	d := &spillDecoder{b: buf}
 	v := decode(d)
 	if d.err != nil {
-		return zero, fmt.Errorf("read payload of %s: %w", j.Key, d.err)
+		return zero, fmt.Errorf("read payload of %s: %w", p.Key(j), d.err)
 	}
 	return v, nil
 }
@@ -318,11 +328,11 @@ func (p *Plan) Close() error {
 func (p *Plan) All() iter.Seq2[string, uint64] {
 	return func(yield func(string, uint64) bool) {
 		for _, t := range p.Tickets {
-			if !yield(t.Key, t.Hash) {
+			if !yield(p.Key(t.Job), t.Hash) {
 				return
 			}
 			for _, r := range t.Replies {
-				if !yield(r.Key, r.Hash) {
+				if !yield(p.Key(r), r.Hash) {
 					return
 				}
 			}
@@ -336,20 +346,20 @@ func (p *Plan) All() iter.Seq2[string, uint64] {
 func (p *Plan) Origins(keys map[string]bool) (map[string]string, error) {
 	out := make(map[string]string, len(keys))
 	for _, t := range p.Tickets {
-		if keys[t.Key] {
+		if keys[p.Key(t.Job)] {
 			ev, err := p.Event(t.Job)
 			if err != nil {
 				return nil, err
 			}
-			out[t.Key] = ev.Origin
+			out[p.Key(t.Job)] = ev.Origin
 		}
 		for _, j := range t.Replies {
-			if keys[j.Key] {
+			if keys[p.Key(j)] {
 				r, err := p.Reply(j)
 				if err != nil {
 					return nil, err
 				}
-				out[j.Key] = r.Origin
+				out[p.Key(j)] = r.Origin
 			}
 		}
 	}
@@ -364,7 +374,7 @@ func (p *Plan) Origins(keys map[string]bool) (map[string]string, error) {
 func (p *Plan) Sample(n int, seed uint64) *Plan {
 	pick := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(len(p.Tickets))[:min(n, len(p.Tickets))]
 	slices.Sort(pick)
-	s := &Plan{Fingerprint: p.Fingerprint, Folders: p.Folders, spill: p.spill, borrowed: true, covers: p.covers}
+	s := &Plan{Fingerprint: p.Fingerprint, Folders: p.Folders, spill: p.spill, borrowed: true, covers: p.covers, keys: p.keys}
 	for _, i := range pick {
 		s.Tickets = append(s.Tickets, p.Tickets[i])
 		s.Stats.ReplyJobs += len(p.Tickets[i].Replies)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/arena"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -76,7 +77,8 @@ func (e *spillEncoder) reply(r *Reply) {
 
 // recipe writes what a folded ticket's event holds (Plan.putRecipe): the
 // ticket's id, whether it has a files message, and where the payloads of
-// its event and of the jobs it covers lie.
+// its event and of the jobs it covers lie. A job's key is where the
+// plan's keys hold it: the spill file lives no longer than the plan.
 func (e *spillEncoder) recipe(id string, withFiles bool, event Job, covers []Job) {
 	e.str(id)
 	e.num(int64(len(covers)))
@@ -86,7 +88,7 @@ func (e *spillEncoder) recipe(id string, withFiles bool, event Job, covers []Job
 		e.num(0)
 	}
 	for _, j := range append([]Job{event}, covers...) {
-		e.str(j.Key)
+		e.num(int64(j.key))
 		e.num(int64(j.Kind))
 		e.num(j.at)
 		e.num(int64(j.n))
@@ -211,7 +213,7 @@ func (d *spillDecoder) recipe() *folding {
 	f.withFiles = d.num() == 1
 	jobs := make([]Job, n+1)
 	for i := range jobs {
-		jobs[i] = Job{Key: d.str(), Kind: Kind(d.num()), at: d.num(), n: int32(d.num())}
+		jobs[i] = Job{key: arena.Ref(d.num()), Kind: Kind(d.num()), at: d.num(), n: int32(d.num())}
 	}
 	d.end()
 	f.t, f.covers = &Ticket{Job: jobs[0]}, jobs[1:]

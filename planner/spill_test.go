@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assembly-import/assembly-import/internal/arena"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -64,7 +65,7 @@ func TestSpillWriterBlocks(t *testing.T) {
 	}
 	defer f.Close()
 	s := newSpillWriter(f)
-	p := &Plan{spill: f}
+	p := &Plan{spill: f, keys: new(arena.Strings)}
 	var jobs []Job
 	var want []Reply
 	for i := range 2000 {
@@ -73,7 +74,7 @@ func TestSpillWriterBlocks(t *testing.T) {
 			size = spillBlock + i // more than a block
 		}
 		r := Reply{SSID: fmt.Sprint("R", i), Body: strings.Repeat("x", size), Created: time.Unix(int64(i), 0).UTC()}
-		j := Job{Key: r.SSID}
+		j := Job{key: p.keys.AddRef(r.SSID)}
 		if j.at, j.n, j.Hash, err = s.putReply(&r); err != nil {
 			t.Fatal(err)
 		}

@@ -92,7 +92,7 @@ type slot struct {
 // processor's caches at each one, as keys in the order they were read
 // would (a few hundred nanoseconds each, seconds at millions of jobs).
 func (b *builder) job(keys *arena.Strings, kind Kind, prefix string, s slot) Job {
-	return Job{Kind: kind, Key: keys.Add(prefix, b.strs.Get(s.id)), Hash: s.hash, at: s.at, n: s.n}
+	return Job{Kind: kind, key: keys.AddRef(prefix, b.strs.Get(s.id)), Hash: s.hash, at: s.at, n: s.n}
 }
 
 // ticketID and replyID return a record's id.

@@ -21,7 +21,7 @@ import (
 // does not deduplicate, an attempt whose outcome was lost is recorded as
 // uncertain.
 func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.Job, origin string, send func(context.Context) (string, error)) (checkpoint.State, error) {
-	key := job.Key
+	key := r.plan.Key(job)
 	if err := r.proveAPI(ctx); err != nil {
 		if ctx.Err() != nil {
 			return "", nil
@@ -141,13 +141,13 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 func (r *runner) recheckTicket(i int, key string) error {
 	t := &r.plan.Tickets[i]
 	reason := fmt.Sprintf("recorded delivered, but its reply %s was answered \"ticket not found\": its event is sent again by the next run", key)
-	if err := r.journal.Failed(t.Key, reason); err != nil {
+	if err := r.journal.Failed(r.plan.Key(t.Job), reason); err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.problems = append(r.problems, JobProblem{Key: t.Key, State: checkpoint.Failed, Reason: reason})
-	r.opts.Logger.Warn("a ticket recorded delivered is not found by the server; it is sent again next run", "key", t.Key, "reply", key)
+	r.problems = append(r.problems, JobProblem{Key: r.plan.Key(t.Job), State: checkpoint.Failed, Reason: reason})
+	r.opts.Logger.Warn("a ticket recorded delivered is not found by the server; it is sent again next run", "key", r.plan.Key(t.Job), "reply", key)
 	return nil
 }
 

@@ -277,7 +277,7 @@ func (r *runner) sendTickets(ctx context.Context) error {
 	known := r.journal.Lookup() // tickets are looked up in order
 	for i := range r.plan.Tickets {
 		t := &r.plan.Tickets[i]
-		if job := known.Job(t.Key); r.settled(job, t.Job) {
+		if job := known.Job(r.plan.Key(t.Job)); r.settled(job, t.Job) {
 			r.count(r.events, func(l *LaneResult) { l.Previous++ })
 			r.events.prog.addPrevious(job.State)
 			r.jobsSettled(i, 1, job.State)
@@ -368,7 +368,7 @@ func (r *runner) ticketSettled(i int, state checkpoint.State) {
 	n := 0
 	known := r.journal.Lookup()
 	for _, rep := range r.plan.Tickets[i].Replies {
-		if job := known.Job(rep.Key); !r.settled(job, rep) {
+		if job := known.Job(r.plan.Key(rep)); !r.settled(job, rep) {
 			n++
 		}
 	}
@@ -392,7 +392,7 @@ func (r *runner) sendReplies(ctx context.Context) error {
 		jobs := make([]checkpoint.Job, len(replies))
 		settled := true
 		for k, job := range replies {
-			jobs[k] = known.Job(job.Key)
+			jobs[k] = known.Job(r.plan.Key(job))
 			settled = settled && r.settled(jobs[k], job)
 		}
 		if settled { // by earlier runs: nothing to send, no thread to start
@@ -428,7 +428,7 @@ func (r *runner) sendThread(ctx context.Context, i int, known []checkpoint.Job) 
 		if err != nil {
 			return err
 		}
-		cleanup := r.fetchAll(ctx, &rep, job.Key)
+		cleanup := r.fetchAll(ctx, &rep, r.plan.Key(job))
 		state, err := r.deliver(ctx, r.replies, int64(i), job, rep.Origin, func(ctx context.Context) (string, error) {
 			id, err := r.opts.Client.Reply(ctx, replyRequest(rep))
 			return id, whoseID(err, rep.Author)

@@ -131,10 +131,10 @@ func (f *fixture) checkStore(t *testing.T, snap *checkpoint.Snapshot) {
 		stored[tk.SSID] = tk
 	}
 	for _, pt := range f.plan.Tickets {
-		ssid := strings.TrimPrefix(pt.Key, "ticket/")
+		ssid := strings.TrimPrefix(f.plan.Key(pt.Job), "ticket/")
 		tk, ok := stored[ssid]
-		if job := snap.Job(pt.Key); job.State == checkpoint.Done && !ok {
-			t.Errorf("%s is done in the journal but not stored", pt.Key)
+		if job := snap.Job(f.plan.Key(pt.Job)); job.State == checkpoint.Done && !ok {
+			t.Errorf("%s is done in the journal but not stored", f.plan.Key(pt.Job))
 		}
 		var last string
 		seen := map[string]bool{}
@@ -152,8 +152,8 @@ func (f *fixture) checkStore(t *testing.T, snap *checkpoint.Snapshot) {
 			}
 		}
 		for _, rj := range pt.Replies {
-			if snap.Job(rj.Key).State == checkpoint.Done && !seen[strings.TrimPrefix(rj.Key, "reply/")] {
-				t.Errorf("%s is done in the journal but not stored", rj.Key)
+			if snap.Job(f.plan.Key(rj)).State == checkpoint.Done && !seen[strings.TrimPrefix(f.plan.Key(rj), "reply/")] {
+				t.Errorf("%s is done in the journal but not stored", f.plan.Key(rj))
 			}
 		}
 	}

@@ -194,11 +194,11 @@ func openSeconds(plan *planner.Plan, l planner.Limits, journal *checkpoint.Journ
 		if !t.Open {
 			continue
 		}
-		if !settled(t.Key) {
+		if !settled(plan.Key(t.Job)) {
 			events++
 		}
 		for _, r := range t.Replies {
-			if !settled(r.Key) {
+			if !settled(plan.Key(r)) {
 				replies++
 			}
 		}
@@ -456,11 +456,11 @@ func leftToSend(plan *planner.Plan, known *checkpoint.Cursor, retryRejected bool
 		return st != checkpoint.Done && st != checkpoint.Within && (st != checkpoint.Rejected || retryRejected)
 	}
 	for _, t := range plan.Tickets {
-		if left(t.Key) {
+		if left(plan.Key(t.Job)) {
 			tickets++
 		}
 		for _, r := range t.Replies {
-			if left(r.Key) {
+			if left(plan.Key(r)) {
 				replies++
 			}
 		}
