@@ -48,6 +48,9 @@ func TestOpenFirstOrder(t *testing.T) {
 	if m := first.Milestones(planner.OrderChronological, planner.FoldOptions{}, l); m.OpenSeconds != 5 {
 		t.Errorf("chronological milestones %+v, want open complete at 5 s (D's reply after A's)", m)
 	}
+	if a, b := chrono.Milestones(planner.OrderOpenFirst, planner.FoldOptions{}, l), first.Milestones(planner.OrderOpenFirst, planner.FoldOptions{}, l); a != b {
+		t.Errorf("open-first milestones of the chronological plan %+v, of the open-first plan %+v", a, b)
+	}
 }
 
 // Folding leaves open tickets unfolded however old, unless asked: they are

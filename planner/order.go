@@ -36,20 +36,23 @@ func (p *Plan) arrange(o Order) {
 // arrange sorts tickets in order o; ties go by the chronological place, so
 // one source gives one order.
 func arrange(ts []Ticket, o Order) {
-	slices.SortFunc(ts, func(a, b Ticket) int {
-		if o == OrderOpenFirst {
-			if a.Open != b.Open {
-				if a.Open {
-					return -1
-				}
-				return 1
+	slices.SortFunc(ts, func(a, b Ticket) int { return o.compare(&a, &b) })
+}
+
+// compare orders two tickets as o sends them.
+func (o Order) compare(a, b *Ticket) int {
+	if o == OrderOpenFirst {
+		if a.Open != b.Open {
+			if a.Open {
+				return -1
 			}
-			if c := cmp.Compare(b.last, a.last); c != 0 {
-				return c // newest first
-			}
+			return 1
 		}
-		return cmp.Compare(a.seq, b.seq)
-	})
+		if c := cmp.Compare(b.last, a.last); c != 0 {
+			return c // newest first
+		}
+	}
+	return cmp.Compare(a.seq, b.seq)
 }
 
 // Milestones are the moments an admin schedules a cut-over by, in seconds
@@ -77,9 +80,16 @@ type Milestones struct {
 // transcript too long for the event adds one more, not counted here).
 func (p *Plan) Milestones(o Order, fold FoldOptions, l Limits) Milestones {
 	ts := p.Tickets
+	at := func(k int) *Ticket { return &ts[k] }
 	if o != p.Order {
-		ts = slices.Clone(p.Tickets)
-		arrange(ts, o)
+		// The tickets' places in order o, not a sorted copy of them: four
+		// bytes a ticket instead of eighty (160 MB at two million).
+		places := make([]int32, len(ts))
+		for i := range places {
+			places[i] = int32(i)
+		}
+		slices.SortFunc(places, func(a, b int32) int { return o.compare(&ts[a], &ts[b]) })
+		at = func(k int) *Ticket { return &ts[places[k]] }
 	}
 	m := Milestones{Order: o}
 	if !fold.Before.IsZero() {
@@ -91,7 +101,7 @@ func (p *Plan) Milestones(o Order, fold FoldOptions, l Limits) Milestones {
 	event, reply := 1/float64(l.EventsPerSec), 60/float64(l.RepliesPerMin)
 	var replies float64 // when the replies lane has sent what comes before
 	for k := range ts {
-		t := &ts[k]
+		t := at(k)
 		jobs := int(t.replies)
 		switch {
 		case t.Folded && fold == p.Folding:
