@@ -36,6 +36,7 @@ func sortByTime(s []byTime, id func(int32) string) {
 func (b *builder) link(keys *arena.Strings) []Ticket {
 	places, sending, rank := b.orderTickets()
 	sent, ends := b.groupReplies(places[:sending], rank)
+	b.ticketAt, b.ticketKeys = nil, nil // every reply has found its ticket: let the collector have them while the jobs are made
 	b.replies.Gather(sent)
 	b.tickets.Gather(places) // the ticket at pos is the pos-th record now
 	// A ticket's jobs share an allocation with its neighbours'.
@@ -76,7 +77,7 @@ func (b *builder) link(keys *arena.Strings) []Ticket {
 	// The records are spent, and the jobs' keys are in their own arena:
 	// let the collector have the rest.
 	b.tickets, b.replies, b.strs = arena.List[ticketMeta]{}, arena.List[replyMeta]{}, arena.Strings{}
-	b.ticketAt, b.ticketKeys, b.followUps = nil, nil, nil
+	b.followUps = nil
 	return out
 }
 
