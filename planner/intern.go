@@ -16,6 +16,7 @@ type origin struct {
 type origins struct {
 	prefixes []string
 	index    map[string]uint32
+	last     uint32 // the prefix added last, + 1: records come file by file
 }
 
 func (o *origins) add(s string) origin {
@@ -28,6 +29,9 @@ func (o *origins) add(s string) origin {
 		digits, n = len(s), 0 // no plain number at the end: keep it whole
 	}
 	prefix := s[:digits]
+	if o.last > 0 && o.prefixes[o.last-1] == prefix {
+		return origin{prefix: o.last - 1, n: uint32(n)}
+	}
 	i, ok := o.index[prefix]
 	if !ok {
 		if o.index == nil {
@@ -38,6 +42,7 @@ func (o *origins) add(s string) origin {
 		o.prefixes = append(o.prefixes, prefix)
 		o.index[prefix] = i
 	}
+	o.last = i + 1
 	return origin{prefix: i, n: uint32(n)}
 }
 

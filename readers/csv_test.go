@@ -179,6 +179,10 @@ func TestCSVRunawayQuote(t *testing.T) {
 			[]string{"r1", "the quoted field in column 8 starts on line 3 and runs over 3 lines, which hold what looks like rows", "r5"}},
 		{"a body over lines", repliesHeader + row("r1", "Hello,\n\nline two, with a comma\n-- \nAnn") + row("r2", "ok"),
 			[]string{"r1", "r2"}},
+		{"in the last column, to a later quote", strings.TrimSuffix(repliesHeader, ",attachments\n") + "\n" +
+			"r1,1,2024-01-01T00:00:00Z,a@x.io,,,,fine\nr2,1,2024-01-01T00:00:00Z,a@x.io,,,,\"He said hi\n" +
+			"r3,1,2024-01-01T00:00:00Z,a@x.io,,,,next\nr4,1,2024-01-01T00:00:00Z,a@x.io,,,,more\"\nr5,1,2024-01-01T00:00:00Z,a@x.io,,,,last\n",
+			[]string{"r1", "the quoted field in column 8 starts on line 3 and runs over 3 lines, which hold what looks like rows", "r5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -121,7 +121,16 @@ func (t *csvTable) next() (int, []string, *FieldProblem, error) {
 // header (split at the delimiter) is taken for such a row: the row is
 // unreadable, never a message that hides others.
 func (t *csvTable) swallowed(line int, cells []string) *FieldProblem {
-	for i, c := range cells {
+	from := 0
+	if n := len(cells); n > 0 {
+		if last, _ := t.cr.FieldPos(n - 1); last == line {
+			// Every cell before the last ends on the row's first line: a line
+			// break in one would have moved the next cell's start down.
+			from = n - 1
+		}
+	}
+	for i := from; i < len(cells); i++ {
+		c := cells[i]
 		if !strings.Contains(c, "\n") {
 			continue
 		}
