@@ -36,10 +36,10 @@ type builder struct {
 	strs       arena.Strings
 	followUps  []slot // see ticketMeta.followUp
 	origins    origins
-	emails     map[string]struct{} // valid emails as written
-	users      map[string]struct{} // distinct people with an email, by lower-cased email
-	sourceIDs  map[string]struct{} // distinct people known by id only
-	months     map[int]*Month      // by year*12 + month; 0 for no time
+	emails     *arena.Set     // valid emails as written
+	users      *arena.Set     // distinct people with an email, by lower-cased email
+	sourceIDs  *arena.Set     // distinct people known by id only
+	months     map[int]*Month // by year*12 + month; 0 for no time
 	stats      Stats
 	problems   problems
 	findings   []finding         // the rules' findings for one record, reused
@@ -77,9 +77,9 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		spill:     newSpillWriter(f),
 		ticketAt:  arena.NewIDs(0),
 		replyAt:   arena.NewIDs(0),
-		emails:    make(map[string]struct{}),
-		users:     make(map[string]struct{}),
-		sourceIDs: make(map[string]struct{}),
+		emails:    arena.NewSet(),
+		users:     arena.NewSet(),
+		sourceIDs: arena.NewSet(),
 		months:    make(map[int]*Month),
 	}
 	b.emailOK = b.validEmail
@@ -107,7 +107,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.spillEnd, plan.defaultAuthor = b.spill.off, opts.DefaultAuthor
 	plan.Tickets = b.link(plan.keys)
-	b.stats.Users = len(b.users) + len(b.sourceIDs)
+	b.stats.Users = b.users.Len() + b.sourceIDs.Len()
 	for _, m := range b.months {
 		b.stats.Months = append(b.stats.Months, *m)
 	}

@@ -40,13 +40,13 @@ func (b *builder) fallbackAuthor(origin string, item itemID, field string, u rea
 // validEmail checks an address's syntax, remembering the valid ones:
 // people write many messages.
 func (b *builder) validEmail(email string) bool {
-	if _, ok := b.emails[email]; ok {
+	if b.emails.Has(email) {
 		return true
 	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 		return false
 	}
-	b.emails[strings.Clone(email)] = struct{}{} // a reader's strings may be slices of its row
+	b.emails.Add(email)
 	return true
 }
 
@@ -58,12 +58,8 @@ func (b *builder) person(u readers.User, reply bool) {
 	}
 	switch {
 	case u.Email != "":
-		if _, ok := b.users[strings.ToLower(u.Email)]; !ok {
-			b.users[strings.Clone(strings.ToLower(u.Email))] = struct{}{} // ToLower may return its argument, a slice of a row
-		}
+		b.users.Add(strings.ToLower(u.Email))
 	default:
-		if _, ok := b.sourceIDs[u.SourceID]; !ok {
-			b.sourceIDs[strings.Clone(u.SourceID)] = struct{}{}
-		}
+		b.sourceIDs.Add(u.SourceID)
 	}
 }

@@ -187,3 +187,32 @@ func BenchmarkIDs(b *testing.B) {
 		}
 	}
 }
+
+// A set holds each string once, a copy of it, and finds it by its text.
+func TestSet(t *testing.T) {
+	s := NewSet()
+	buf := []byte("ann@example.com")
+	if !s.Add(string(buf)) || s.Add("ann@example.com") {
+		t.Fatal("Add did not tell a new string from one the set holds")
+	}
+	copy(buf, "bob") // the set holds a copy, not the caller's bytes
+	if !s.Has("ann@example.com") || s.Has(string(buf)) || s.Has("") {
+		t.Error("Has found the wrong strings")
+	}
+	for n := range 3 * idsMin { // past a few growths
+		if !s.Add(fmt.Sprint("person", n, "@example.com")) {
+			t.Fatalf("person %d was there already", n)
+		}
+	}
+	if !s.Add("") || s.Add("") || !s.Has("") {
+		t.Error("the empty string is not a string like the others")
+	}
+	if got, want := s.Len(), 3*idsMin+2; got != want {
+		t.Errorf("Len = %d, want %d", got, want)
+	}
+	for n := range 3 * idsMin {
+		if !s.Has(fmt.Sprint("person", n, "@example.com")) {
+			t.Fatalf("person %d is not found", n)
+		}
+	}
+}
