@@ -13,7 +13,7 @@ func main() {
 	// The garbage collector's soft limit: half the machine's (or the
 	// container's) memory, or $GOMEMLIMIT (docs/scale.md).
 	memlimit.Set(os.Getenv)
-	// Below it, the heap grows by a quarter of what is live, not all of it,
+	// Below it, the heap grows by a tenth of what is live, not all of it,
 	// once that is more than memlimit.Headroom; or as $GOGC says.
 	ctx := context.Background()
 	go memlimit.Pace(ctx, os.Getenv, 250*time.Millisecond)

@@ -56,9 +56,9 @@ func TestPercent(t *testing.T) {
 		{10 << 20, 100},
 		{Headroom, 100},
 		{2 * Headroom, 50},
-		{512 << 20, 25},
-		{1 << 30, 25},
-		{20 << 30, 25},
+		{512 << 20, 12},
+		{1 << 30, 10},
+		{20 << 30, 10},
 	} {
 		if got := percent(c.live); got != c.want {
 			t.Errorf("percent(%d MB) = %d, want %d", c.live>>20, got, c.want)
