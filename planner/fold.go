@@ -93,7 +93,8 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 	}
 	for i := range p.Tickets {
 		t := &p.Tickets[i]
-		id := strings.TrimPrefix(p.Key(t.Job), TicketGroup+"/")
+		tk := p.Key(t.Job)
+		id := strings.TrimPrefix(tk, TicketGroup+"/")
 		was := started(FoldedGroup+"/"+id) || started(FoldedFilesGroup+"/"+id)
 		holds := func(string) bool { return true }
 		if was && inside != nil {
@@ -101,9 +102,10 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 		}
 		// Begun unfolded: its event, or a reply other than one sent after
 		// its folded event.
-		native := started(p.Key(t.Job))
+		native := started(tk)
 		for _, r := range t.Replies {
-			native = native || started(p.Key(r)) && holds(p.Key(r))
+			rk := p.Key(r)
+			native = native || started(rk) && holds(rk)
 		}
 		want := o.folds(t)
 		switch {
@@ -119,11 +121,12 @@ func (p *Plan) Fold(o FoldOptions, earlier *Earlier) (FoldResult, error) {
 		// asks the checkpoint, whose lookups are not for concurrent use.
 		f := &folding{t: t, id: id}
 		for _, r := range t.Replies {
-			if group(p.Key(r)) == ReplyGroup && !holds(p.Key(r)) {
+			rk := p.Key(r)
+			if group(rk) == ReplyGroup && !holds(rk) {
 				f.after = append(f.after, r)
 				continue
 			}
-			if group(p.Key(r)) == ReplyGroup {
+			if group(rk) == ReplyGroup {
 				f.replies++
 			}
 			f.covers = append(f.covers, r)

@@ -346,20 +346,20 @@ func (p *Plan) All() iter.Seq2[string, uint64] {
 func (p *Plan) Origins(keys map[string]bool) (map[string]string, error) {
 	out := make(map[string]string, len(keys))
 	for _, t := range p.Tickets {
-		if keys[p.Key(t.Job)] {
+		if key := p.Key(t.Job); keys[key] {
 			ev, err := p.Event(t.Job)
 			if err != nil {
 				return nil, err
 			}
-			out[p.Key(t.Job)] = ev.Origin
+			out[key] = ev.Origin
 		}
 		for _, j := range t.Replies {
-			if keys[p.Key(j)] {
+			if key := p.Key(j); keys[key] {
 				r, err := p.Reply(j)
 				if err != nil {
 					return nil, err
 				}
-				out[p.Key(j)] = r.Origin
+				out[key] = r.Origin
 			}
 		}
 	}

@@ -139,15 +139,15 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 // run sends its event again — safe: the server deduplicates tickets — and
 // then its replies.
 func (r *runner) recheckTicket(i int, key string) error {
-	t := &r.plan.Tickets[i]
+	ticket := r.plan.Key(r.plan.Tickets[i].Job)
 	reason := fmt.Sprintf("recorded delivered, but its reply %s was answered \"ticket not found\": its event is sent again by the next run", key)
-	if err := r.journal.Failed(r.plan.Key(t.Job), reason); err != nil {
+	if err := r.journal.Failed(ticket, reason); err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.problems = append(r.problems, JobProblem{Key: r.plan.Key(t.Job), State: checkpoint.Failed, Reason: reason})
-	r.opts.Logger.Warn("a ticket recorded delivered is not found by the server; it is sent again next run", "key", r.plan.Key(t.Job), "reply", key)
+	r.problems = append(r.problems, JobProblem{Key: ticket, State: checkpoint.Failed, Reason: reason})
+	r.opts.Logger.Warn("a ticket recorded delivered is not found by the server; it is sent again next run", "key", ticket, "reply", key)
 	return nil
 }
 
