@@ -46,6 +46,10 @@ type builder struct {
 	emailOK    func(string) bool // b.validEmail, made once: a method value per record would allocate
 	open       map[string]bool   // Options.OpenStatuses, normalized
 	folders    *confined.Folders // attachment folders, open from planning to the plan's Close
+
+	// ticketOrigins and replyOrigins hold the records' origins by index,
+	// until linking ends.
+	ticketOrigins, replyOrigins originLog
 }
 
 // Build reads src to the end and returns the plan. Every problem is
@@ -241,8 +245,8 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 	b.month(t.Created).Tickets++
 	// Interned: a reader's strings may be slices of its whole row, which
 	// would keep every row's text alive for as long as the plan.
-	m := ticketMeta{slot: slot{id: b.strs.AddRef(t.Key)}, origin: b.origins.add(t.Origin), created: stampOf(t.Created),
-		open: b.open[normalizeStatus(t.Status)]}
+	m := ticketMeta{id: b.strs.AddRef(t.Key), created: stampOf(t.Created), open: b.open[normalizeStatus(t.Status)]}
+	o := b.origins.add(t.Origin)
 	if b.opts.People.Fill(&t.Requester) {
 		b.stats.FromPeople++
 	}
@@ -255,12 +259,12 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 		}
 	} else if first, dup := b.ticketAt.Get(t.Key, b.ticketIDAt); dup {
 		b.problems.add(SeverityError, ProblemDuplicate, t.Origin, item, "ticket_id",
-			"duplicate ticket id: first seen at %s, which is the one migrated", b.origins.get(b.tickets.At(int(first)).origin))
+			"duplicate ticket id: first seen at %s, which is the one migrated", b.ticketOrigin(first))
 	} else {
 		b.ticketAt.Put(b.ticketID(&m), int32(b.tickets.Len()))
 	}
 	if t.Key == "" && readers.HasError(t.Problems, "") {
-		b.tickets.Add(m)
+		b.addTicket(m, o)
 		return nil // an unreadable row: nothing more to check
 	}
 	if u := t.Requester; u.Email == "" && u.SourceID == "" && u.AssemblyID == "" && b.opts.DefaultAuthor != "" {
@@ -280,7 +284,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 	}
 	m.ok = b.problems.errors == errs
 	if !m.ok {
-		b.tickets.Add(m)
+		b.addTicket(m, o)
 		return nil
 	}
 	ev := Event{
@@ -325,7 +329,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 		m.files = len(rep.Files)+len(rep.Downloads) > 0
 		b.stats.FollowUps++
 	}
-	b.tickets.Add(m)
+	b.addTicket(m, o)
 	return nil
 }
 
@@ -391,7 +395,8 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 	errs := b.problems.errors
 	b.readProblems(r.Origin, item, r.Problems)
 	b.month(r.Created).Replies++
-	m := replyMeta{id: b.strs.AddRef(r.Key), origin: b.origins.add(r.Origin), created: stampOf(r.Created)}
+	m := replyMeta{id: b.strs.AddRef(r.Key), created: stampOf(r.Created)}
+	o := b.origins.add(r.Origin)
 	if i, ok := b.ticketAt.Get(r.TicketKey, b.ticketIDAt); ok {
 		m.state = uint32(i) + 2
 	} else if r.TicketKey != "" {
@@ -408,7 +413,7 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 		b.stats.MatchedByName++
 	}
 	if r.Key == "" && readers.HasError(r.Problems, "") {
-		b.replies.Add(m)
+		b.addReply(m, o)
 		return nil // an unreadable row: nothing more to check
 	}
 	if r.Internal && b.opts.InternalNotes == InternalSkip && b.problems.errors == errs {
@@ -419,7 +424,7 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "reply_id", "the reply has no id")
 	} else if first, dup := b.replyAt.Get(r.Key, b.replyIDAt); dup {
 		b.problems.add(SeverityError, ProblemDuplicate, r.Origin, item, "reply_id",
-			"duplicate reply id: first seen at %s, which is the one migrated", b.origins.get(b.replies.At(int(first)).origin))
+			"duplicate reply id: first seen at %s, which is the one migrated", b.replyOrigin(first))
 	} else {
 		b.replyAt.Put(b.replyID(&m), int32(b.replies.Len()))
 	}
@@ -467,7 +472,7 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 			return err
 		}
 	}
-	b.replies.Add(m)
+	b.addReply(m, o)
 	return nil
 }
 
@@ -496,9 +501,9 @@ func (b *builder) idClashes() {
 			continue // no id, or a duplicate reported already
 		}
 		if r, clash := b.replyAt.Get(id, b.replyIDAt); clash {
-			b.problems.add(SeverityWarning, ProblemDuplicate, b.origins.get(b.replies.At(int(r)).origin), itemID{ReplyGroup, id}, "reply_id",
+			b.problems.add(SeverityWarning, ProblemDuplicate, b.replyOrigin(r), itemID{ReplyGroup, id}, "reply_id",
 				"a ticket and a reply share this id (the other is at %s), and so a source_specific_id; Assembly's page does not say "+
-					"whether they may: give replies ids of their own in the export (the presets write message-<id>)", b.origins.get(t.origin))
+					"whether they may: give replies ids of their own in the export (the presets write message-<id>)", b.ticketOrigin(int32(i)))
 		}
 	}
 }

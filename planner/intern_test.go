@@ -2,6 +2,7 @@ package planner
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 	"unsafe"
 )
@@ -22,15 +23,57 @@ func TestOrigins(t *testing.T) {
 	}
 }
 
-// What planning keeps of each reply, millions of times over, stays as
+// An origin log gives back every origin it was given, across blocks and
+// chunks, whichever way the numbers move and whatever the prefix.
+func TestOriginLog(t *testing.T) {
+	var o origins
+	var l originLog
+	var want []string
+	for i := range 5 * originChunk {
+		var s string
+		switch {
+		case i%1000 == 999:
+			s = "messages id=" + strconv.Itoa(1<<31+i*7919%100003) // another prefix, a big number
+		case i%97 == 0:
+			s = "inline" // no number
+		case i%13 == 0:
+			s = "replies.csv:" + strconv.Itoa(max(1, 3*i-400)) // a step back
+		default:
+			s = "replies.csv:" + strconv.Itoa(3*i+1)
+		}
+		want = append(want, s)
+		l.add(o.add(s))
+	}
+	if len(l.chunks) < 2 {
+		t.Fatalf("%d chunks: the test does not cross a chunk", len(l.chunks))
+	}
+	for i, s := range want {
+		if got := o.get(l.get(int32(i))); got != s {
+			t.Fatalf("origin %d is %q, not %q", i, got, s)
+		}
+	}
+	if per := float64(len(l.chunks)*originChunk) / float64(len(want)); per > 4 {
+		t.Errorf("%.1f bytes an origin", per)
+	}
+}
+
+// What planning keeps of each record, millions of times over, stays as
 // small as its layout was made: a field added in the wrong place pads it.
-func TestReplyMetaSize(t *testing.T) {
-	if n := unsafe.Sizeof(replyMeta{}); n != 48 {
-		t.Errorf("replyMeta takes %d bytes, not 48", n)
+func TestMetaSize(t *testing.T) {
+	if n := unsafe.Sizeof(ticketMeta{}); n != 48 {
+		t.Errorf("ticketMeta takes %d bytes, not 48", n)
+	}
+	if n := unsafe.Sizeof(replyMeta{}); n != 40 {
+		t.Errorf("replyMeta takes %d bytes, not 40", n)
 	}
 	m := replyMeta{state: maxTickets + 1 + replyOK}
 	if i, ok := m.ticket(); !ok || i != maxTickets-1 || !m.ok() || m.files() || m.noKey() || m.pending() {
 		t.Errorf("state %x: ticket %d %v, ok %v, files %v", m.state, i, ok, m.ok(), m.files())
+	}
+	for _, pos := range []int32{-1, 0, maxTickets - 1} {
+		if m.setPlace(pos); m.place() != pos || !m.ok() || m.files() {
+			t.Errorf("place %d: state %x gives %d, ok %v, files %v", pos, m.state, m.place(), m.ok(), m.files())
+		}
 	}
 }
 

@@ -46,7 +46,7 @@ func (b *builder) link(keys *arena.Strings) []Ticket {
 	replyJobs := 0
 	for pos := range out {
 		t := b.tickets.At(pos)
-		job := b.job(keys, KindTicket, ticketPrefix, t.slot)
+		job := b.job(keys, KindTicket, ticketPrefix, t.slot())
 		to := ends[pos]
 		if need := int(to-from) + 1; cap(chunk)-len(chunk) < need {
 			chunk = make([]Job, 0, max(jobChunk, need))
@@ -120,20 +120,22 @@ func (b *builder) orderTickets() (places []int32, sending int, rank []int32) {
 func (b *builder) groupReplies(order, rank []int32) (sent, ends []int32) {
 	n := b.replies.Len()
 	ends = make([]int32, len(order)+1) // counts, then ends, shifted by one
-	ticketOf := make([]int32, n)       // a reply's ticket's place in order, or -1 if it is not sent
 	for k := range n {
-		ticketOf[k] = b.ticketOf(int32(k), rank)
-		if pos := ticketOf[k]; pos >= 0 {
+		pos := b.ticketOf(int32(k), rank)
+		b.replies.At(k).setPlace(pos)
+		if pos >= 0 {
 			ends[pos+1]++
 		}
 	}
+	b.ticketOrigins, b.replyOrigins = originLog{}, originLog{} // every problem linking finds is reported
 	for pos := range order {
 		ends[pos+1] += ends[pos]
 	}
 	sending := ends[len(order)]
 	sent = make([]int32, n)
 	unsent := sending
-	for k, pos := range ticketOf {
+	for k := range n {
+		pos := b.replies.At(k).place()
 		if pos < 0 {
 			sent[unsent] = int32(k)
 			unsent++
@@ -174,11 +176,11 @@ func (b *builder) ticketOf(k int32, rank []int32) int32 {
 	if !exists || rank[i] < 0 {
 		item := itemID{ReplyGroup, b.replyID(r)}
 		if exists {
-			b.problems.add(SeverityError, ProblemTicketBlocked, b.origins.get(r.origin), item, "ticket_id",
+			b.problems.add(SeverityError, ProblemTicketBlocked, b.replyOrigin(k), item, "ticket_id",
 				"ticket %s has errors (%s), so its replies are not migrated either",
-				b.ticketIDAt(i), b.origins.get(b.tickets.At(int(i)).origin))
+				b.ticketIDAt(i), b.ticketOrigin(i))
 		} else {
-			b.problems.add(SeverityError, ProblemOrphan, b.origins.get(r.origin), item, "ticket_id", "there is no ticket %s", b.ticketKeys[k])
+			b.problems.add(SeverityError, ProblemOrphan, b.replyOrigin(k), item, "ticket_id", "there is no ticket %s", b.ticketKeys[k])
 		}
 		return -1
 	}
@@ -186,7 +188,7 @@ func (b *builder) ticketOf(k int32, rank []int32) int32 {
 		return -1
 	}
 	if t := b.tickets.At(int(i)).created; r.created.compare(t) < 0 {
-		b.problems.add(SeverityWarning, ProblemBeforeTicket, b.origins.get(r.origin), itemID{ReplyGroup, b.replyID(r)}, "created_at",
+		b.problems.add(SeverityWarning, ProblemBeforeTicket, b.replyOrigin(k), itemID{ReplyGroup, b.replyID(r)}, "created_at",
 			"the reply (%s) is older than its ticket (%s)", r.created.time().Format(time.RFC3339), t.time().Format(time.RFC3339))
 	}
 	return rank[i]

@@ -11,14 +11,17 @@ import (
 // ticketMeta and replyMeta are what the planner keeps of each record while
 // it reads the rest: enough to check ids, link replies and order everything,
 // and no more — a million replies must plan in well under 256 MB. Keys live
-// in the arena, origins are eight bytes, times are nanoseconds, and none
-// of it is a pointer, so the garbage collector does not scan a million of
-// them in every cycle.
+// in the arena, times are nanoseconds, origins are in the builder's
+// originLogs, and none of it is a pointer, so the garbage collector does
+// not scan a million of them in every cycle.
 type ticketMeta struct {
-	slot           // set even when the ticket has errors
-	followUp int32 // 1 + its index in b.followUps: a reply-lane message with the first message's other attachments; 0 for none
-	origin   origin
+	// its slot's fields, laid out with the rest in 48 bytes, not 56
+	id       arena.Ref // set even when the ticket has errors
+	hash     uint64
+	at       int64
 	created  stamp
+	n        int32
+	followUp int32 // 1 + its index in b.followUps: a reply-lane message with the first message's other attachments; 0 for none
 	ok       bool
 	open     bool // its status is open (Options.OpenStatuses)
 	// files says its follow-up has files or links to fetch: what a folded
@@ -30,12 +33,11 @@ type ticketMeta struct {
 }
 
 type replyMeta struct {
-	// its slot's fields, laid out with the rest in 48 bytes, not 56
+	// its slot's fields, laid out with the rest in 40 bytes, not 48
 	id      arena.Ref
 	hash    uint64
 	at      int64
 	created stamp
-	origin  origin
 	n       int32
 	state   uint32 // set even when the reply has errors: see replyState
 }
@@ -44,7 +46,9 @@ type replyMeta struct {
 // whether it has files a ticket's event cannot carry, or links to fetch
 // (Ticket.files); below them, its ticket: 0 when it names none, 1 when its
 // ticket was not read yet (b.ticketKeys has the key: look it up when
-// linking), else its ticket's first record + 2.
+// linking), else its ticket's first record + 2. Once linking has checked
+// it, they hold its ticket's place in sending order + 1 instead, 0 for a
+// reply that is not sent (setPlace).
 const (
 	replyOK     = 1 << 31
 	replyFiles  = 1 << 30
@@ -54,6 +58,7 @@ const (
 	maxTickets = replyTicket - 2
 )
 
+func (t *ticketMeta) slot() slot { return slot{id: t.id, hash: t.hash, at: t.at, n: t.n} }
 func (r *replyMeta) slot() slot  { return slot{id: r.id, hash: r.hash, at: r.at, n: r.n} }
 func (r *replyMeta) ok() bool    { return r.state&replyOK != 0 }
 func (r *replyMeta) files() bool { return r.state&replyFiles != 0 }
@@ -68,6 +73,11 @@ func (r *replyMeta) ticket() (int32, bool) {
 	t := r.state & replyTicket
 	return int32(t) - 2, t >= 2
 }
+
+// setPlace replaces the reply's ticket with the ticket's place in sending
+// order, -1 for none; place returns it.
+func (r *replyMeta) setPlace(pos int32) { r.state = r.state&^replyTicket | uint32(pos+1) }
+func (r *replyMeta) place() int32       { return int32(r.state&replyTicket) - 1 }
 
 // The groups of the jobs' keys, as the keys begin.
 const (
@@ -102,6 +112,22 @@ func (b *builder) replyID(m *replyMeta) string   { return b.strs.Get(m.id) }
 // ticketIDAt and replyIDAt return the id of the i-th ticket or reply record.
 func (b *builder) ticketIDAt(i int32) string { return b.ticketID(b.tickets.At(int(i))) }
 func (b *builder) replyIDAt(i int32) string  { return b.replyID(b.replies.At(int(i))) }
+
+// addTicket and addReply store a record's metadata and its origin.
+func (b *builder) addTicket(m ticketMeta, o origin) {
+	b.tickets.Add(m)
+	b.ticketOrigins.add(o)
+}
+
+func (b *builder) addReply(m replyMeta, o origin) {
+	b.replies.Add(m)
+	b.replyOrigins.add(o)
+}
+
+// ticketOrigin and replyOrigin return the origin of the i-th ticket or
+// reply record, in the order they were read.
+func (b *builder) ticketOrigin(i int32) string { return b.origins.get(b.ticketOrigins.get(i)) }
+func (b *builder) replyOrigin(i int32) string  { return b.origins.get(b.replyOrigins.get(i)) }
 
 // stamp is a time in eight bytes instead of time.Time's twenty-four:
 // nanoseconds since 1970, exact from 1678 to 2262. Times outside that span
