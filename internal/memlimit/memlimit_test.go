@@ -57,8 +57,9 @@ func TestPercent(t *testing.T) {
 		{Headroom, 100},
 		{2 * Headroom, 50},
 		{512 << 20, 12},
-		{1 << 30, 10},
-		{20 << 30, 10},
+		{1 << 30, 6},
+		{2 << 30, 5},
+		{20 << 30, 5},
 	} {
 		if got := percent(c.live); got != c.want {
 			t.Errorf("percent(%d MB) = %d, want %d", c.live>>20, got, c.want)
@@ -82,18 +83,58 @@ func TestPaceLeavesUsersGOGC(t *testing.T) {
 	}
 }
 
+func TestLimit(t *testing.T) {
+	for _, c := range []struct {
+		live    uint64
+		percent int
+		ceiling int64
+		want    int64
+	}{
+		{0, 100, 12 << 30, 12 << 30},
+		{Headroom, 100, 12 << 30, 12 << 30}, // Go's default stands below Headroom: so does the limit Set put
+		{800 << 20, 10, 12 << 30, 880<<20 + Slack},
+		{800 << 20, 10, 900 << 20, 900 << 20}, // never above what Set (or $GOMEMLIMIT) put
+	} {
+		if got := limit(c.live, c.percent, c.ceiling); got != c.want {
+			t.Errorf("limit(%d MB, %d%%, %d MB) = %d MB, want %d MB", c.live>>20, c.percent, c.ceiling>>20, got>>20, c.want>>20)
+		}
+	}
+}
+
 // TestPaceFollowsTheLiveHeap: with twice Headroom live, Pace lets the heap
-// grow by about half of it.
+// grow by about half of it, holds the soft limit Slack above that while it
+// runs, and puts the limit back when it returns.
 func TestPaceFollowsTheLiveHeap(t *testing.T) {
 	was := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(was) })
+	wasLimit := debug.SetMemoryLimit(4 << 30)
+	t.Cleanup(func() {
+		debug.SetGCPercent(was)
+		debug.SetMemoryLimit(wasLimit)
+	})
 	live := make([]byte, 2*Headroom)
 	runtime.GC()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	Pace(ctx, func(string) string { return "" }, 5*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Pace(ctx, func(string) string { return "" }, 5*time.Millisecond)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for debug.SetMemoryLimit(-1) == 4<<30 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	limited := debug.SetMemoryLimit(-1)
+	cancel()
+	<-done
 	if got := debug.SetGCPercent(100); got > 50 || got < 40 {
 		t.Errorf("GOGC %d with %d MB live, want about 50", got, len(live)>>20)
+	}
+	// about 128 MB live, 64 MB of growth and Slack: 224 MB
+	if lo, hi := int64(3*Headroom), int64(4*Headroom+Slack); limited < lo || limited > hi {
+		t.Errorf("soft limit %d MB while pacing %d MB live, want %d to %d MB", limited>>20, len(live)>>20, lo>>20, hi>>20)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 4<<30 {
+		t.Errorf("soft limit %d MB after Pace returned, want the 4096 MB it found", got>>20)
 	}
 	runtime.KeepAlive(live)
 }
