@@ -337,15 +337,12 @@ func (p *Plan) commitFold(f *folding) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(f.covers)+1)
-	keys = append(keys, p.Key(f.t.Job))
-	for _, c := range f.covers {
-		keys = append(keys, p.Key(c))
-	}
 	if p.covers == nil {
-		p.covers = map[string][]string{}
+		p.covers = newCoverIndex(p.keys)
 	}
-	p.covers[p.Key(j)] = keys
+	if err := p.covers.add(j, f.t.Job, f.covers); err != nil {
+		return err
+	}
 	f.t.Job, f.t.Replies, f.t.Folded = j, append(replies, f.after...), true
 	return nil
 }
@@ -354,7 +351,12 @@ func (p *Plan) commitFold(f *folding) error {
 // replies — that the folded event key holds; nil for any other key. A
 // checkpoint records them as the event is sent, so that a later run knows
 // which replies the event holds and which came after.
-func (p *Plan) Covers(key string) []string { return p.covers[key] }
+func (p *Plan) Covers(key string) []string {
+	if p.covers == nil {
+		return nil
+	}
+	return p.covers.get(key)
+}
 
 // transcript writes a conversation as readable text: each message with its
 // time and author.

@@ -131,6 +131,14 @@ func TestFold(t *testing.T) {
 	if plan.Fingerprint != fingerprint {
 		t.Error("folding changed the fingerprint")
 	}
+	if got := strings.Join(plan.Covers("folded/OLD"), " "); got != "ticket/OLD reply/o1 reply/o2" {
+		t.Errorf("Covers(folded/OLD) = %s, want ticket/OLD reply/o1 reply/o2", got)
+	}
+	for _, key := range []string{"ticket/NEW", "folded/NEW", "reply/n1", "ticket/OLD"} {
+		if got := plan.Covers(key); got != nil {
+			t.Errorf("Covers(%s) = %v, want nil: not a folded event", key, got)
+		}
+	}
 	if s := plan.Stats; s.FoldedTickets != 1 || s.FoldedReplies != 2 || s.FoldedFiles != 1 || s.ReplyJobs != 2 {
 		t.Errorf("stats %+v", s)
 	}

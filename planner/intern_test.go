@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"unsafe"
+
+	"github.com/assembly-import/assembly-import/internal/arena"
 )
 
 func TestOrigins(t *testing.T) {
@@ -110,4 +112,42 @@ func hasPointers(t reflect.Type) bool {
 		return false
 	}
 	return true
+}
+
+// TestCoverIndex: each folded event gets back the keys it holds, in
+// order, across the index's chunks; any other key gets nil; a key added
+// twice is an error.
+func TestCoverIndex(t *testing.T) {
+	var keys arena.Strings
+	c := newCoverIndex(&keys)
+	job := func(key string) Job { return Job{key: keys.AddRef(key)} }
+	const events = 40000 // more than two of the lists' chunks
+	for i := range events {
+		id := strconv.Itoa(i)
+		var covered []Job
+		for r := range i % 7 {
+			covered = append(covered, job("reply/"+id+"-"+strconv.Itoa(r)))
+		}
+		if err := c.add(job("folded/"+id), job("ticket/"+id), covered); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, i := range []int{0, 1, 6, 16383, 16384, 32769, events - 1} {
+		id := strconv.Itoa(i)
+		want := []string{"ticket/" + id}
+		for r := range i % 7 {
+			want = append(want, "reply/"+id+"-"+strconv.Itoa(r))
+		}
+		if got := c.get("folded/" + id); !reflect.DeepEqual(got, want) {
+			t.Errorf("event %d covers %v, want %v", i, got, want)
+		}
+	}
+	for _, key := range []string{"ticket/5", "folded/40000", "folded/", ""} {
+		if got := c.get(key); got != nil {
+			t.Errorf("get(%q) = %v, want nil", key, got)
+		}
+	}
+	if err := c.add(job("folded/7"), job("ticket/7"), nil); err == nil {
+		t.Error("a second folded/7 was taken")
+	}
 }

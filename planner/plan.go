@@ -142,7 +142,7 @@ type Plan struct {
 	unwrittenAt   int64  // where they go
 	borrowed      bool   // a pilot's: the spill file is its parent's
 	defaultAuthor string
-	covers        map[string][]string // of each folded event: the jobs it holds (Covers)
+	covers        *coverIndex // of each folded event: the jobs it holds (Covers); nil until Fold
 }
 
 // Stats counts what the source holds and what the plan sends.
