@@ -267,7 +267,7 @@ type record struct {
 // record's (it shares a prefix with it), and reports whether b is one; r
 // is unchanged when it is not.
 func parseRecord(b []byte, r *record) bool {
-	b = bytes.TrimRight(b, "\r\n")
+	b = trimEOL(b)
 	if len(b) == 0 || b[0] == '{' {
 		return false
 	}

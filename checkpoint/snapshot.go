@@ -87,7 +87,11 @@ func (s *Snapshot) ids() *arena.IDs {
 
 func (s *Snapshot) job(i int32) Job {
 	e := s.entries.At(int(i))
-	return Job{Key: s.keys.Get(e.key), State: states[e.state], Reason: s.reasons[i], Hash: e.hash, Uncertain: e.uncertain, Covers: e.covers}
+	j := Job{Key: s.keys.Get(e.key), State: states[e.state], Hash: e.hash, Uncertain: e.uncertain, Covers: e.covers}
+	if j.State == Rejected || j.State == Failed { // only they have a reason: no lookup for the millions done
+		j.Reason = s.reasons[i]
+	}
+	return j
 }
 
 // key returns the key of the job at position i.
@@ -284,8 +288,10 @@ func (s *Snapshot) cover(key string, covers []string) {
 
 // Group returns the part of a job key before its "/": the kind of job.
 func Group(key string) string {
-	g, _, _ := strings.Cut(key, "/")
-	return g
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i]
+	}
+	return key
 }
 
 // Counts is how many jobs of one group stand where.

@@ -148,39 +148,46 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 		fmt.Fprintf(w, "  %-23s %d of %d done, %d rejected, %d failed, %d %s, %d pending\n",
 			gl.lane, c.Done, c.Total, c.Rejected, c.Failed, c.Uncertain, inFlight, pending[gl.group])
 	}
-	list := func(title string, match func(checkpoint.Job) bool, detail func(checkpoint.Job) string) {
-		var lines []string
-		for j := range snap.All() {
-			if match(j) {
-				lines = append(lines, fmt.Sprintf("    %s%s", j.Key, detail(j)))
-			}
-		}
-		slices.Sort(lines)
-		if len(lines) == 0 {
-			return
-		}
-		fmt.Fprintf(w, "  %s: %d\n", title, len(lines))
-		for _, l := range lines[:min(len(lines), listMax)] {
-			fmt.Fprintln(w, l)
-		}
-		if len(lines) > listMax {
-			fmt.Fprintf(w, "    … and %d more\n", len(lines)-listMax)
-		}
-	}
 	reason := func(j checkpoint.Job) string { return ": " + j.Reason }
 	none := func(checkpoint.Job) string { return "" }
-	list("Rejected by the server (not retried)", func(j checkpoint.Job) bool { return j.State == checkpoint.Rejected }, reason)
-	list("Failed (retried by the next run)", func(j checkpoint.Job) bool { return j.State == checkpoint.Failed }, reason)
 	sending := "Uncertain: sent, answer lost; resent by the next run"
 	if snap.Live {
 		sending = "In flight: sent by the run under way, its answer not in yet"
 	}
-	list(sending, func(j checkpoint.Job) bool { return j.State == checkpoint.Sending }, none)
-	// Only the reply lanes: the server deduplicates tickets by their id.
-	list("Delivered after an uncertain send: replies may appear twice in Assembly",
-		func(j checkpoint.Job) bool {
+	lists := []struct {
+		title  string
+		match  func(checkpoint.Job) bool
+		detail func(checkpoint.Job) string
+		lines  []string
+	}{
+		{title: "Rejected by the server (not retried)", match: func(j checkpoint.Job) bool { return j.State == checkpoint.Rejected }, detail: reason},
+		{title: "Failed (retried by the next run)", match: func(j checkpoint.Job) bool { return j.State == checkpoint.Failed }, detail: reason},
+		{title: sending, match: func(j checkpoint.Job) bool { return j.State == checkpoint.Sending }, detail: none},
+		// Only the reply lanes: the server deduplicates tickets by their id.
+		{title: "Delivered after an uncertain send: replies may appear twice in Assembly", match: func(j checkpoint.Job) bool {
 			return j.State == checkpoint.Done && j.Uncertain && checkpoint.Group(j.Key) != planner.TicketGroup
-		}, none)
+		}, detail: none},
+	}
+	for j := range snap.All() { // one pass for every list: a checkpoint holds millions of jobs
+		for k := range lists {
+			if lists[k].match(j) {
+				lists[k].lines = append(lists[k].lines, fmt.Sprintf("    %s%s", j.Key, lists[k].detail(j)))
+			}
+		}
+	}
+	for _, l := range lists {
+		if len(l.lines) == 0 {
+			continue
+		}
+		slices.Sort(l.lines)
+		fmt.Fprintf(w, "  %s: %d\n", l.title, len(l.lines))
+		for _, line := range l.lines[:min(len(l.lines), listMax)] {
+			fmt.Fprintln(w, line)
+		}
+		if len(l.lines) > listMax {
+			fmt.Fprintf(w, "    … and %d more\n", len(l.lines)-listMax)
+		}
+	}
 	writeReachedMilestones(w, snap)
 	if snap.Allowance > 0 {
 		fmt.Fprintf(w, "  Transit allowance learned: %v (429s from bunched arrivals widened it; the next run starts from it unless --jitter is given)\n",
