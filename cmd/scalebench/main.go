@@ -41,8 +41,8 @@ func main() {
 	defer os.RemoveAll(tmp)
 	// Fixed widths, not a tabwriter: each row is printed as soon as it is measured.
 	// "÷" and "×" take two bytes for one column: one more byte of width.
-	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %7s %13s %10s %10s %8s %9s %14s\n", "replies", "tickets", "MB", "read s", "parse s",
-		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MB", "fold s", "fold ÷ plan", "journal B", "compact B", "status s", "resume s", "resume RSS MB")
+	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %7s %13s %10s %10s %8s %9s %14s\n", "replies", "tickets", "MiB", "read s", "parse s",
+		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MiB", "fold s", "fold ÷ plan", "journal B", "compact B", "status s", "resume s", "resume RSS MiB")
 	for _, f := range strings.Split(*sizes, ",") {
 		replies, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
@@ -91,7 +91,7 @@ func main() {
 		os.RemoveAll(dir)
 		os.Remove(cp)
 	}
-	fmt.Printf("Times are medians of %d runs, taken in turn; RSS the largest.\n", *runs)
+	fmt.Printf("Times are medians of %d runs, taken in turn; RSS the largest (the kernel's maximum resident set); MiB: 2^20 bytes.\n", *runs)
 	fmt.Println("fold s: plan --fold-before 2100-01-01 --fold-open, which folds every ticket.")
 	fmt.Println("journal B, compact B: the checkpoint's bytes per job as a run writes it (a sending and a done line each), and compacted at a run's end.")
 	fmt.Println("status s: status of the compacted checkpoint. resume s: run's start-up and end beyond planning, resuming it with every job done (nothing is sent).")
