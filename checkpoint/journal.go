@@ -194,7 +194,7 @@ func (e *MismatchError) Error() string {
 // Journal is an open checkpoint file, locked for one run. It is safe for
 // concurrent use.
 type Journal struct {
-	mu     sync.Mutex
+	mu     sync.RWMutex // its readers (cursors, counts) hold it shared
 	f      *os.File
 	path   string
 	snap   *Snapshot
@@ -398,8 +398,8 @@ func (j *Journal) Run(r Run) error {
 // Count tallies the jobs of group in a live journal, of a plan that has
 // jobs of them.
 func (j *Journal) Count(group string, jobs int) Counts {
-	j.mu.Lock()
-	defer j.mu.Unlock()
+	j.mu.RLock()
+	defer j.mu.RUnlock()
 	c := j.snap.Count(group)
 	c.Total = jobs
 	c.Pending = max(0, c.Total-c.Done-c.Rejected)
@@ -408,14 +408,9 @@ func (j *Journal) Count(group string, jobs int) Counts {
 
 // Knows reports whether the journal has met a job of group.
 func (j *Journal) Knows(group string) bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for i := range j.snap.entries.Len() {
-		if Group(j.snap.key(int32(i))) == group {
-			return true
-		}
-	}
-	return false
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return findGroup(j.snap.firstOf, group) != nil // every group's first job is noted as it is added
 }
 
 // Milestone records that the migration reached a milestone, but for
@@ -502,7 +497,7 @@ func (j *Journal) Failed(key, reason string) error {
 }
 
 // Lookup returns a cursor over the live journal (see Cursor).
-func (j *Journal) Lookup() *Cursor { return &Cursor{snap: j.snap, mu: &j.mu} }
+func (j *Journal) Lookup() *Cursor { return &Cursor{snap: j.snap, mu: j.mu.RLocker()} }
 
 // Snapshot returns the journal's state once it is closed (nothing changes
 // it then), or nil while a run may still be writing it: read a live journal

@@ -271,6 +271,29 @@ func TestCursorAnyOrder(t *testing.T) {
 	}
 }
 
+// Knows tells the groups a journal has met, as written and once
+// compacted and reopened.
+func TestKnows(t *testing.T) {
+	path := filepath.Join(wine.TempDir(t), "cp.jsonl")
+	j := open(t, path)
+	must(t, j.Sending("ticket/1", 1))
+	must(t, j.Done("ticket/1", "ASM-1"))
+	must(t, j.Sending("folded/2", 2, "reply/a"))
+	for _, reopen := range []bool{false, true} {
+		if reopen {
+			must(t, j.Compact())
+			must(t, j.Close())
+			j = open(t, path)
+		}
+		for group, want := range map[string]bool{"ticket": true, "folded": true, "reply": true, "attachments": false, "ticke": false} {
+			if got := j.Knows(group); got != want {
+				t.Errorf("reopened %v: Knows(%q) = %v, want %v", reopen, group, got, want)
+			}
+		}
+	}
+	j.Close()
+}
+
 func TestRefusesFolder(t *testing.T) {
 	dir := wine.TempDir(t)
 	if _, err := checkpoint.Open(dir, checkpoint.Options{}); err == nil || !strings.Contains(err.Error(), "not a regular file (a folder)") {

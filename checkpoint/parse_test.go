@@ -39,3 +39,45 @@ func TestParseJobLine(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRecord reads what appendRecord writes, its optional trailing
+// fields left out or not, and declines a line with a field too many or a
+// state it does not know.
+func TestParseRecord(t *testing.T) {
+	prev := "reply/r-10"
+	for _, c := range []struct {
+		e               entry
+		key, id, reason string
+	}{
+		{entry{state: stateCode(Done), hash: 0xff00}, "reply/r-11", "01HZY3V4K8J5T3Q8W6X9RZ2B7C", ""},
+		{entry{state: stateCode(Rejected), hash: 0xab, uncertain: true}, "reply/r-12", "", "HTTP 400:\t\"title\" is required"},
+		{entry{state: stateCode(Sending)}, "ticket/\"T\"\n1", "", ""},
+		{entry{state: stateCode(Done), hash: 1, covers: true}, "folded/T-1", "ASM-7", ""},
+	} {
+		line := appendRecord(nil, &c.e, c.key, prev, c.id, c.reason)
+		r := record{key: []byte(prev)}
+		if !parseRecord(line, &r) {
+			t.Errorf("%q not read", line)
+			continue
+		}
+		got := record{key: r.key, id: r.id, state: r.state, uncertain: r.uncertain, covers: r.covers, hash: r.hash, reason: r.reason}
+		want := record{key: []byte(c.key), id: []byte(c.id), state: states[c.e.state], uncertain: c.e.uncertain, covers: c.e.covers, hash: c.e.hash, reason: c.reason}
+		if string(got.key) != string(want.key) || string(got.id) != string(want.id) || got.state != want.state || got.uncertain != want.uncertain ||
+			got.covers != want.covers || got.hash != want.hash || got.reason != want.reason {
+			t.Errorf("%q read as %+v, want %+v", line, got, want)
+		}
+	}
+	for _, line := range []string{
+		"d\t0\treply/r-1\tff\tid\treason\textra\n", // a seventh field
+		"x\t0\treply/r-1\n",                        // no such state
+		"d\t0\n",                                   // no key
+		"\t0\treply/r-1\n",                         // no state
+		"d\t99\tr-1\n",                             // shares more than the previous key holds
+		"{\"k\":\"reply/r-1\"}\n",                  // a JSON line
+	} {
+		r := record{key: []byte(prev)}
+		if parseRecord([]byte(line), &r) {
+			t.Errorf("%q read as a record: %+v", line, r)
+		}
+	}
+}

@@ -85,9 +85,13 @@ func (s *Snapshot) ids() *arena.IDs {
 	return s.index
 }
 
-func (s *Snapshot) job(i int32) Job {
+func (s *Snapshot) job(i int32) Job { return s.jobAs(i, s.key(i)) }
+
+// jobAs is job for a caller that holds the key already: the entry's own
+// copy is not looked at again.
+func (s *Snapshot) jobAs(i int32, key string) Job {
 	e := s.entries.At(int(i))
-	j := Job{Key: s.keys.Get(e.key), State: states[e.state], Hash: e.hash, Uncertain: e.uncertain, Covers: e.covers}
+	j := Job{Key: key, State: states[e.state], Hash: e.hash, Uncertain: e.uncertain, Covers: e.covers}
 	if j.State == Rejected || j.State == Failed { // only they have a reason: no lookup for the millions done
 		j.Reason = s.reasons[i]
 	}
@@ -122,7 +126,7 @@ const nearby = 64
 // cursors are safe beside its writers.
 type Cursor struct {
 	snap *Snapshot
-	mu   *sync.Mutex // the journal's, for a live one
+	mu   sync.Locker // the journal's, shared, for a live one
 	at   []groupPos  // per group of keys, after the entry last found
 }
 
@@ -134,14 +138,15 @@ type groupPos struct {
 // Lookup returns a cursor over the snapshot.
 func (s *Snapshot) Lookup() *Cursor { return &Cursor{snap: s} }
 
-// Job is Snapshot.Job, faster when keys come in about the journal's order.
+// Job is Snapshot.Job, faster when keys come in about the journal's order;
+// the Job's Key is key.
 func (c *Cursor) Job(key string) Job {
 	if c.mu != nil {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 	}
 	if i, ok := c.find(key); ok {
-		return c.snap.job(i)
+		return c.snap.jobAs(i, key)
 	}
 	return Job{Key: key}
 }
@@ -203,6 +208,21 @@ func (s *Snapshot) All() iter.Seq[Job] {
 	return func(yield func(Job) bool) {
 		for i := range s.entries.Len() {
 			if !yield(s.job(int32(i))) {
+				return
+			}
+		}
+	}
+}
+
+// Exceptions yields, in All's order, the jobs that are not plainly done:
+// those in any other state, and done ones that had an uncertain attempt.
+// A finished migration's millions of done jobs are passed over without
+// being made into Jobs.
+func (s *Snapshot) Exceptions() iter.Seq[Job] {
+	done := stateCode(Done)
+	return func(yield func(Job) bool) {
+		for i := range s.entries.Len() {
+			if e := s.entries.At(i); (e.state != done || e.uncertain) && !yield(s.job(int32(i))) {
 				return
 			}
 		}

@@ -110,7 +110,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	b.idClashes()
 	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.spillEnd, plan.defaultAuthor = b.spill.off, opts.DefaultAuthor
-	plan.Tickets = b.link(plan.keys)
+	plan.Tickets = b.link(plan.keys, opts.Order) // in the order they are sent
 	b.stats.Users = b.users.Len() + b.sourceIDs.Len()
 	for _, m := range b.months {
 		b.stats.Months = append(b.stats.Months, *m)
@@ -120,8 +120,8 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	b.stats.Errors, b.stats.Warnings = b.problems.errors, b.problems.warnings
 	plan.Stats = b.stats
 	plan.Problems = b.problems.list
-	plan.Fingerprint = plan.fingerprint() // in chronological order: the order is not what is sent
-	plan.arrange(opts.Order)
+	plan.Fingerprint = plan.fingerprint()
+	plan.Order = opts.Order
 	return plan, nil
 }
 

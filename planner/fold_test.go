@@ -1,8 +1,13 @@
 package planner_test
 
 import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +55,71 @@ func TestOpenFirstOrder(t *testing.T) {
 	}
 	if a, b := chrono.Milestones(planner.OrderOpenFirst, planner.FoldOptions{}, l), first.Milestones(planner.OrderOpenFirst, planner.FoldOptions{}, l); a != b {
 		t.Errorf("open-first milestones of the chronological plan %+v, of the open-first plan %+v", a, b)
+	}
+}
+
+// The open-first plan, made in that order as it is linked, is the
+// chronological plan's tickets sorted open first, then newest last
+// activity first, ties in chronological order; over many tickets with
+// equal times, orphans and replies older than their ticket.
+func TestOpenFirstOrderMatchesSorting(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 24))
+	var recs []readers.Record
+	last := map[string]time.Time{}
+	open := map[string]bool{}
+	for i := range 300 {
+		id := fmt.Sprint("T", i)
+		created := day(1 + rng.IntN(20))
+		status := []string{"open", "closed", "pending", "solved"}[rng.IntN(4)]
+		recs = append(recs, withStatus(ticket(id, created), status))
+		last[id], open[id] = created, status == "open" || status == "pending"
+		for k := range rng.IntN(4) {
+			at := day(1 + rng.IntN(28))
+			recs = append(recs, reply(fmt.Sprint(id, "-r", k), id, at))
+			if at.After(last[id]) {
+				last[id] = at
+			}
+		}
+	}
+	recs = append(recs, reply("orphan", "nowhere", day(3)))
+	rng.Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+	opts := planner.Options{OpenStatuses: []string{"open", "pending"}}
+	opts.Order = planner.OrderChronological
+	chrono := build(t, opts, recs...)
+	opts.Order = planner.OrderOpenFirst
+	first := build(t, opts, recs...)
+	if chrono.Fingerprint != first.Fingerprint {
+		t.Error("the order changed the fingerprint")
+	}
+	jobs := map[string]string{} // a ticket's jobs, in sending order
+	var ids []string
+	for _, tk := range chrono.Tickets {
+		id := strings.TrimPrefix(chrono.Key(tk.Job), "ticket/")
+		ids = append(ids, id)
+		keys := []string{chrono.Key(tk.Job)}
+		for _, r := range tk.Replies {
+			keys = append(keys, chrono.Key(r))
+		}
+		jobs[id] = strings.Join(keys, " ")
+	}
+	slices.SortStableFunc(ids, func(a, b string) int {
+		if open[a] != open[b] {
+			if open[a] {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(last[b].UnixNano(), last[a].UnixNano())
+	})
+	var want []string
+	for _, id := range ids {
+		want = append(want, jobs[id])
+	}
+	if got := order(first); got != strings.Join(want, " ") {
+		t.Errorf("open-first order\n%s\nwant\n%s", got, strings.Join(want, " "))
+	}
+	if !reflect.DeepEqual(first.Stats, chrono.Stats) {
+		t.Errorf("stats differ with the order: %+v against %+v", first.Stats, chrono.Stats)
 	}
 }
 

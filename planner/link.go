@@ -33,9 +33,11 @@ func sortByTime(s []byTime, id func(int32) string) {
 // sending order in place, then makes the jobs from it front to back,
 // letting the metadata go as it goes: the builder's records and the plan's
 // jobs, the two largest things planning holds, never exist whole at once.
-func (b *builder) link(keys *arena.Strings) []Ticket {
+func (b *builder) link(keys *arena.Strings, o Order) []Ticket {
 	places, sending, rank := b.orderTickets()
-	sent, ends := b.groupReplies(places[:sending], rank)
+	counts, last := b.placeReplies(rank, sending)
+	seq := b.arrangePlaces(places[:sending], counts, last, o)
+	sent, ends := b.groupReplies(counts, seq)
 	b.ticketAt, b.ticketKeys = nil, nil // every reply has found its ticket: let the collector have them while the jobs are made
 	b.replies.Gather(sent)
 	b.tickets.Gather(places) // the ticket at pos is the pos-th record now
@@ -62,7 +64,7 @@ func (b *builder) link(keys *arena.Strings) []Ticket {
 			last, files = max(last, r.created), files || r.files()
 		}
 		replies := chunk[start:len(chunk):len(chunk)]
-		out[pos] = Ticket{Job: job, Replies: replies, Open: t.open, last: last, seq: int32(pos),
+		out[pos] = Ticket{Job: job, Replies: replies, Open: t.open, last: last, seq: seq[pos],
 			replies: int32(len(replies)), files: files, anonymous: t.anonymous}
 		replyJobs += len(replies)
 		if t.open {
@@ -111,40 +113,80 @@ func (b *builder) orderTickets() (places []int32, sending int, rank []int32) {
 	return places, len(valid), rank
 }
 
-// groupReplies checks each reply against its ticket and returns the
-// replies to send, grouped by their ticket's place in order (a counting
-// sort: linear, each reply's metadata read once) and each group sorted by
-// time then id; ends[pos] is where the group of the ticket at pos ends.
-// The replies not sent follow, in any order: sent is a permutation of all
-// the replies, for List.Gather.
-func (b *builder) groupReplies(order, rank []int32) (sent, ends []int32) {
-	n := b.replies.Len()
-	ends = make([]int32, len(order)+1) // counts, then ends, shifted by one
-	for k := range n {
-		pos := b.ticketOf(int32(k), rank)
-		b.replies.At(k).setPlace(pos)
+// placeReplies checks each reply against its ticket and records in it
+// the place of its ticket in chronological order (rank); it returns how
+// many replies each of the sending tickets has to send, and each one's
+// last activity (its last reply's time, or its own).
+func (b *builder) placeReplies(rank []int32, sending int) (counts []int32, last []stamp) {
+	counts, last = make([]int32, sending), make([]stamp, sending)
+	for i, pos := range rank {
 		if pos >= 0 {
-			ends[pos+1]++
+			last[pos] = b.tickets.At(i).created
+		}
+	}
+	for k := range b.replies.Len() {
+		pos := b.ticketOf(int32(k), rank)
+		r := b.replies.At(k)
+		r.setPlace(pos)
+		if pos >= 0 {
+			counts[pos]++
+			last[pos] = max(last[pos], r.created)
 		}
 	}
 	b.ticketOrigins, b.replyOrigins = originLog{}, originLog{} // every problem linking finds is reported
-	for pos := range order {
-		ends[pos+1] += ends[pos]
+	return counts, last
+}
+
+// arrangePlaces puts the sending tickets (places, in chronological order)
+// and their reply counts in the order o sends them, and returns each one's
+// chronological place (seq). Made in sending order, the jobs' keys lie in
+// the order every pass over the plan, and a resume's look-ups, take them.
+func (b *builder) arrangePlaces(places, counts []int32, last []stamp, o Order) (seq []int32) {
+	keys := make([]orderKey, len(places))
+	for pos, i := range places {
+		keys[pos] = orderKey{last: last[pos], seq: int32(pos), open: b.tickets.At(int(i)).open}
 	}
-	sending := ends[len(order)]
+	slices.SortFunc(keys, o.compareKeys)
+	seq = make([]int32, len(places))
+	chrono, n := slices.Clone(places), slices.Clone(counts)
+	for pos, k := range keys {
+		seq[pos], places[pos], counts[pos] = k.seq, chrono[k.seq], n[k.seq]
+	}
+	return seq
+}
+
+// groupReplies returns the replies to send, grouped by their ticket's
+// place in sending order (a counting sort: linear, each reply's metadata
+// read once), each group sorted by time then id, given how many each
+// ticket has (counts) and the ticket in chronological place c's place in
+// sending order; ends[pos] is where the group of the ticket at pos ends.
+// The replies not sent follow, in any order: sent is a permutation of all
+// the replies, for List.Gather.
+func (b *builder) groupReplies(counts, seq []int32) (sent, ends []int32) {
+	n := b.replies.Len()
+	place := make([]int32, len(seq)) // a chronological place's place in sending order
+	for pos, c := range seq {
+		place[c] = int32(pos)
+	}
+	ends = make([]int32, len(counts)+1) // the starts, shifted by one
+	for pos, c := range counts {
+		ends[pos+1] = ends[pos] + c
+	}
+	sending := ends[len(counts)]
 	sent = make([]int32, n)
 	unsent := sending
 	for k := range n {
-		pos := b.replies.At(k).place()
-		if pos < 0 {
+		c := b.replies.At(k).place()
+		if c < 0 {
 			sent[unsent] = int32(k)
 			unsent++
 			continue
 		}
+		pos := place[c]
 		sent[ends[pos]] = int32(k)
 		ends[pos]++ // now the end of pos's replies, which is where pos+1's start
 	}
-	ends = ends[:len(order)]
+	ends = ends[:len(counts)]
 	var group []byTime // the replies of one ticket
 	var from int32
 	for _, to := range ends {

@@ -27,23 +27,24 @@ var Orders = []Order{OrderOpenFirst, OrderChronological}
 // normalizeStatus makes " Pending " and "pending" one status.
 func normalizeStatus(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
-// arrange puts the plan's tickets in order o.
-func (p *Plan) arrange(o Order) {
-	p.Order = o
-	arrange(p.Tickets, o)
-}
-
-// arrange sorts tickets in order o; ties go by the chronological place, so
-// one source gives one order.
-func arrange(ts []Ticket, o Order) {
-	slices.SortFunc(ts, func(a, b Ticket) int { return o.compare(&a, &b) })
-}
-
 // compare orders two tickets as o sends them.
 func (o Order) compare(a, b *Ticket) int {
+	return o.compareKeys(orderKey{a.last, a.seq, a.Open}, orderKey{b.last, b.seq, b.Open})
+}
+
+// orderKey is what orders a ticket: its last activity, its chronological
+// place and whether it is open.
+type orderKey struct {
+	last stamp
+	seq  int32
+	open bool
+}
+
+// compareKeys orders two tickets' keys as o sends them.
+func (o Order) compareKeys(a, b orderKey) int {
 	if o == OrderOpenFirst {
-		if a.Open != b.Open {
-			if a.Open {
+		if a.open != b.open {
+			if a.open {
 				return -1
 			}
 			return 1

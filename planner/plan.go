@@ -345,6 +345,9 @@ func (p *Plan) All() iter.Seq2[string, uint64] {
 // reads the payloads of those jobs only: for the few a report names.
 func (p *Plan) Origins(keys map[string]bool) (map[string]string, error) {
 	out := make(map[string]string, len(keys))
+	if len(keys) == 0 {
+		return out, nil // no pass over millions of jobs for nothing
+	}
 	for _, t := range p.Tickets {
 		if key := p.Key(t.Job); keys[key] {
 			ev, err := p.Event(t.Job)
@@ -473,10 +476,23 @@ func (h *contentHasher) files(files []File) {
 func (p *Plan) fingerprint() string {
 	h := sha256.New()
 	var buf [8]byte
-	for key, hash := range p.All() {
-		io.WriteString(h, key)
-		binary.BigEndian.PutUint64(buf[:], hash)
+	job := func(j Job) {
+		io.WriteString(h, p.Key(j))
+		binary.BigEndian.PutUint64(buf[:], j.Hash)
 		h.Write(buf[:])
+	}
+	// In chronological order, whatever order the plan sends in: the
+	// order is not what is sent.
+	chrono := make([]int32, len(p.Tickets))
+	for i := range p.Tickets {
+		chrono[p.Tickets[i].seq] = int32(i)
+	}
+	for _, i := range chrono {
+		t := &p.Tickets[i]
+		job(t.Job)
+		for _, r := range t.Replies {
+			job(r)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -275,10 +276,12 @@ func (r *runner) sendTickets(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.EventWorkers)
 	known := r.journal.Lookup() // tickets are looked up in order
+	previous := 0               // counted in the result once, not once a ticket under its lock
+	defer func() { r.count(r.events, func(l *LaneResult) { l.Previous += previous }) }()
 	for i := range r.plan.Tickets {
 		t := &r.plan.Tickets[i]
 		if job := known.Job(r.plan.Key(t.Job)); r.settled(job, t.Job) {
-			r.count(r.events, func(l *LaneResult) { l.Previous++ })
+			previous++
 			r.events.prog.addPrevious(job.State)
 			r.jobsSettled(i, 1, job.State)
 			r.ticketSettled(i, job.State)
@@ -383,25 +386,30 @@ func (r *runner) sendReplies(ctx context.Context) error {
 	// thread: the next ticket's replies then lie just after the last
 	// one's in a compacted journal, where a new cursor would search.
 	known := r.journal.Lookup()
+	var jobs []checkpoint.Job // a thread's own copy is made when it starts
 	for {
 		i, ok := r.acked.pop(ctx)
 		if !ok {
 			break
 		}
 		replies := r.plan.Tickets[i].Replies
-		jobs := make([]checkpoint.Job, len(replies))
+		jobs = jobs[:0]
 		settled := true
-		for k, job := range replies {
-			jobs[k] = known.Job(r.plan.Key(job))
-			settled = settled && r.settled(jobs[k], job)
+		for _, job := range replies {
+			j := known.Job(r.plan.Key(job))
+			jobs = append(jobs, j)
+			settled = settled && r.settled(j, job)
 		}
 		if settled { // by earlier runs: nothing to send, no thread to start
+			r.count(r.replies, func(l *LaneResult) { l.Previous += len(jobs) })
 			for _, j := range jobs {
-				r.previousReply(i, j)
+				r.replies.prog.addPrevious(j.State)
+				r.jobsSettled(i, 1, j.State)
 			}
 			r.acked.finished(i)
 			continue
 		}
+		jobs := slices.Clone(jobs)
 		g.Go(func() error {
 			defer r.acked.finished(i)
 			return r.sendThread(ctx, i, jobs)

@@ -166,9 +166,9 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 }
 
 // openSeconds projects how long the open tickets' jobs not yet settled
-// take: in open-first order, they go first (only theirs are looked up);
+// take: in open-first order, they go first (left counted them);
 // otherwise all that is left goes before the last of them, about.
-func openSeconds(plan *planner.Plan, l planner.Limits, journal *checkpoint.Journal) float64 {
+func openSeconds(plan *planner.Plan, l planner.Limits, journal *checkpoint.Journal, left jobsLeft) float64 {
 	if plan.Stats.OpenTickets == 0 {
 		return 0
 	}
@@ -184,26 +184,7 @@ func openSeconds(plan *planner.Plan, l planner.Limits, journal *checkpoint.Journ
 		}
 		return planner.Project(max(0, events), max(0, replies), l).TotalSeconds
 	}
-	known := journal.Lookup()
-	settled := func(key string) bool {
-		st := known.Job(key).State
-		return st == checkpoint.Done || st == checkpoint.Rejected
-	}
-	var events, replies int
-	for _, t := range plan.Tickets {
-		if !t.Open {
-			continue
-		}
-		if !settled(plan.Key(t.Job)) {
-			events++
-		}
-		for _, r := range t.Replies {
-			if !settled(plan.Key(r)) {
-				replies++
-			}
-		}
-	}
-	return planner.Project(events, replies, l).TotalSeconds
+	return planner.Project(left.openTickets, left.openReplies, l).TotalSeconds
 }
 
 // runSetup is what a run needs, made from the flags before anything is sent.
@@ -260,10 +241,13 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	if err != nil {
 		return nil, exitf(exitUsage, "%w", err)
 	}
+	began := time.Now()
 	plan, err := o.source.build(ctx)
 	if err != nil {
 		return nil, err
 	}
+	planned := time.Now()
+	e.log.Info("planned", "tickets", plan.Stats.TicketJobs, "replies", plan.Stats.ReplyJobs, "took", planned.Sub(began).Round(time.Millisecond))
 	client.Folders = plan.Folders
 
 	host, _ := os.Hostname()
@@ -310,12 +294,17 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 		writeDelta(e.stdout, journal.Compare(plan.All()))
 	}
 	s := plan.Stats
+	var known *checkpoint.Cursor
+	if journal.Len() > 0 {
+		known = journal.Lookup()
+	}
+	left := countLeft(plan, known, o.retryRejected)
 	if journal.Len() == 0 {
 		p := planner.Project(s.TicketJobs, s.ReplyJobs, o.limits)
 		fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies to send, about %s at %s.\n",
 			s.TicketJobs, s.ReplyJobs, planner.Duration(p.TotalSeconds), o.limits)
 	} else {
-		tickets, replies := leftToSend(plan, journal.Lookup(), o.retryRejected)
+		tickets, replies := left.tickets, left.replies
 		fmt.Fprintf(e.stdout, "Plan: %d tickets and %d replies in all; ", s.TicketJobs, s.ReplyJobs)
 		if tickets+replies == 0 {
 			fmt.Fprintf(e.stdout, "earlier runs settled every one: nothing left to send.\n")
@@ -341,13 +330,18 @@ func prepareRun(ctx context.Context, e *env, o *runOptions) (*runSetup, error) {
 	run.Order, run.Jobs, run.Rows = string(plan.Order), plan.Groups(), sourceRows(plan.Stats)
 	run.Folding = checkpoint.Folding{Folded: folded.Folded, KeptNative: folded.KeptNative, KeptFolded: folded.KeptFolded}
 	run.Started, run.OpenTickets = time.Now().UTC(), plan.Stats.OpenTickets
-	run.OpenSeconds = openSeconds(plan, o.limits, journal)
+	run.OpenSeconds = openSeconds(plan, o.limits, journal, left)
 	if err := journal.Run(run); err != nil {
 		journal.Close()
 		plan.Close()
 		return nil, err
 	}
 
+	if journal.Len() > 0 {
+		// What a resume costs beyond planning: reading the checkpoint and
+		// comparing the plan with it (docs/scale.md).
+		e.log.Info("checkpoint read and the plan compared with it", "jobs", journal.Len(), "took", time.Since(planned).Round(time.Millisecond))
+	}
 	return &runSetup{client: client, plan: plan, journal: journal,
 		downloader: &uploader.Downloader{Client: &http.Client{Timeout: o.downloadWait, Transport: hc.Transport},
 			Header: loginHeader, Hosts: o.source.downloadHosts, InsecureHTTP: o.downloadInsecure}}, nil
@@ -371,7 +365,7 @@ func finishRun(ctx context.Context, e *env, o runOptions, r *runSetup, work *pla
 	writeStatus(e.stdout, snap)
 	// What was not delivered, whatever run it was in: the checkpoint's.
 	notDelivered := map[string]bool{}
-	for j := range snap.All() {
+	for j := range snap.Exceptions() {
 		if j.State == checkpoint.Rejected || j.State == checkpoint.Failed {
 			notDelivered[j.Key] = true
 		}
@@ -448,24 +442,38 @@ func earlierRuns(known *checkpoint.Cursor) *planner.Earlier {
 	}
 }
 
-// leftToSend counts the jobs of plan a resume sends: those earlier runs
-// did not settle (delivered, or rejected unless retryRejected).
-func leftToSend(plan *planner.Plan, known *checkpoint.Cursor, retryRejected bool) (tickets, replies int) {
-	left := func(key string) bool {
-		st := known.Job(key).State
-		return st != checkpoint.Done && st != checkpoint.Within && (st != checkpoint.Rejected || retryRejected)
+// jobsLeft is what earlier runs left of a plan: the jobs a resume sends
+// (not delivered, nor rejected unless retryRejected), and those of open
+// tickets not done nor rejected (what the open tickets' milestone waits for).
+type jobsLeft struct {
+	tickets, replies         int
+	openTickets, openReplies int
+}
+
+// countLeft counts what earlier runs left of plan, in one pass over its
+// jobs (millions, each looked up in the checkpoint); known is nil when
+// there were no earlier runs.
+func countLeft(plan *planner.Plan, known *checkpoint.Cursor, retryRejected bool) jobsLeft {
+	var n jobsLeft
+	count := func(j planner.Job, open bool, sends, waits *int) {
+		var st checkpoint.State
+		if known != nil {
+			st = known.Job(plan.Key(j)).State
+		}
+		if st != checkpoint.Done && st != checkpoint.Within && (st != checkpoint.Rejected || retryRejected) {
+			*sends++
+		}
+		if open && st != checkpoint.Done && st != checkpoint.Rejected {
+			*waits++
+		}
 	}
 	for _, t := range plan.Tickets {
-		if left(plan.Key(t.Job)) {
-			tickets++
-		}
+		count(t.Job, t.Open, &n.tickets, &n.openTickets)
 		for _, r := range t.Replies {
-			if left(plan.Key(r)) {
-				replies++
-			}
+			count(r, t.Open, &n.replies, &n.openReplies)
 		}
 	}
-	return tickets, replies
+	return n
 }
 
 // allDone says every job of plan is delivered.

@@ -168,7 +168,7 @@ func writeStatus(w io.Writer, snap *checkpoint.Snapshot) {
 			return j.State == checkpoint.Done && j.Uncertain && checkpoint.Group(j.Key) != planner.TicketGroup
 		}, detail: none},
 	}
-	for j := range snap.All() { // one pass for every list: a checkpoint holds millions of jobs
+	for j := range snap.Exceptions() { // one pass for every list, which holds no plainly done job: a checkpoint holds millions
 		for k := range lists {
 			if lists[k].match(j) {
 				lists[k].lines = append(lists[k].lines, fmt.Sprintf("    %s%s", j.Key, lists[k].detail(j)))

@@ -6,8 +6,10 @@
 // its ratio to a plain read of the same files and to parsing them with
 // encoding/csv alone (what any CSV planner built on it spends at least),
 // planning that folds every ticket, the checkpoint's bytes per job before
-// and after a run compacts it, `status`, and the start-up of `run`
-// resuming a checkpoint in which every job is done: medians of -runs
+// and after a run compacts it, `status`, and what `run` adds to planning
+// when it resumes a checkpoint in which every job is done: its start-up
+// (reading the checkpoint, comparing the plan with it) and its whole time
+// beyond planning, both as the run itself times them: medians of -runs
 // runs. `make bench` runs it.
 package main
 
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,8 +44,8 @@ func main() {
 	defer os.RemoveAll(tmp)
 	// Fixed widths, not a tabwriter: each row is printed as soon as it is measured.
 	// "÷" and "×" take two bytes for one column: one more byte of width.
-	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %7s %13s %10s %10s %8s %9s %14s\n", "replies", "tickets", "MiB", "read s", "parse s",
-		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MiB", "fold s", "fold ÷ plan", "journal B", "compact B", "status s", "resume s", "resume RSS MiB")
+	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %7s %13s %10s %10s %8s %10s %9s %14s\n", "replies", "tickets", "MiB", "read s", "parse s",
+		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MiB", "fold s", "fold ÷ plan", "journal B", "compact B", "status s", "start-up s", "resume s", "resume RSS MiB")
 	for _, f := range strings.Split(*sizes, ",") {
 		replies, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
@@ -63,7 +66,7 @@ func main() {
 		measure(*bin, run...)
 		compacted := fileSize(cp)
 		var size int64
-		var read, parse, plan, fold, status, resume []time.Duration
+		var read, parse, plan, fold, status, startup, resume []time.Duration
 		var planRSS, resumeRSS int64
 		for range *runs {
 			var d time.Duration
@@ -71,30 +74,32 @@ func main() {
 			read = append(read, d)
 			_, d = readAll(dir, parseCSV)
 			parse = append(parse, d)
-			d, _ = measure(*bin, "plan", "--csv", dir, "--fold-before", "2100-01-01", "--fold-open") // folds every ticket
+			d, _, _ = measure(*bin, "plan", "--csv", dir, "--fold-before", "2100-01-01", "--fold-open") // folds every ticket
 			fold = append(fold, d)
-			d, _ = measure(*bin, "status", "--checkpoint", cp)
+			d, _, _ = measure(*bin, "status", "--checkpoint", cp)
 			status = append(status, d)
-			// A resume's start-up is what a run takes beyond planning:
-			// the two measured one after the other, as alike as this
-			// machine allows, and the difference taken.
-			p, rss := measure(*bin, "plan", "--csv", dir)
+			p, rss, _ := measure(*bin, "plan", "--csv", dir)
 			plan, planRSS = append(plan, p), max(planRSS, rss)
-			d, rss = measure(*bin, run...)
-			resume, resumeRSS = append(resume, d-p), max(resumeRSS, rss)
+			// What a resume adds to planning, as the run times it: a plan
+			// timed apart would differ by more than that on a machine
+			// whose speed drifts.
+			d, rss, out := measure(*bin, run...)
+			planned, ready := logged(out, "planned"), logged(out, "checkpoint read and the plan compared with it")
+			startup, resume, resumeRSS = append(startup, ready), append(resume, d-planned), max(resumeRSS, rss)
 		}
 		pl := median(plan).Seconds()
-		fmt.Printf("%9d %8d %5.0f %7.2f %8.2f %7.2f %11.0f× %12.1f× %8.0f %12.0f %7.2f %11.2f× %10.0f %10.0f %8.2f %9.2f %14.0f\n", replies, tickets, float64(size)/(1<<20),
+		fmt.Printf("%9d %8d %5.0f %7.2f %8.2f %7.2f %11.0f× %12.1f× %8.0f %12.0f %7.2f %11.2f× %10.0f %10.0f %8.2f %10.2f %9.2f %14.0f\n", replies, tickets, float64(size)/(1<<20),
 			median(read).Seconds(), median(parse).Seconds(), pl, pl/median(read).Seconds(), pl/median(parse).Seconds(),
 			jobs/pl, float64(planRSS)/1024, median(fold).Seconds(), median(fold).Seconds()/pl, float64(written)/jobs, float64(compacted)/jobs,
-			median(status).Seconds(), median(resume).Seconds(), float64(resumeRSS)/1024)
+			median(status).Seconds(), median(startup).Seconds(), median(resume).Seconds(), float64(resumeRSS)/1024)
 		os.RemoveAll(dir)
 		os.Remove(cp)
 	}
 	fmt.Printf("Times are medians of %d runs, taken in turn; RSS the largest (the kernel's maximum resident set); MiB: 2^20 bytes.\n", *runs)
 	fmt.Println("fold s: plan --fold-before 2100-01-01 --fold-open, which folds every ticket.")
 	fmt.Println("journal B, compact B: the checkpoint's bytes per job as a run writes it (a sending and a done line each), and compacted at a run's end.")
-	fmt.Println("status s: status of the compacted checkpoint. resume s: run's start-up and end beyond planning, resuming it with every job done (nothing is sent).")
+	fmt.Println("status s: status of the compacted checkpoint. A run then resumes it, every job done (nothing is sent); as the run logs it,")
+	fmt.Println("start-up s is from its plan made to ready to send (the checkpoint read, the plan compared with it); resume s its whole time beyond planning.")
 	fmt.Println("read s: reading the export's files once, as cat does (from the page cache, as planning reads them).")
 	fmt.Println("parse s: splitting the same files into fields with encoding/csv alone, in 1 MB reads, nothing kept.")
 }
@@ -163,8 +168,8 @@ func parseCSV(r io.Reader) (int64, error) {
 	}
 }
 
-// measure runs the tool and returns its wall time and peak RSS in KB.
-func measure(bin string, args ...string) (time.Duration, int64) {
+// measure runs the tool and returns its wall time, peak RSS in KB and output.
+func measure(bin string, args ...string) (time.Duration, int64, []byte) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "ASSEMBLY_API_KEY=scalebench")
 	start := time.Now()
@@ -173,7 +178,21 @@ func measure(bin string, args ...string) (time.Duration, int64) {
 	if code := cmd.ProcessState.ExitCode(); err != nil && code != 0 && code != 2 {
 		fail(fmt.Errorf("%s %v: %v\n%s", bin, args, err, out))
 	}
-	return took, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	return took, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, out
+}
+
+// logged returns the took= duration of the log line with message msg in
+// a run's output.
+func logged(out []byte, msg string) time.Duration {
+	m := regexp.MustCompile(`msg="?` + regexp.QuoteMeta(msg) + `"? .*took=(\S+)`).FindSubmatch(out)
+	if m == nil {
+		fail(fmt.Errorf("no log line %q in the run's output:\n%s", msg, out))
+	}
+	d, err := time.ParseDuration(string(m[1]))
+	if err != nil {
+		fail(fmt.Errorf("log line %q: %w", msg, err))
+	}
+	return d
 }
 
 func fail(err error) {

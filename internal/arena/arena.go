@@ -57,6 +57,9 @@ func (a *Strings) Get(r Ref) string {
 		return ""
 	}
 	chunk := a.chunks[r>>32-1][uint32(r):]
+	if n := chunk[0]; n < 0x80 { // a length in one byte: the common case, without Uvarint's loop
+		return unsafe.String(&chunk[1], int(n))
+	}
 	n, k := binary.Uvarint(chunk)
 	return unsafe.String(&chunk[k], int(n))
 }
