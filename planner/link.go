@@ -36,8 +36,8 @@ func sortByTime(s []byTime, id func(int32) string) {
 func (b *builder) link(keys *arena.Strings, o Order) []Ticket {
 	places, sending, rank := b.orderTickets()
 	counts, last := b.placeReplies(rank, sending)
-	seq := b.arrangePlaces(places[:sending], counts, last, o)
-	sent, ends := b.groupReplies(counts, seq)
+	b.arrangePlaces(places[:sending], counts, last, o)
+	sent, ends := b.groupReplies(places[:sending], counts)
 	b.ticketAt, b.ticketKeys = nil, nil // every reply has found its ticket: let the collector have them while the jobs are made
 	b.replies.Gather(sent)
 	b.tickets.Gather(places) // the ticket at pos is the pos-th record now
@@ -64,7 +64,7 @@ func (b *builder) link(keys *arena.Strings, o Order) []Ticket {
 			last, files = max(last, r.created), files || r.files()
 		}
 		replies := chunk[start:len(chunk):len(chunk)]
-		out[pos] = Ticket{Job: job, Replies: replies, Open: t.open, last: last, seq: seq[pos],
+		out[pos] = Ticket{Job: job, Replies: replies, Open: t.open, last: last, seq: t.seq,
 			replies: int32(len(replies)), files: files, anonymous: t.anonymous}
 		replyJobs += len(replies)
 		if t.open {
@@ -138,35 +138,36 @@ func (b *builder) placeReplies(rank []int32, sending int) (counts []int32, last 
 }
 
 // arrangePlaces puts the sending tickets (places, in chronological order)
-// and their reply counts in the order o sends them, and returns each one's
-// chronological place (seq). Made in sending order, the jobs' keys lie in
-// the order every pass over the plan, and a resume's look-ups, take them.
-func (b *builder) arrangePlaces(places, counts []int32, last []stamp, o Order) (seq []int32) {
+// and their reply counts in the order o sends them, and records in each
+// ticket its chronological place (seq). Made in sending order, the jobs'
+// keys lie in the order every pass over the plan, and a resume's
+// look-ups, take them.
+func (b *builder) arrangePlaces(places, counts []int32, last []stamp, o Order) {
 	keys := make([]orderKey, len(places))
 	for pos, i := range places {
-		keys[pos] = orderKey{last: last[pos], seq: int32(pos), open: b.tickets.At(int(i)).open}
+		t := b.tickets.At(int(i))
+		t.seq = int32(pos)
+		keys[pos] = orderKey{last: last[pos], seq: int32(pos), open: t.open}
 	}
 	slices.SortFunc(keys, o.compareKeys)
-	seq = make([]int32, len(places))
 	chrono, n := slices.Clone(places), slices.Clone(counts)
 	for pos, k := range keys {
-		seq[pos], places[pos], counts[pos] = k.seq, chrono[k.seq], n[k.seq]
+		places[pos], counts[pos] = chrono[k.seq], n[k.seq]
 	}
-	return seq
 }
 
 // groupReplies returns the replies to send, grouped by their ticket's
 // place in sending order (a counting sort: linear, each reply's metadata
-// read once), each group sorted by time then id, given how many each
-// ticket has (counts) and the ticket in chronological place c's place in
-// sending order; ends[pos] is where the group of the ticket at pos ends.
-// The replies not sent follow, in any order: sent is a permutation of all
-// the replies, for List.Gather.
-func (b *builder) groupReplies(counts, seq []int32) (sent, ends []int32) {
+// read once), each group sorted by time then id, given the tickets in
+// sending order (places) and how many replies each has (counts); ends[pos]
+// is where the group of the ticket at pos ends. The replies not sent
+// follow, in any order: sent is a permutation of all the replies, for
+// List.Gather.
+func (b *builder) groupReplies(places, counts []int32) (sent, ends []int32) {
 	n := b.replies.Len()
-	place := make([]int32, len(seq)) // a chronological place's place in sending order
-	for pos, c := range seq {
-		place[c] = int32(pos)
+	place := make([]int32, len(places)) // a chronological place's place in sending order
+	for pos, i := range places {
+		place[b.tickets.At(int(i)).seq] = int32(pos)
 	}
 	ends = make([]int32, len(counts)+1) // the starts, shifted by one
 	for pos, c := range counts {

@@ -22,6 +22,7 @@ type ticketMeta struct {
 	created  stamp
 	n        int32
 	followUp int32 // 1 + its index in b.followUps: a reply-lane message with the first message's other attachments; 0 for none
+	seq      int32 // once linking ordered it, its place in chronological order (Ticket.seq)
 	ok       bool
 	open     bool // its status is open (Options.OpenStatuses)
 	// files says its follow-up has files or links to fetch: what a folded
