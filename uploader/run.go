@@ -350,12 +350,14 @@ func (r *runner) settled(j checkpoint.Job, job planner.Job) bool {
 	return j.State == checkpoint.Done || j.State == checkpoint.Rejected && j.Hash == job.Hash && !r.opts.RetryRejected
 }
 
-// previousReply counts a reply of the plan's i-th ticket that an earlier
-// run settled.
-func (r *runner) previousReply(i int, j checkpoint.Job) {
-	r.count(r.replies, func(l *LaneResult) { l.Previous++ })
-	r.replies.prog.addPrevious(j.State)
-	r.jobsSettled(i, 1, j.State)
+// previousReplies counts replies of the plan's i-th ticket that earlier
+// runs settled: in the result once, under its lock, whatever their number.
+func (r *runner) previousReplies(i int, jobs ...checkpoint.Job) {
+	r.count(r.replies, func(l *LaneResult) { l.Previous += len(jobs) })
+	for _, j := range jobs {
+		r.replies.prog.addPrevious(j.State)
+		r.jobsSettled(i, 1, j.State)
+	}
 }
 
 // ticketSettled lets the replies of an acknowledged ticket go, and counts
@@ -401,11 +403,7 @@ func (r *runner) sendReplies(ctx context.Context) error {
 			settled = settled && r.settled(j, job)
 		}
 		if settled { // by earlier runs: nothing to send, no thread to start
-			r.count(r.replies, func(l *LaneResult) { l.Previous += len(jobs) })
-			for _, j := range jobs {
-				r.replies.prog.addPrevious(j.State)
-				r.jobsSettled(i, 1, j.State)
-			}
+			r.previousReplies(i, jobs...)
 			r.acked.finished(i)
 			continue
 		}
@@ -426,7 +424,7 @@ func (r *runner) sendThread(ctx context.Context, i int, known []checkpoint.Job) 
 	replies := r.plan.Tickets[i].Replies
 	for k, job := range replies {
 		if j := known[k]; r.settled(j, job) {
-			r.previousReply(i, j)
+			r.previousReplies(i, j)
 			continue
 		}
 		if ctx.Err() != nil {
