@@ -55,11 +55,10 @@ func (r *runner) deliver(ctx context.Context, l *lane, rank int64, job planner.J
 		}
 		// What one lane learned of transit holds for the other, and for a
 		// later run: a resumed run starts from it rather than learning it
-		// again, 429 by 429.
-		allowance := l.pacer.Jitter()
-		r.other(l).pacer.Widen(allowance)
-		if allowance > r.opts.Jitter {
-			if err := r.journal.Allowance(allowance); err != nil {
+		// again, 429 by 429. An allowance only started with is no lesson.
+		if learned := l.pacer.Learned(); learned > r.opts.Jitter {
+			r.other(l).pacer.Widen(learned)
+			if err := r.journal.Allowance(learned); err != nil {
 				return "", err
 			}
 		}

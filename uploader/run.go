@@ -34,6 +34,15 @@ var ErrRepeatedFailure = errors.New("stopped: the same failure repeated")
 // failed items: a systematic mistake should cost minutes, not days.
 var ErrTooManyErrors = errors.New("stopped early: too many items were not delivered")
 
+// WideJitter is the transit allowance the command line starts the events
+// lane with when the admin gives none: the spread of a long internet path
+// (0–150 ms, issue 24's measure of the real world). Narrower paths are
+// found by probing, at most one 429 per 1,000 events; a wider one than
+// assumed costs 429s, each a Retry-After pause, which is why the start is
+// wide: W/(W+150ms) is still 87% of the events limit while the lane's
+// answers come late, and nothing while they come early.
+const WideJitter = 150 * time.Millisecond
+
 // Options configures Run. Zero values take the defaults in brackets.
 type Options struct {
 	Client  *assembly.Client
@@ -46,6 +55,11 @@ type Options struct {
 	// Jitter is the most that two requests' transit times to the server may
 	// differ [50ms]: the pacer leaves that much room once per window.
 	Jitter time.Duration
+	// EventsJitter is the allowance the events lane starts with, where
+	// wider than Jitter [Jitter]: it narrows towards Jitter by probing, one
+	// step per 1,000 answers without a 429 (WideJitter is what the command
+	// line starts with).
+	EventsJitter time.Duration
 	// Requests in flight per lane [32 events, 8 replies].
 	EventWorkers int
 	ReplyWorkers int
@@ -115,6 +129,7 @@ func (o *Options) defaults() {
 	if o.Jitter <= 0 {
 		o.Jitter = 50 * time.Millisecond
 	}
+	o.EventsJitter = max(o.EventsJitter, o.Jitter)
 	if o.Backoff <= 0 {
 		o.Backoff = time.Second
 	}
@@ -159,8 +174,8 @@ type LaneResult struct {
 	// the configured one after 429s).
 	EffectiveLimit int
 	// Allowance is the spread of transit times the lane allowed for at the
-	// end (wider than Options.Jitter after 429s from bunched arrivals):
-	// what a later run's Jitter can start from.
+	// end: wider than it started after 429s from bunched arrivals, narrower
+	// after probes that held.
 	Allowance time.Duration
 }
 
@@ -232,10 +247,14 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) (*Result, error)
 		plan:    plan,
 		journal: opts.Journal,
 		reqCtx:  reqCtx,
-		events:  &lane{name: assembly.Events, pacer: pacer.New(opts.EventsPerSec, opts.EventsWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindTicket)},
+		events:  &lane{name: assembly.Events, pacer: pacer.NewProbing(opts.EventsPerSec, opts.EventsWindow, opts.Jitter, opts.EventsJitter), prog: opts.Progress.lane(planner.KindTicket)},
 		replies: &lane{name: assembly.Replies, pacer: pacer.New(opts.RepliesPerMin, opts.RepliesWindow, opts.Jitter), prog: opts.Progress.lane(planner.KindReply)},
 		acked:   newQueue(len(plan.Tickets), openBarrier(plan)),
 	}
+	// The replies lane starts narrow: on its minute window the answers bound
+	// its arrivals, whatever the allowance. Its first 429 from bunched
+	// arrivals takes the events lane's wide start at once.
+	r.replies.pacer.Expect(opts.EventsJitter)
 	tickets, replies := plan.Jobs()
 	r.events.prog.setTotal(tickets)
 	r.replies.prog.setTotal(replies)

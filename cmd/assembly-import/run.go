@@ -81,7 +81,7 @@ resumable, 1 for usage or configuration errors.`,
 	f.IntVar(&o.eventWorkers, "event-workers", 32, "ticket requests in flight at most (30/s at round trips up to a second needs 30)")
 	f.IntVar(&o.replyWorkers, "reply-workers", 8, "tickets whose replies are sent at once (each ticket's replies go one at a time)")
 	f.DurationVar(&o.progressEvery, "progress-every", 30*time.Second, "how often to log progress when stderr is not a terminal")
-	f.DurationVar(&o.jitter, "jitter", 50*time.Millisecond, "the most two requests' transit times to the API may differ; the pacer leaves this much room per window")
+	f.DurationVar(&o.jitter, "jitter", 50*time.Millisecond, "the most two requests' transit times to the API may differ; the pacer leaves this much room per window (without it the events lane starts at 150ms and probes down to 50ms)")
 	f.DurationVar(&o.answerTimeout, "answer-timeout", assembly.AnswerTimeout, "how long to wait for an answer once a request has left (its upload time comes on top, at 100 kB/s at least); each timeout is logged")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish after Ctrl-C")
 	f.BoolVar(&o.allowChanged, "allow-changed-source", false, "resume with an export that changed: send what is new or never delivered, list what changed since it was sent")
@@ -138,12 +138,17 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 			}
 		}
 	}
-	jitter := o.jitter
-	if learned := r.journal.Learned(); !o.jitterSet && learned > jitter {
-		// An earlier run of this migration learned that transit spreads
-		// wider (its 429s): start from that, not from the 429s again.
-		jitter = learned
-		e.log.Info("pacing with the transit allowance an earlier run learned (--jitter sets another)", "jitter", learned.Round(time.Millisecond))
+	jitter, eventsJitter := o.jitter, o.jitter
+	if !o.jitterSet {
+		if learned := r.journal.Learned(); learned > jitter {
+			// An earlier run of this migration learned that transit spreads
+			// wider (its 429s): start from that, not from the 429s again.
+			jitter = learned
+			e.log.Info("pacing with the transit allowance an earlier run learned (--jitter sets another)", "jitter", learned.Round(time.Millisecond))
+		}
+		// Nobody vouched for the path: the events lane starts wide and
+		// probes narrower, rather than learning a wide path from 429s.
+		eventsJitter = max(jitter, uploader.WideJitter)
 	}
 	res, runErr := uploader.Run(ctx, work, uploader.Options{
 		Client:        r.client,
@@ -154,6 +159,7 @@ func runRun(ctx context.Context, e *env, o runOptions) error {
 		ReplyWorkers:  o.replyWorkers,
 		Grace:         o.grace,
 		Jitter:        jitter,
+		EventsJitter:  eventsJitter,
 		MaxErrors:     o.maxErrors,
 		RetryRejected: o.retryRejected,
 		Downloader:    r.downloader,

@@ -41,7 +41,8 @@ func main() {
 	duration := flag.Duration("duration", time.Minute, "how long each scenario runs")
 	transit := flag.String("transit", "0-50ms", "transit jitter: random delay before the server counts a request")
 	latency := flag.String("latency", "20ms-300ms", "processing time after the server counts a request")
-	jitter := flag.Duration("jitter", 50*time.Millisecond, "the uploader's jitter allowance")
+	jitter := flag.Duration("jitter", 50*time.Millisecond, "the uploader's narrowest jitter allowance (--jitter)")
+	eventsJitter := flag.Duration("events-jitter", uploader.WideJitter, "the allowance the events lane starts with and probes narrower from (the command line's, without --jitter)")
 	repliesWindow := flag.Duration("replies-window", 6*time.Second, "the replies limit's window (60 per minute, scaled)")
 	models := flag.String("models", "sliding,fixed,gcra,gcra-tight", "the limit models to run, comma-separated")
 	references := flag.Bool("references", false, "also run the reference clients' events lanes (a sliding window) beside the tool's")
@@ -57,8 +58,8 @@ func main() {
 	if *serverTiming {
 		timing = "Server-Timing"
 	}
-	fmt.Printf("Each scenario: %v; events 30 per 1s, replies 60 per %v; transit %v, latency %v, %s; jitter allowance %v.\n",
-		*duration, *repliesWindow, tr, lat, timing, *jitter)
+	fmt.Printf("Each scenario: %v; events 30 per 1s, replies 60 per %v; transit %v, latency %v, %s; jitter allowance %v, the events lane's from %v.\n",
+		*duration, *repliesWindow, tr, lat, timing, *jitter, max(*jitter, *eventsJitter))
 	fmt.Printf("Ceiling for zero 429s under transit jitter J: W/(W+J) = %.1f%% events, %.1f%% replies.\n\n",
 		100/(1+(tr.Max-tr.Min).Seconds()), 100/(1+(tr.Max-tr.Min).Seconds()/repliesWindow.Seconds()))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -70,7 +71,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "no model %q (there is: sliding, fixed, gcra, gcra-tight)\n", name)
 			os.Exit(2)
 		}
-		rows, err := measure(sc, *duration, tr, lat, *serverTiming, *jitter, *repliesWindow)
+		rows, err := measure(sc, *duration, tr, lat, *serverTiming, *jitter, *eventsJitter, *repliesWindow)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -116,7 +117,7 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return ds[int(p*float64(len(ds)-1))].Round(time.Millisecond)
 }
 
-func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serverTiming bool, jitter, repliesWindow time.Duration) ([]string, error) {
+func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serverTiming bool, jitter, eventsJitter, repliesWindow time.Duration) ([]string, error) {
 	opts := sandbox.Options{
 		Key: key, LimitModel: sc.model, RecordArrivals: true, ServerTiming: serverTiming,
 		EventsPerSec: 30, EventsWindow: time.Second,
@@ -168,7 +169,7 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serve
 		Client: client, Journal: j,
 		EventsPerSec: 30, EventsWindow: time.Second,
 		RepliesPerMin: 60, RepliesWindow: repliesWindow,
-		Jitter: jitter, Backoff: 100 * time.Millisecond,
+		Jitter: jitter, EventsJitter: eventsJitter, Backoff: 100 * time.Millisecond,
 	})
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, err

@@ -53,6 +53,19 @@ import (
 // wait that doubles with each failure: a lower limit costs a 429 now and
 // then, never a storm.
 //
+// An allowance is an assumption, and starting wide is the safe one: a
+// lane that trusts a narrow allowance over late answers learns the real
+// spread only from 429s (two or three of them, each a Retry-After pause).
+// So a pacer may start wider than the narrowest allowance it was given
+// (NewProbing) and narrow by probing: after probeAfter answers without a
+// 429 at one allowance, where that allowance is what paces the lane
+// (answers come later than it), the lane runs at its full limit and the step
+// gains at least 1% of the window, it narrows to the narrowest allowance;
+// once a 429 came at a narrower one, half the way down to it. A 429 at a
+// narrowed allowance puts the one that held back and doubles the answers
+// the next probe waits for: a path narrower than assumed is found at a
+// cost of at most one 429 per probeAfter answers.
+//
 // Waiters are served in order of rank (lowest first; equal ranks in the
 // order they came), each time a start is allowed: a lane that sends the
 // urgent work first keeps it first.
@@ -62,8 +75,14 @@ type Pacer struct {
 	margin time.Duration
 
 	mu          sync.Mutex
-	given       time.Duration // the jitter allowance New was given
-	jitter      time.Duration
+	given       time.Duration // the narrowest allowance: trusted over answers later than it by less
+	jitter      time.Duration // the allowance now
+	learned     time.Duration // the widest allowance evidence asked for: 429s, Server-Timing, Widen; 0 none
+	refusedAt   time.Duration // the widest allowance a 429 from bunched arrivals came at; probes stay wider
+	before      time.Duration // the allowance the last probe narrowed from, until the next change; 0 none
+	held        int           // answers since the allowance last changed
+	probeAfter  int           // answers without a 429 at one allowance before a probe narrows it
+	wide        time.Duration // the spread of a long path the lane expects (NewProbing's start, Expect); given when none
 	waiting     []*waiter     // the requests waiting to start
 	seq         uint64        // orders waiters of one rank
 	changed     chan struct{} // closed and replaced when the waiters or the allowance change
@@ -94,18 +113,32 @@ type Permit struct {
 	done       chan struct{}
 }
 
+// probeAfter is how many answers without a 429 an allowance must see
+// before a probe narrows it: a failed probe costs one 429, and the issue
+// that set the bound allows one per 1,000 events.
+const probeAfter = 1000
+
 // New returns a pacer for limit requests per window, allowing jitter
 // for the spread of transit times.
 func New(limit int, window, jitter time.Duration) *Pacer {
+	return NewProbing(limit, window, jitter, jitter)
+}
+
+// NewProbing returns a pacer for limit requests per window that starts
+// allowing start for the spread of transit times and probes narrower,
+// down to narrowest, where that allowance is what paces the lane.
+func NewProbing(limit int, window, narrowest, start time.Duration) *Pacer {
 	return &Pacer{
-		limit:     limit,
-		window:    window,
-		given:     jitter,
-		jitter:    jitter,
-		margin:    window/1000 + time.Millisecond,
-		slack:     window / time.Duration(4*limit),
-		changed:   make(chan struct{}),
-		effective: limit,
+		limit:      limit,
+		window:     window,
+		given:      narrowest,
+		jitter:     max(start, narrowest),
+		wide:       max(start, narrowest),
+		margin:     window/1000 + time.Millisecond,
+		slack:      window / time.Duration(4*limit),
+		changed:    make(chan struct{}),
+		effective:  limit,
+		probeAfter: probeAfter,
 	}
 }
 
@@ -242,14 +275,14 @@ func (p *Pacer) arrival(s *Permit) (time.Time, <-chan struct{}) {
 		return s.start.Add(p.jitter), s.done
 	case s.served > 0:
 		return s.end.Add(-s.served), nil // the server says when it had it
-	case s.end.Before(s.start.Add(p.jitter)) || p.beyond < max(p.window/100, p.given):
+	case s.end.Before(s.start.Add(p.jitter)) || p.beyond < p.trust():
 		// The answer bounds the arrival for certain; the allowance only
 		// by assumption, which is worth its risk of a 429 where it gains
 		// more than 1% of the lane (not on a minute's window) and answers
-		// come later than it by more than the allowance given: later by
-		// less, they are likely transit longer than the allowance (0–150
-		// ms of it against 50 ms: the answer costs 7.5% of the lane, the
-		// allowance 5% and 429s, each a Retry-After pause).
+		// come later than it by more than the narrowest allowance: later
+		// by less, they are likely transit longer than the allowance
+		// (0–150 ms of it against 50 ms: the answer costs 7.5% of the
+		// lane, the allowance 5% and 429s, each a Retry-After pause).
 		return s.end, nil
 	}
 	return s.start.Add(p.jitter), nil
@@ -315,8 +348,11 @@ func (pm *Permit) Done(answered bool) {
 		// What the answer took beyond the server's own time is transit
 		// (there and back): the allowance must cover it for requests in
 		// flight.
-		p.jitter = min(transit, p.window/2)
+		p.setAllowance(min(transit, p.window/2))
+		p.learned = p.jitter
 	}
+	p.held++
+	p.probe()
 	p.clean++
 	cleanWindow := p.clean >= p.effective && pm.end.Sub(p.lastChange) >= p.window
 	if !cleanWindow {
@@ -361,6 +397,17 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	// token bucket, GCRA), which a late start made up for bunches: no
 	// start comes early from now on.
 	p.slack = 0
+	if p.before > 0 {
+		// A probe narrowed the allowance and the server refused a request:
+		// the allowance that held comes back, and the next probe waits
+		// twice as long and stays wider than this one.
+		p.refusedAt = max(p.refusedAt, p.jitter)
+		p.setAllowance(p.before)
+		p.learned = p.jitter
+		p.probeAfter *= 2
+		p.lastCut = now
+		return
+	}
 	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < p.window/2 {
 		return // the same burst: one cut is enough
 	}
@@ -388,7 +435,9 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 		// times spread more than allowed for. Widen the allowance, not
 		// cut the rate, never past the longest round trip (transit cannot
 		// exceed it) nor half the window.
-		p.jitter = min(p.widened(pm), longest, p.window/2)
+		p.refusedAt = max(p.refusedAt, p.jitter)
+		p.setAllowance(min(max(p.widened(pm), p.wide), longest, p.window/2))
+		p.learned = p.jitter
 		p.lastCut = now
 		return
 	}
@@ -398,72 +447,6 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 	p.effective = max(1, min(max(admitted, p.effective/2), p.effective-1))
 	p.lastChange, p.lastCut = now, now
 	p.probeWait = min(max(2*p.probeWait, p.window), 32*p.window)
-}
-
-// widened returns the allowance after pm's 429 came from bunched arrivals:
-// the least allowance under which the server could have held limit of the
-// other requests in the window that ended at pm's arrival — some transit
-// took at least that long — and at least half as much again as now, so
-// that a few 429s reach any spread (by half, not twice: 150 ms of spread
-// learned from 50 ms is 169 ms, 85.5% of the lane, after three 429s,
-// instead of 200 ms, 83%, after two). pm arrived between its start and its
-// answer; the others counted in that window are those not refused that
-// started before pm arrived and whose arrival, no later than their answer
-// nor than their start plus the allowance, came within a window of it.
-// Requests that started after pm and overtook it count too: a 429 whose
-// own transit was long says little of the others'. Where nothing explains
-// the 429 (too few requests known), twice the allowance. p.mu is held.
-func (p *Pacer) widened(pm *Permit) time.Duration {
-	least := time.Duration(-1)
-	arrivals := []time.Time{pm.start, pm.end}
-	for _, s := range p.starts {
-		if s.start.After(pm.start) && s.start.Before(pm.end) {
-			arrivals = append(arrivals, s.start)
-		}
-	}
-	needs := make([]time.Duration, 0, len(p.starts))
-	for _, a := range arrivals {
-		opens := a.Add(-p.window) // the window is (opens, a]
-		needs = needs[:0]
-		for _, s := range p.starts {
-			if s == pm || s.refused || s.start.After(a) || !s.end.IsZero() && !s.end.After(opens) {
-				continue
-			}
-			needs = append(needs, max(0, opens.Sub(s.start))) // counted when its transit exceeded this
-		}
-		if len(needs) < p.limit {
-			continue
-		}
-		slices.Sort(needs)
-		if need := needs[p.limit-1]; least < 0 || need < least {
-			least = need
-		}
-	}
-	if least < 0 {
-		return 2 * p.jitter
-	}
-	return max(least, p.jitter+p.jitter/2)
-}
-
-// Widen raises the jitter allowance to d, at most half the window, where
-// it is lower: another lane to the same server learned that transit times
-// spread that much, and transit is the path's, whatever the lane. Waiters
-// timed by the narrower allowance look again.
-func (p *Pacer) Widen(d time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if d = min(d, p.window/2); d > p.jitter {
-		p.jitter = d
-		p.wake()
-	}
-}
-
-// Jitter returns the jitter allowance now: the one given, or wider after
-// 429s that came from bunched arrivals.
-func (p *Pacer) Jitter() time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.jitter
 }
 
 // Effective returns the limit the pacer keeps to now: the configured one,

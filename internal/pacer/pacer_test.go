@@ -314,6 +314,98 @@ func TestPacerWidensForJitter(t *testing.T) {
 	})
 }
 
+// TestPacerProbesNarrower starts the events lane wide (150 ms) where answers
+// come late (processing 20–400 ms), so the allowance is what paces it, and
+// follows the allowance second by second for three minutes. On a narrow
+// path (0–50 ms of transit) the first probe, after 1,000 answers, holds:
+// the lane ends at the narrowest allowance without a 429, and has learned
+// nothing (the wide start was an assumption). On a wide one (0–150 ms)
+// every 429 is a probe's, each puts the allowance that held back, and the
+// next probe waits twice as long and stays wider: at most one 429 per
+// 1,000 answers, and what the 429s taught is what the lane ends at.
+func TestPacerProbesNarrower(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		transit span
+		narrow  bool // the path is narrower than the narrowest allowance: the first probe holds
+	}{
+		{"narrow path", span{0, 50 * ms}, true},
+		{"wide path", span{0, 150 * ms}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &server{limit: 30, window: time.Second, transit: tt.transit, process: span{20 * ms, 400 * ms}}
+				p := pacer.NewProbing(30, time.Second, 50*ms, 150*ms)
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				defer cancel()
+				var seen []time.Duration // the allowance each second
+				sampled := make(chan struct{})
+				go func() {
+					defer close(sampled)
+					for ctx.Err() == nil {
+						seen = append(seen, p.Jitter())
+						time.Sleep(time.Second)
+					}
+				}()
+				drive(ctx, p, s, 32)
+				<-sampled
+				per1000 := 1000 * float64(s.refused) / float64(len(s.admitted))
+				t.Logf("%d admitted, %d refused (%.2f per 1,000); allowance at the end %v, learned %v; by the second: %v",
+					len(s.admitted), s.refused, per1000, p.Jitter(), p.Learned(), slices.Compact(slices.Clone(seen)))
+				if seen[0] != 150*ms || seen[20] != 150*ms {
+					t.Errorf("allowance %v at the start and %v after 20 s, want 150ms: no probe before 1,000 answers", seen[0], seen[20])
+				}
+				if per1000 > 1 || p.Effective() != 30 {
+					t.Errorf("%.2f 429s per 1,000 (want ≤ 1), limit %d (want 30)", per1000, p.Effective())
+				}
+				if tt.narrow {
+					if s.refused != 0 || p.Jitter() != 50*ms || p.Learned() != 0 {
+						t.Errorf("narrow path: %d refused, allowance %v, learned %v; want 0, 50ms, 0", s.refused, p.Jitter(), p.Learned())
+					}
+					return
+				}
+				if s.refused == 0 || p.Jitter() < 100*ms || p.Learned() < 100*ms {
+					t.Errorf("wide path: %d refused, allowance %v, learned %v; want a failed probe, and the allowance that held kept and learned", s.refused, p.Jitter(), p.Learned())
+				}
+			})
+		})
+	}
+}
+
+// TestPacerExpect: a lane that starts narrow (50 ms) on a wide path
+// (0–150 ms of transit, answers late), told to expect 150 ms (the other
+// lane's start), widens to that at its first 429 in one step, instead of
+// by half at a time (50, 75, 113, 169 ms: three 429s, each a pause).
+// Without Expect the test fails: the second allowance is 75 ms.
+func TestPacerExpect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &server{limit: 30, window: time.Second, transit: span{0, 150 * ms}, process: span{50 * ms, 400 * ms}}
+		p := pacer.New(30, time.Second, 50*ms)
+		p.Expect(150 * ms)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var seen []time.Duration // the allowance every 100 ms
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			for ctx.Err() == nil {
+				if j := p.Jitter(); len(seen) == 0 || seen[len(seen)-1] != j {
+					seen = append(seen, j)
+				}
+				time.Sleep(100 * ms)
+			}
+		}()
+		drive(ctx, p, s, 32)
+		<-sampled
+		t.Logf("%d admitted, %d refused; allowances: %v", len(s.admitted), s.refused, seen)
+		// Then, 1,000 answers on, a probe halfway back (100 ms) may cost a
+		// second 429.
+		if len(seen) < 2 || seen[1] < 150*ms || s.refused == 0 || s.refused > 2 {
+			t.Errorf("allowances %v with %d refused; want 50ms, then at least 150ms after the first 429", seen, s.refused)
+		}
+	})
+}
+
 // TestPacerServesLowerRanksFirst: when a start is allowed, the waiting
 // request of the lowest rank takes it, whatever the order they came in.
 func TestPacerServesLowerRanksFirst(t *testing.T) {
@@ -394,12 +486,15 @@ func TestPacerLateSends(t *testing.T) {
 
 // TestPacerRows runs the events lane through the rows of issue 24's
 // table on synctest's clock, 30/s against a strict server for four minutes
-// (7,200 events: a short migration; a 429 per 1,000 is a learning cost
-// paid once, two or three, whatever the run's length), and the replies
-// lane (60 per minute) through the worst: utilisation over a floor, at
-// most one 429 per 1,000 requests, none at all on the replies lane.
-// Without Server-Timing the allowance must be learned from 429s; with it,
-// the server's own time tells when each request arrived.
+// (7,200 events: a short migration), and the replies lane (60 per minute)
+// through the worst: utilisation over a floor, at most one 429 per 1,000
+// requests, none at all on the replies lane. The events lane starts wide,
+// as the uploader starts it, and probes narrower after each 1,000 answers
+// without a 429: a probe that fails costs one. Without Server-Timing a
+// narrower path is found only so; with it, the server's own time tells
+// when each request arrived. On the narrow path of the default row (0–50
+// ms) the wide start costs the first 1,000 events: 87% of the limit
+// instead of 95% for half a minute.
 func TestPacerRows(t *testing.T) {
 	tests := []struct {
 		name             string
@@ -413,6 +508,7 @@ func TestPacerRows(t *testing.T) {
 		{"transit 0-40ms", 30, time.Second, span{0, 40 * ms}, span{0, ms}, false, 0, 0.96, 0},
 		{"transit 0-150ms", 30, time.Second, span{0, 150 * ms}, span{0, ms}, false, 0, 0.87, 1},
 		{"transit 0-150ms, processing 50-400ms", 30, time.Second, span{0, 150 * ms}, span{50 * ms, 400 * ms}, false, 0, 0.85, 1},
+		{"transit 0-50ms, processing 20-300ms", 30, time.Second, span{0, 50 * ms}, span{20 * ms, 300 * ms}, false, 0, 0.88, 1},
 		{"transit 0-150ms, processing 50-400ms, Server-Timing", 30, time.Second, span{0, 150 * ms}, span{50 * ms, 400 * ms}, true, 0, 0.87, 0},
 		{"replies, transit 0-150ms", 60, time.Minute, span{0, 150 * ms}, span{0, ms}, false, 0, 0.99, 0},
 		{"replies, transit 0-150ms, processing 50-400ms", 60, time.Minute, span{0, 150 * ms}, span{50 * ms, 400 * ms}, false, 0, 0.99, 0},
@@ -423,7 +519,11 @@ func TestPacerRows(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := &server{limit: tt.limit, window: tt.window, transit: tt.transit, process: tt.process, served: tt.served, tolerance: tt.tolerance}
-				p := pacer.New(tt.limit, tt.window, 50*ms)
+				from := 50 * ms
+				if tt.limit == 30 {
+					from = 150 * ms // the events lane starts wide (uploader.WideJitter) and probes narrower
+				}
+				p := pacer.NewProbing(tt.limit, tt.window, 50*ms, from)
 				d := 240 * tt.window
 				ctx, cancel := context.WithTimeout(context.Background(), d)
 				defer cancel()
