@@ -25,11 +25,12 @@ import (
 // answer itself, which is certain; else its start plus the jitter allowance
 // (the most a transit may take), which is assumed. The allowance stands in
 // for an answer that came later than it where that gains more than 1% of
-// the lane and more than the allowance given — a round trip much longer
-// than the allowance is mostly the server's processing, which comes after
-// the count and costs nothing; one a little longer is likely transit, the
+// the lane and, for an allowance narrower than the spread of a long path,
+// more than the narrowest allowance — a round trip much longer than the
+// allowance is mostly the server's processing, which comes after the
+// count and costs nothing; one a little longer is likely transit, the
 // allowance too narrow, and a 429 costs a Retry-After pause — and for a
-// request still in flight.
+// request still in flight (trust).
 // The cost of pacing is then the transit, once per window: nothing lost to
 // processing time.
 //
@@ -45,8 +46,8 @@ import (
 // longer than the allowance: the limit is ours, and transit took longer
 // than allowed for. The allowance widens to the least that explains the
 // 429 from what the pacer knows of every request's start and answer, and
-// at least by half, never past the longest round trip; the rate is not cut
-// for latency. Fewer: the server's limit is
+// at least by half and to the long path's spread it expects (Expect),
+// never past the longest round trip; the rate is not cut for latency. Fewer: the server's limit is
 // lower, and the effective limit drops to what it admitted — the real
 // limit, in one step — but never below half. It then climbs half the way back to the level
 // that failed per clean window, and tries that level again only after a
