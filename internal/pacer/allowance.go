@@ -75,8 +75,7 @@ func (p *Pacer) Widen(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if d = min(d, p.window/2); d > p.jitter {
-		p.setAllowance(d)
-		p.learned = d
+		p.learn(d)
 	}
 }
 
@@ -95,6 +94,14 @@ func (p *Pacer) Expect(d time.Duration) {
 func (p *Pacer) setAllowance(d time.Duration) {
 	p.jitter, p.held, p.before = d, 0, 0
 	p.wake()
+}
+
+// learn makes d the allowance because evidence asked for it (a 429 from
+// bunched arrivals, the server's timing, another lane's): what Learned
+// returns, for the other lanes and for a later run. p.mu is held.
+func (p *Pacer) learn(d time.Duration) {
+	p.setAllowance(d)
+	p.learned = d
 }
 
 // probe narrows the allowance where it has held long enough, it is what
@@ -126,7 +133,7 @@ func (p *Pacer) Jitter() time.Duration {
 	return p.jitter
 }
 
-// Learned returns the allowance evidence asked for — 429s from bunched
+// Learned returns the allowance evidence last asked for — 429s from bunched
 // arrivals, the server's timing, another lane's (Widen) — or 0 when none
 // did: what holds for the other lanes to the same server, and for a later
 // run, where an allowance started with is only an assumption.

@@ -78,7 +78,7 @@ type Pacer struct {
 	mu          sync.Mutex
 	given       time.Duration // the narrowest allowance: trusted over answers later than it by less
 	jitter      time.Duration // the allowance now
-	learned     time.Duration // the widest allowance evidence asked for: 429s, Server-Timing, Widen; 0 none
+	learned     time.Duration // the allowance evidence last asked for (learn): 429s, Server-Timing, Widen; 0 none
 	refusedAt   time.Duration // the widest allowance a 429 from bunched arrivals came at; probes stay wider
 	before      time.Duration // the allowance the last probe narrowed from, until the next change; 0 none
 	held        int           // answers since the allowance last changed
@@ -349,8 +349,7 @@ func (pm *Permit) Done(answered bool) {
 		// What the answer took beyond the server's own time is transit
 		// (there and back): the allowance must cover it for requests in
 		// flight.
-		p.setAllowance(min(transit, p.window/2))
-		p.learned = p.jitter
+		p.learn(min(transit, p.window/2))
 	}
 	p.held++
 	p.probe()
@@ -403,8 +402,7 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 		// the allowance that held comes back, and the next probe waits
 		// twice as long and stays wider than this one.
 		p.refusedAt = max(p.refusedAt, p.jitter)
-		p.setAllowance(p.before)
-		p.learned = p.jitter
+		p.learn(p.before)
 		p.probeAfter *= 2
 		p.lastCut = now
 		return
@@ -437,8 +435,7 @@ func (pm *Permit) Throttled(retryAfter time.Duration) {
 		// cut the rate, never past the longest round trip (transit cannot
 		// exceed it) nor half the window.
 		p.refusedAt = max(p.refusedAt, p.jitter)
-		p.setAllowance(min(max(p.widened(pm), p.wide), longest, p.window/2))
-		p.learned = p.jitter
+		p.learn(min(max(p.widened(pm), p.wide), longest, p.window/2))
 		p.lastCut = now
 		return
 	}
