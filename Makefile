@@ -96,7 +96,8 @@ test-windows:
 # bench: Go benchmarks (planning, the journal, workbooks); planning, with
 # and without folding, the checkpoint's size, status and resuming at
 # 1M/2M/5M/10M replies and at 1M replies with 65,000 files (medians of three
-# runs: about forty minutes, 6 GB of disk); then the lanes against the sandbox under
+# rounds, each timing every size in turn: about forty minutes, 13 GB of disk,
+# every export at once and a 10M plan's spill file); then the lanes against the sandbox under
 # each limit model with jitter (four scenarios of a minute), then the events
 # lane beside two reference clients against a sliding window (900 events
 # each): 0-40 ms of transit, 0-150 ms, and 0-150 ms with 50-400 ms of
