@@ -58,7 +58,7 @@ func main() {
 			x.measure(*bin)
 		}
 	}
-	// Fixed widths, not a tabwriter, as the rows always were.
+	// Fixed widths, not a tabwriter: the columns line up with earlier runs' tables.
 	// "÷" and "×" take two bytes for one column: one more byte of width.
 	fmt.Printf("%9s %8s %5s %7s %8s %7s %13s %14s %8s %12s %7s %13s %10s %10s %8s %10s %9s %14s\n", "replies", "tickets", "MiB", "read s", "parse s",
 		"plan s", "plan ÷ read", "plan ÷ parse", "rows/s", "plan RSS MiB", "fold s", "fold ÷ plan", "journal B", "compact B", "status s", "start-up s", "resume s", "resume RSS MiB")
