@@ -32,7 +32,6 @@ type builder struct {
 	// (a source that does not give tickets first).
 	ticketKeys map[int32]string
 	ticketAt   *arena.IDs // ticket key -> index of its first record
-	replyAt    *arena.IDs
 	strs       arena.Strings
 	followUps  []slot // see ticketMeta.followUp
 	origins    origins
@@ -80,7 +79,6 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 		now:       now(),
 		spill:     newSpillWriter(f),
 		ticketAt:  arena.NewIDs(0),
-		replyAt:   arena.NewIDs(0),
 		emails:    arena.NewSet(),
 		users:     arena.NewSet(),
 		sourceIDs: arena.NewSet(),
@@ -103,12 +101,13 @@ func Build(ctx context.Context, src Source, opts Options) (*Plan, error) {
 	if cerr := b.spill.close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = b.checkIDs(plan)
+	}
 	if err != nil {
 		plan.Close()
 		return nil, err
 	}
-	b.idClashes()
-	b.replyAt = nil // not needed any more: let the collector have it while linking
 	plan.spillEnd, plan.defaultAuthor = b.spill.off, opts.DefaultAuthor
 	plan.Tickets = b.link(plan.keys, opts.Order) // in the order they are sent
 	b.stats.Users = b.users.Len() + b.sourceIDs.Len()
@@ -422,12 +421,7 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 	}
 	if r.Key == "" {
 		b.problems.add(SeverityError, ProblemMissing, r.Origin, item, "reply_id", "the reply has no id")
-	} else if first, dup := b.replyAt.Get(r.Key, b.replyIDAt); dup {
-		b.problems.add(SeverityError, ProblemDuplicate, r.Origin, item, "reply_id",
-			"duplicate reply id: first seen at %s, which is the one migrated", b.replyOrigin(first))
-	} else {
-		b.replyAt.Put(b.replyID(&m), int32(b.replies.Len()))
-	}
+	} // a duplicate id is found once every reply is read (duplicateReplies)
 	var authorNote string
 	r.Author, authorNote = b.fallbackAuthor(r.Origin, item, "author_email", r.Author)
 	b.findings = replyRules(b.findings[:0], r, b.now, b.emailOK)
@@ -485,27 +479,6 @@ func (p placed) names() string {
 	names = append(names, p.imageURLs...)
 	names = append(names, p.downloads...)
 	return strings.Join(names, ", ")
-}
-
-// idClashes warns of each reply whose id a ticket has too: the two would
-// share a source_specific_id (Assembly's page does not say whether those
-// may be equal, and a server that held them as one would answer the
-// second as a duplicate). It looks each ticket up among the replies
-// once everything is read, instead of every record up among the others
-// as it comes (a million look-ups missing the caches).
-func (b *builder) idClashes() {
-	for i := range b.tickets.Len() {
-		t := b.tickets.At(i)
-		id := b.ticketID(t)
-		if first, ok := b.ticketAt.Get(id, b.ticketIDAt); !ok || int(first) != i {
-			continue // no id, or a duplicate reported already
-		}
-		if r, clash := b.replyAt.Get(id, b.replyIDAt); clash {
-			b.problems.add(SeverityWarning, ProblemDuplicate, b.replyOrigin(r), itemID{ReplyGroup, id}, "reply_id",
-				"a ticket and a reply share this id (the other is at %s), and so a source_specific_id; Assembly's page does not say "+
-					"whether they may: give replies ids of their own in the export (the presets write message-<id>)", b.ticketOrigin(int32(i)))
-		}
-	}
 }
 
 // report adds a record's findings to the plan's problems.
