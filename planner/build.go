@@ -32,6 +32,12 @@ type builder struct {
 	// (a source that does not give tickets first).
 	ticketKeys map[int32]string
 	ticketAt   *arena.IDs // ticket key -> index of its first record
+	// ticketIDs holds the tickets' ids and ticketRefs the i-th ticket
+	// record's, apart from the other strings and the records: looking up
+	// a reply's ticket, the most random reads of planning, reads from a
+	// fifth of the memory and misses the caches less (at 10M replies).
+	ticketIDs  arena.Strings
+	ticketRefs arena.List[arena.Ref]
 	strs       arena.Strings
 	followUps  []slot // see ticketMeta.followUp
 	origins    origins
@@ -244,7 +250,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 	b.month(t.Created).Tickets++
 	// Interned: a reader's strings may be slices of its whole row, which
 	// would keep every row's text alive for as long as the plan.
-	m := ticketMeta{id: b.strs.AddRef(t.Key), created: stampOf(t.Created), open: b.open[normalizeStatus(t.Status)]}
+	m := ticketMeta{id: b.ticketIDs.AddRef(t.Key), created: stampOf(t.Created), open: b.open[normalizeStatus(t.Status)]}
 	o := b.origins.add(t.Origin)
 	if b.opts.People.Fill(&t.Requester) {
 		b.stats.FromPeople++
@@ -319,7 +325,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 			Downloads:  followUp.downloads,
 		}
 		b.count(followUp)
-		j := slot{id: m.id} // keyed by the ticket's id, in another group
+		var j slot // keyed by the ticket's id, in another group
 		if j.at, j.n, j.hash, err = b.spill.putReply(&rep); err != nil {
 			return err
 		}

@@ -38,7 +38,9 @@ func (b *builder) link(keys *arena.Strings, o Order) []Ticket {
 	counts, last := b.placeReplies(rank, sending)
 	b.arrangePlaces(places[:sending], counts, last, o)
 	sent, ends := b.groupReplies(places[:sending], counts)
-	b.ticketAt, b.ticketKeys = nil, nil // every reply has found its ticket: let the collector have them while the jobs are made
+	// Every reply has found its ticket: let the collector have what found
+	// them while the jobs are made.
+	b.ticketAt, b.ticketKeys, b.ticketRefs = nil, nil, arena.List[arena.Ref]{}
 	b.replies.Gather(sent)
 	b.tickets.Gather(places) // the ticket at pos is the pos-th record now
 	// A ticket's jobs share an allocation with its neighbours'.
@@ -48,19 +50,20 @@ func (b *builder) link(keys *arena.Strings, o Order) []Ticket {
 	replyJobs := 0
 	for pos := range out {
 		t := b.tickets.At(pos)
-		job := b.job(keys, KindTicket, ticketPrefix, t.slot())
+		id := b.ticketID(t)
+		job := b.job(keys, KindTicket, ticketPrefix, id, t.slot())
 		to := ends[pos]
 		if need := int(to-from) + 1; cap(chunk)-len(chunk) < need {
 			chunk = make([]Job, 0, max(jobChunk, need))
 		}
 		start := len(chunk)
 		if t.followUp != 0 {
-			chunk = append(chunk, b.job(keys, KindReply, followUpPrefix, b.followUps[t.followUp-1])) // right after the ticket
+			chunk = append(chunk, b.job(keys, KindReply, followUpPrefix, id, b.followUps[t.followUp-1])) // right after the ticket
 		}
 		last, files := t.created, t.files
 		for k := from; k < to; k++ {
 			r := b.replies.At(int(k))
-			chunk = append(chunk, b.job(keys, KindReply, replyPrefix, r.slot()))
+			chunk = append(chunk, b.job(keys, KindReply, replyPrefix, b.replyID(r), r.slot()))
 			last, files = max(last, r.created), files || r.files()
 		}
 		replies := chunk[start:len(chunk):len(chunk)]
@@ -78,7 +81,7 @@ func (b *builder) link(keys *arena.Strings, o Order) []Ticket {
 	b.stats.TicketJobs, b.stats.ReplyJobs = len(out), replyJobs
 	// The records are spent, and the jobs' keys are in their own arena:
 	// let the collector have the rest.
-	b.tickets, b.replies, b.strs = arena.List[ticketMeta]{}, arena.List[replyMeta]{}, arena.Strings{}
+	b.tickets, b.replies, b.strs, b.ticketIDs = arena.List[ticketMeta]{}, arena.List[replyMeta]{}, arena.Strings{}, arena.Strings{}
 	b.followUps = nil
 	return out
 }

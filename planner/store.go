@@ -59,8 +59,8 @@ const (
 	maxTickets = replyTicket - 2
 )
 
-func (t *ticketMeta) slot() slot { return slot{id: t.id, hash: t.hash, at: t.at, n: t.n} }
-func (r *replyMeta) slot() slot  { return slot{id: r.id, hash: r.hash, at: r.at, n: r.n} }
+func (t *ticketMeta) slot() slot { return slot{hash: t.hash, at: t.at, n: t.n} }
+func (r *replyMeta) slot() slot  { return slot{hash: r.hash, at: r.at, n: r.n} }
 func (r *replyMeta) ok() bool    { return r.state&replyOK != 0 }
 func (r *replyMeta) files() bool { return r.state&replyFiles != 0 }
 
@@ -87,36 +87,36 @@ const (
 	followUpPrefix = FollowUpGroup + "/"
 )
 
-// slot is a job while planning: its record's id as a Ref into b.strs
-// (its key is its group's prefix and the id), and where its payload went.
+// slot is a job while planning: where its payload went.
 type slot struct {
-	id   arena.Ref
 	hash uint64
 	at   int64
 	n    int32
 }
 
-// job makes the plan's Job of a slot, writing its key, prefix and id,
-// into keys: link lays the keys out there in the plan's order, where
+// job makes the plan's Job of a slot, writing its key, prefix and its
+// record's id, into keys: link lays the keys out there in the plan's order, where
 // every pass over the jobs — a resume looks each up in the checkpoint,
 // several times — streams through them instead of missing the
 // processor's caches at each one, as keys in the order they were read
 // would (a few hundred nanoseconds each, seconds at millions of jobs).
-func (b *builder) job(keys *arena.Strings, kind Kind, prefix string, s slot) Job {
-	return Job{Kind: kind, key: keys.AddRef(prefix, b.strs.Get(s.id)), Hash: s.hash, at: s.at, n: s.n}
+func (b *builder) job(keys *arena.Strings, kind Kind, prefix, id string, s slot) Job {
+	return Job{Kind: kind, key: keys.AddRef(prefix, id), Hash: s.hash, at: s.at, n: s.n}
 }
 
 // ticketID and replyID return a record's id.
-func (b *builder) ticketID(m *ticketMeta) string { return b.strs.Get(m.id) }
+func (b *builder) ticketID(m *ticketMeta) string { return b.ticketIDs.Get(m.id) }
 func (b *builder) replyID(m *replyMeta) string   { return b.strs.Get(m.id) }
 
-// ticketIDAt and replyIDAt return the id of the i-th ticket or reply record.
-func (b *builder) ticketIDAt(i int32) string { return b.ticketID(b.tickets.At(int(i))) }
+// ticketIDAt and replyIDAt return the id of the i-th ticket or reply
+// record; ticketIDAt until link moves the tickets into sending order.
+func (b *builder) ticketIDAt(i int32) string { return b.ticketIDs.Get(*b.ticketRefs.At(int(i))) }
 func (b *builder) replyIDAt(i int32) string  { return b.replyID(b.replies.At(int(i))) }
 
 // addTicket and addReply store a record's metadata and its origin.
 func (b *builder) addTicket(m ticketMeta, o origin) {
 	b.tickets.Add(m)
+	b.ticketRefs.Add(m.id)
 	b.ticketOrigins.add(o)
 }
 
