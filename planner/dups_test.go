@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/assembly-import/assembly-import/planner"
@@ -70,5 +71,27 @@ func TestDuplicateRepliesAfterReading(t *testing.T) {
 	}
 	if found != 1 {
 		t.Errorf("r5 is sent %d times, want once", found)
+	}
+}
+
+// A reply and a ticket that share an id are reported once, naming the
+// first ticket with it, however many copies of either there are.
+func TestIDClashWithCopies(t *testing.T) {
+	second := ticket("7", day(1))
+	second.Ticket.Origin = "tickets.csv:9"
+	copied := reply("7", "7", day(3))
+	copied.Reply.Origin = "replies.csv:8"
+	plan := build(t, planner.Options{}, ticket("7", day(1)), reply("7", "7", day(2)), second, copied)
+	var clashes []planner.Problem
+	for _, p := range plan.Problems {
+		if p.Severity == planner.SeverityWarning {
+			clashes = append(clashes, p)
+		}
+	}
+	if len(clashes) != 1 || clashes[0].Origin != "replies.csv:7" || !strings.Contains(clashes[0].Message, "(the other is at tickets.csv:7)") {
+		t.Errorf("clashes = %v, want one, of replies.csv:7 with tickets.csv:7", clashes)
+	}
+	if plan.Stats.Errors != 2 {
+		t.Errorf("errors = %d (%v), want the copied ticket and the copied reply", plan.Stats.Errors, plan.Problems)
 	}
 }
