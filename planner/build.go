@@ -304,7 +304,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 		Files:      event.files,
 		ImageURLs:  event.imageURLs,
 	}
-	b.count(event)
+	b.count(event, 1)
 	m.anonymous = ev.Requester.Email == "" && ev.Requester.AssemblyID == ""
 	var err error
 	if m.at, m.n, m.hash, err = b.spill.putEvent(&ev); err != nil {
@@ -324,7 +324,7 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 			ImageURLs:  followUp.imageURLs,
 			Downloads:  followUp.downloads,
 		}
-		b.count(followUp)
+		b.count(followUp, 1)
 		var j slot // keyed by the ticket's id, in another group
 		if j.at, j.n, j.hash, err = b.spill.putReply(&rep); err != nil {
 			return err
@@ -338,11 +338,12 @@ func (b *builder) ticket(t *readers.Ticket, files []fileCheck) error {
 	return nil
 }
 
-// count adds a message's attachments to the stats.
-func (b *builder) count(p placed) {
-	b.stats.Attachments += len(p.files) + len(p.imageURLs) + len(p.downloads)
+// count adds a message's attachments to the stats, times sign: -1 takes
+// off those of a message found not to be sent after all.
+func (b *builder) count(p placed, sign int) {
+	b.stats.Attachments += sign * (len(p.files) + len(p.imageURLs) + len(p.downloads))
 	for _, f := range p.files {
-		b.stats.AttachmentBytes += f.Size
+		b.stats.AttachmentBytes += int64(sign) * f.Size
 	}
 }
 
@@ -461,7 +462,7 @@ func (b *builder) reply(r *readers.Reply, files []fileCheck) error {
 	}
 	if b.problems.errors == errs {
 		m.state |= replyOK
-		b.count(att)
+		b.count(att, 1)
 		if len(att.downloads) > 0 || slices.ContainsFunc(att.files, func(f File) bool {
 			return !assembly.EventTakesImage(f.Name, f.ContentType, f.Size)
 		}) {

@@ -128,10 +128,7 @@ func (b *builder) duplicateReplies(plan *Plan, seed maphash.Seed) (hashedIDs, er
 		if err != nil {
 			return nil, err
 		}
-		b.stats.Attachments -= len(r.Files) + len(r.ImageURLs) + len(r.Downloads)
-		for _, f := range r.Files {
-			b.stats.AttachmentBytes -= f.Size
-		}
+		b.count(placed{files: r.Files, imageURLs: r.ImageURLs, downloads: r.Downloads}, -1)
 	}
 	return replies, nil
 }
@@ -145,17 +142,19 @@ func (b *builder) idClashes(replies hashedIDs, seed maphash.Seed) {
 	tickets := hashIDs(seed, b.tickets.Len(), b.ticketIDAt)
 	var clashes []sameID // a reply, and the first ticket with its id
 	r := 0
-	for t := 0; t < len(tickets); t = tickets.run(t) {
+	for t := 0; t < len(tickets); {
+		end := tickets.run(t)
 		for r < len(replies) && replies.hash(r) < tickets.hash(t) {
 			r++
 		}
 		for k := r; k < len(replies) && replies.hash(k) == tickets.hash(t); k++ {
 			id := b.replyIDAt(replies.index(k))
 			// The run's tickets are in read order: the first with the id is the one migrated.
-			if j := slices.IndexFunc(tickets[t:tickets.run(t)], func(v uint64) bool { return b.ticketIDAt(int32(uint32(v))) == id }); j >= 0 {
+			if j := slices.IndexFunc(tickets[t:end], func(v uint64) bool { return b.ticketIDAt(int32(uint32(v))) == id }); j >= 0 {
 				clashes = append(clashes, sameID{replies.index(k), tickets.index(t + j)})
 			}
 		}
+		t = end
 	}
 	slices.SortFunc(clashes, func(x, y sameID) int { return cmp.Compare(x.first, y.first) })
 	for _, c := range clashes {
