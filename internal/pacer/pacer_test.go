@@ -397,11 +397,22 @@ func TestPacerExpect(t *testing.T) {
 		}()
 		drive(ctx, p, s, 32)
 		<-sampled
-		t.Logf("%d admitted, %d refused; allowances: %v", len(s.admitted), s.refused, seen)
-		// Then, 1,000 answers on, a probe halfway back (100 ms) may cost a
-		// second 429.
-		if len(seen) < 2 || seen[1] < 150*ms || s.refused == 0 || s.refused > 2 {
-			t.Errorf("allowances %v with %d refused; want 50ms, then at least 150ms after the first 429", seen, s.refused)
+		// Requests already in flight when the first 429 comes back may be
+		// refused too: they arrive within a transit of it, and the pacer
+		// takes them as the same burst (one cut). So bursts are counted,
+		// not 429s: the first, then, 1,000 answers on, a probe halfway back
+		// (100 ms) may cost a second.
+		bursts := 0
+		var burst time.Time // the first refusal of the last burst
+		for _, r := range s.refusedAt {
+			if bursts == 0 || r.Sub(burst) >= time.Second/2 {
+				bursts++
+				burst = r
+			}
+		}
+		t.Logf("%d admitted, %d refused in %d bursts; allowances: %v", len(s.admitted), s.refused, bursts, seen)
+		if len(seen) < 2 || seen[1] < 150*ms || bursts == 0 || bursts > 2 {
+			t.Errorf("allowances %v with %d bursts of 429s; want 50ms, then at least 150ms after the first burst", seen, bursts)
 		}
 	})
 }
