@@ -1,7 +1,6 @@
 package tmpfile
 
 import (
-	"errors"
 	"os"
 	"unsafe"
 )
@@ -21,8 +20,8 @@ const directAlign = 4096
 // gigabyte on the one the scale tables were measured on, and beyond the
 // first gigabyte only: what made planning ten million replies take 2.4
 // times as long as five million). Elsewhere, or where the file system
-// refuses direct I/O (tmpfs on older kernels), it writes through the
-// page cache as f.Write does.
+// refuses direct I/O (tmpfs on older kernels) or a direct write fails, it
+// writes through the page cache as f.Write does.
 //
 // It writes whole buffers of direct writes, so what it was given is in
 // the file only after Close, which writes the rest through the page cache
@@ -76,9 +75,10 @@ func (w *DirectWriter) Write(p []byte) (int, error) {
 // cache when the file system refuses direct writes.
 func (w *DirectWriter) flush() error {
 	n, err := w.f.Write(w.buf[:w.n])
-	if err != nil && errors.Is(err, errDirectRefused) {
-		// The file system does not do direct I/O: what was not written
-		// goes through the cache.
+	if err != nil && w.direct {
+		// Refused (EINVAL: a file system without direct I/O, or that
+		// wants another alignment), or failed: what was not written goes
+		// through the cache, which says why if it fails too.
 		if err = w.buffered(); err == nil {
 			_, err = w.f.Write(w.buf[n:w.n])
 		}

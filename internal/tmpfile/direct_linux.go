@@ -2,14 +2,9 @@ package tmpfile
 
 import (
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
-
-// errDirectRefused is what a write answers when the file system does not
-// do direct I/O, or not with this alignment.
-var errDirectRefused = syscall.EINVAL
 
 // setDirect turns f's direct mode (O_DIRECT) on or off.
 func setDirect(f *os.File, on bool) error {
