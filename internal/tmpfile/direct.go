@@ -1,6 +1,7 @@
 package tmpfile
 
 import (
+	"io"
 	"os"
 	"unsafe"
 )
@@ -45,7 +46,7 @@ func NewDirectWriter(f *os.File, size int) *DirectWriter {
 		skip = directAlign - r
 	}
 	w := &DirectWriter{f: f, buf: raw[skip : skip+size]}
-	if off, err := f.Seek(0, 1); err == nil && off%directAlign == 0 {
+	if off, err := f.Seek(0, io.SeekCurrent); err == nil && off%directAlign == 0 {
 		w.direct = setDirect(f, true) == nil
 	}
 	return w
@@ -54,6 +55,11 @@ func NewDirectWriter(f *os.File, size int) *DirectWriter {
 // Write stages p, writing each full buffer.
 func (w *DirectWriter) Write(p []byte) (int, error) {
 	if !w.direct {
+		// What was staged before a refused write ended direct mode goes
+		// first.
+		if err := w.flush(); err != nil {
+			return 0, err
+		}
 		return w.f.Write(p)
 	}
 	total := len(p)
@@ -71,9 +77,13 @@ func (w *DirectWriter) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-// flush writes the staged bytes, a whole buffer: directly, or through the
-// cache when the file system refuses direct writes.
+// flush writes the staged bytes (in direct mode, a whole buffer):
+// directly, or through the cache when the file system refuses direct
+// writes.
 func (w *DirectWriter) flush() error {
+	if w.n == 0 {
+		return nil
+	}
 	n, err := w.f.Write(w.buf[:w.n])
 	if err != nil && w.direct {
 		// Refused (EINVAL: a file system without direct I/O, or that
@@ -104,7 +114,5 @@ func (w *DirectWriter) Close() error {
 	if err := w.buffered(); err != nil {
 		return err
 	}
-	_, err := w.f.Write(w.buf[:w.n])
-	w.n = 0
-	return err
+	return w.flush()
 }

@@ -24,8 +24,12 @@ func TestDirectWriterRefused(t *testing.T) {
 	raw := make([]byte, 3*directAlign)
 	w.buf = raw[1 : 1+2*directAlign] // misaligned: the kernel answers EINVAL
 	want := bytes.Repeat([]byte("0123456789"), 1000)
-	if n, err := w.Write(want); n != len(want) || err != nil {
-		t.Fatalf("Write = %d, %v", n, err)
+	// The first write fills the buffer, is refused and leaves bytes
+	// staged; the second must land after them.
+	for _, p := range [][]byte{want[:9000], want[9000:]} {
+		if n, err := w.Write(p); n != len(p) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
 	}
 	refused := !w.direct
 	if err := w.Close(); err != nil {
