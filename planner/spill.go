@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/assembly-import/assembly-import/internal/arena"
-	"github.com/assembly-import/assembly-import/internal/tmpfile"
 	"github.com/assembly-import/assembly-import/readers"
 )
 
@@ -226,9 +225,8 @@ const spillBlock = 1 << 20
 
 // spillWriter appends payloads to the spill file and remembers where each
 // went. Payloads are encoded straight into 1 MB blocks, which a goroutine
-// of its own writes, past the page cache where the system allows it
-// (tmpfile.DirectWriter: the spill is read back a payload at a time, when
-// sent): the writes overlap planning instead of holding it up. Three
+// of its own writes: the kernel's copy into the page cache (half a second
+// for a million replies) overlaps planning instead of holding it up. Three
 // blocks take turns: one filling, one waiting, one being written.
 type spillWriter struct {
 	off    int64        // where the block being filled starts in the file
@@ -255,28 +253,18 @@ func newSpillWriter(f *os.File) *spillWriter {
 	return s
 }
 
-// writeBlocks writes the blocks sent on full until it is closed, then
-// what the direct writer holds. After a failed write it writes nothing
-// more but still hands the blocks back (the plan fails, and its file is
-// closed).
+// writeBlocks writes the blocks sent on full until it is closed. After a
+// failed write it writes nothing more but still hands the blocks back.
 func (s *spillWriter) writeBlocks(f *os.File) {
 	defer close(s.ended)
-	w := tmpfile.NewDirectWriter(f, spillBlock)
-	fail := func(err error) {
-		if err != nil && s.werr == nil {
-			s.werr = err
-			close(s.failed)
-		}
-	}
 	for b := range s.full {
 		if s.werr == nil {
-			_, err := w.Write(b)
-			fail(err)
+			if _, err := f.Write(b); err != nil {
+				s.werr = err
+				close(s.failed)
+			}
 		}
 		s.free <- b[:0]
-	}
-	if s.werr == nil {
-		fail(w.Close())
 	}
 }
 

@@ -2,10 +2,8 @@
 // lock file renamed while open, and a spill file that is gone when closed
 // or when the process ends, however it ends. Unix allows both on any open
 // file; Windows only on a file opened for them (FILE_SHARE_DELETE,
-// FILE_FLAG_DELETE_ON_CLOSE), which os.CreateTemp does not do. It writes
-// a spill file past the page cache where the system allows it
-// (DirectWriter), and it removes temporary folders where os.RemoveAll
-// cannot.
+// FILE_FLAG_DELETE_ON_CLOSE), which os.CreateTemp does not do. And it
+// removes temporary folders where os.RemoveAll cannot.
 package tmpfile
 
 import (
