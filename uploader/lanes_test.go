@@ -123,7 +123,7 @@ func TestAllowanceLearnedIsJournaled(t *testing.T) {
 					in++
 				}
 			}
-			if refused || r.N < 30 || in < 29 { // not after the first second, and the lane full
+			if refused || r.N < 30 || in < 29 { // once only, past the first second, with the lane full
 				return nil
 			}
 			refused = true
