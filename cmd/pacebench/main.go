@@ -2,7 +2,9 @@
 // limits: it runs them against the sandbox under each limit model, with
 // transit jitter and processing latency, and prints per lane the
 // utilisation (achieved ÷ limit over the steady part), 429s, request
-// latency percentiles and the most arrivals the server saw in any window.
+// latency percentiles and the most arrivals the server saw in any window;
+// with --references, two reference clients' events lanes beside the
+// tool's; with --runs, each of those several times, and each lane's median.
 // `make bench` runs it.
 package main
 
@@ -11,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -47,7 +50,12 @@ func main() {
 	models := flag.String("models", "sliding,fixed,gcra,gcra-tight", "the limit models to run, comma-separated")
 	references := flag.Bool("references", false, "also run the reference clients' events lanes (a sliding window) beside the tool's")
 	serverTiming := flag.Bool("server-timing", false, "the server says how long it had each request (Server-Timing)")
+	runs := flag.Int("runs", 1, "how many times to run each scenario and reference: every run's rows, then each lane's median")
 	flag.Parse()
+	if *runs < 1 {
+		fmt.Fprintln(os.Stderr, "--runs: at least 1")
+		os.Exit(2)
+	}
 	tr, err1 := sandbox.ParseRange(*transit)
 	lat, err2 := sandbox.ParseRange(*latency)
 	if err := errors.Join(err1, err2); err != nil {
@@ -71,23 +79,19 @@ func main() {
 			fmt.Fprintf(os.Stderr, "no model %q (there is: sliding, fixed, gcra, gcra-tight)\n", name)
 			os.Exit(2)
 		}
-		rows, err := measure(sc, *duration, tr, lat, *serverTiming, *jitter, *eventsJitter, *repliesWindow)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		for _, r := range rows {
-			fmt.Fprintln(tw, r)
-		}
+		repeat(tw, *runs, func() ([]row, error) {
+			return measure(sc, *duration, tr, lat, *serverTiming, *jitter, *eventsJitter, *repliesWindow)
+		})
 	}
 	if *references {
-		for _, ref := range []*reference{windowReference(30, time.Second), bucketReference(30, time.Second, 8)} {
-			row, err := measureReference(ref, *duration, tr, lat, *serverTiming)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(1)
-			}
-			fmt.Fprintln(tw, row)
+		for _, ref := range []func() *reference{
+			func() *reference { return windowReference(30, time.Second) },
+			func() *reference { return bucketReference(30, time.Second, 8) },
+		} {
+			repeat(tw, *runs, func() ([]row, error) {
+				r, err := measureReference(ref(), *duration, tr, lat, *serverTiming)
+				return []row{r}, err
+			})
 		}
 	}
 	tw.Flush()
@@ -117,7 +121,7 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return ds[int(p*float64(len(ds)-1))].Round(time.Millisecond)
 }
 
-func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serverTiming bool, jitter, eventsJitter, repliesWindow time.Duration) ([]string, error) {
+func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serverTiming bool, jitter, eventsJitter, repliesWindow time.Duration) ([]row, error) {
 	opts := sandbox.Options{
 		Key: key, LimitModel: sc.model, RecordArrivals: true, ServerTiming: serverTiming,
 		EventsPerSec: 30, EventsWindow: time.Second,
@@ -175,16 +179,74 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serve
 		return nil, err
 	}
 	st := sb.Stats()
-	row := func(lane sandbox.Lane, path string, ls sandbox.LaneStats, lr uploader.LaneResult) string {
-		return strings.Join([]string{name, string(lane), fmt.Sprintf("%d/%v", ls.Limit, ls.Window),
-			fmt.Sprintf("%.1f%%", 100*sb.Utilisation(lane)), fmt.Sprint(ls.TooMany),
-			fmt.Sprint(percentile(tm.lane[path], 0.5)), fmt.Sprint(percentile(tm.lane[path], 0.99)),
-			fmt.Sprintf("%d/%d", ls.MaxInWindow, ls.Limit), fmt.Sprint(lr.EffectiveLimit), fmt.Sprint(lr.Allowance.Round(time.Millisecond)), ""}, "\t")
+	laneRow := func(lane sandbox.Lane, path string, ls sandbox.LaneStats, lr uploader.LaneResult) row {
+		return row{name: name, lane: string(lane), limit: fmt.Sprintf("%d/%v", ls.Limit, ls.Window),
+			utilisation: sb.Utilisation(lane), tooMany: ls.TooMany,
+			rest: []string{fmt.Sprint(percentile(tm.lane[path], 0.5)), fmt.Sprint(percentile(tm.lane[path], 0.99)),
+				fmt.Sprintf("%d/%d", ls.MaxInWindow, ls.Limit), fmt.Sprint(lr.EffectiveLimit), fmt.Sprint(lr.Allowance.Round(time.Millisecond))}}
 	}
-	return []string{
-		row(sandbox.Events, assembly.EventsPath, st.Events, res.Events),
-		row(sandbox.Replies, assembly.RepliesPath, st.Replies, res.Replies),
+	return []row{
+		laneRow(sandbox.Events, assembly.EventsPath, st.Events, res.Events),
+		laneRow(sandbox.Replies, assembly.RepliesPath, st.Replies, res.Replies),
 	}, nil
+}
+
+// row is what one run measured of one lane.
+type row struct {
+	name, lane, limit string
+	utilisation       float64 // achieved ÷ limit over the steady part
+	tooMany           int     // 429s
+	rest              []string
+}
+
+// print writes r as a line of the table, its name followed by label.
+func (r row) print(tw io.Writer, label string) {
+	line(tw, append([]string{r.name + label, r.lane, r.limit, percent(r.utilisation), fmt.Sprint(r.tooMany)}, r.rest...)...)
+}
+
+// line writes one line of the table's ten columns.
+func line(tw io.Writer, cells ...string) {
+	for len(cells) < 10 {
+		cells = append(cells, "")
+	}
+	fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+}
+
+func percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+// repeat measures runs times and prints every run's rows; after more than
+// one, it prints each lane's median utilisation, its range and the 429s of
+// every run: the machine is shared and a single run can be an outlier.
+func repeat(tw io.Writer, runs int, measure func() ([]row, error)) {
+	var all [][]row
+	for k := range runs {
+		rows, err := measure()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		label := ""
+		if runs > 1 {
+			label = fmt.Sprintf(", run %d", k+1)
+		}
+		for _, r := range rows {
+			r.print(tw, label)
+		}
+		all = append(all, rows)
+	}
+	if runs == 1 {
+		return
+	}
+	for i, first := range all[0] {
+		utils := make([]float64, runs)
+		refused := make([]string, runs)
+		for k, rows := range all {
+			utils[k], refused[k] = rows[i].utilisation, fmt.Sprint(rows[i].tooMany)
+		}
+		slices.Sort(utils)
+		line(tw, first.name+fmt.Sprintf(", median of %d", runs), first.lane, first.limit, percent(utils[runs/2]),
+			strings.Join(refused, "/"), "range "+percent(utils[0])+"–"+percent(utils[runs-1]))
+	}
 }
 
 // writeExport writes a CSV export of n tickets, every other one with a reply.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,7 +103,7 @@ func later(a, b time.Time) time.Time {
 
 // measureReference runs a reference client's events lane against a fresh
 // strict server for d and returns its row: utilisation and 429s.
-func measureReference(ref *reference, d time.Duration, transit, latency sandbox.Range, serverTiming bool) (string, error) {
+func measureReference(ref *reference, d time.Duration, transit, latency sandbox.Range, serverTiming bool) (row, error) {
 	sb := sandbox.New(sandbox.Options{Key: key, LimitModel: sandbox.Sliding, RecordArrivals: true, ServerTiming: serverTiming,
 		EventsPerSec: 30, EventsWindow: time.Second, RepliesPerMin: 60, RepliesWindow: time.Minute,
 		Transit: transit, Latency: latency})
@@ -112,7 +111,7 @@ func measureReference(ref *reference, d time.Duration, transit, latency sandbox.
 	defer srv.Close()
 	client, err := assembly.NewClient(srv.URL, key, &http.Client{Timeout: time.Minute})
 	if err != nil {
-		return "", err
+		return row{}, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -132,7 +131,7 @@ func measureReference(ref *reference, d time.Duration, transit, latency sandbox.
 	}
 	wg.Wait()
 	st := sb.Stats()
-	return strings.Join([]string{"reference: " + ref.name, "events", fmt.Sprintf("%d/%v", st.Events.Limit, st.Events.Window),
-		fmt.Sprintf("%.1f%%", 100*sb.Utilisation(sandbox.Events)), fmt.Sprint(st.Events.TooMany), "", "",
-		fmt.Sprintf("%d/%d", st.Events.MaxInWindow, st.Events.Limit), "", "", ""}, "\t"), nil
+	return row{name: "reference: " + ref.name, lane: "events", limit: fmt.Sprintf("%d/%v", st.Events.Limit, st.Events.Window),
+		utilisation: sb.Utilisation(sandbox.Events), tooMany: st.Events.TooMany,
+		rest: []string{"", "", fmt.Sprintf("%d/%d", st.Events.MaxInWindow, st.Events.Limit)}}, nil
 }
