@@ -194,9 +194,9 @@ func measure(sc scenario, d time.Duration, transit, latency sandbox.Range, serve
 // row is what one run measured of one lane.
 type row struct {
 	name, lane, limit string
-	utilisation       float64 // achieved ÷ limit over the steady part
-	tooMany           int     // 429s
-	rest              []string
+	utilisation       float64  // achieved ÷ limit over the steady part
+	tooMany           int      // 429s
+	rest              []string // the columns after the 429s, as printed
 }
 
 // print writes r as a line of the table, its name followed by label.
@@ -212,15 +212,17 @@ func line(tw io.Writer, cells ...string) {
 	fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 }
 
+// percent prints a share as a percentage.
 func percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
 // repeat measures runs times and prints every run's rows; after more than
 // one, it prints each lane's median utilisation, its range and the 429s of
-// every run: the machine is shared and a single run can be an outlier.
-func repeat(tw io.Writer, runs int, measure func() ([]row, error)) {
+// every run (the median line gives the range where a run gives p50): the
+// machine is shared and a single run can be an outlier.
+func repeat(tw io.Writer, runs int, run func() ([]row, error)) {
 	var all [][]row
 	for k := range runs {
-		rows, err := measure()
+		rows, err := run()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
