@@ -110,11 +110,11 @@ func TestAllowanceLearnedIsJournaled(t *testing.T) {
 		RepliesPerMin: 60, RepliesWindow: time.Second,
 		Latency: sandbox.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond},
 		Hook: func(r sandbox.Request) *sandbox.Fault {
-			if r.Lane != sandbox.Events {
-				return nil
-			}
 			mu.Lock()
 			defer mu.Unlock()
+			if refused || r.Lane != sandbox.Events { // once only
+				return nil
+			}
 			now := time.Now()
 			arrived = append(arrived, now)
 			in := 0
@@ -123,7 +123,7 @@ func TestAllowanceLearnedIsJournaled(t *testing.T) {
 					in++
 				}
 			}
-			if refused || r.N < 30 || in < 29 { // once only, past the first second, with the lane full
+			if r.N < 30 || in < 29 { // past the first second, with the lane full
 				return nil
 			}
 			refused = true

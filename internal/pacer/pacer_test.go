@@ -405,7 +405,7 @@ func TestPacerExpect(t *testing.T) {
 		bursts := 0
 		var burst time.Time // the first refusal of the last burst
 		for _, r := range s.refusedAt {
-			if bursts == 0 || r.Sub(burst) >= time.Second/2 {
+			if bursts == 0 || r.Sub(burst) >= s.window/2 {
 				bursts++
 				burst = r
 			}
